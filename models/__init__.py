@@ -1,0 +1,1 @@
+"""Domain models (pydantic) and persistence (SQLAlchemy)."""

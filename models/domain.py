@@ -1,0 +1,317 @@
+"""Domain models shared by every stage.
+
+These pydantic models are the contract between the stages: ``ingest`` produces
+``SourceFile``; ``ocr`` turns it into ``DocumentText`` (words with boxes, per page);
+``extractors`` turn that into ``DocumentExtraction`` (typed fields with provenance);
+``validators`` turn a dossier's extractions plus the ``Application`` into findings and
+the reimbursement computation. Each stage can be run and tested with hand-made
+instances of its input model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class FileKind(StrEnum):
+    """What a file is, decided from its content (magic bytes), never from its name."""
+
+    PDF = "pdf"
+    JPEG = "jpeg"
+    PNG = "png"
+    TIFF = "tiff"
+    XLSX = "xlsx"
+    DOCX = "docx"
+    XML = "xml"
+    ZIP = "zip"
+    UNKNOWN = "unknown"
+
+
+class DocType(StrEnum):
+    APPLICATION_FORM = "application_form"
+    STATISTICS_CONSENT = "statistics_consent"
+    CONTRACT = "contract"
+    PAYMENT_ORDER = "payment_order"
+    ACT_OF_WORK = "act_of_work"
+    INVOICE = "invoice"
+    WORK_REPORT = "work_report"
+    PAYROLL = "payroll"
+    DIGITAL_STRATEGY = "digital_strategy"
+    TRANSLATION = "translation"
+    UNKNOWN = "unknown"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class TextSource(StrEnum):
+    """Where the words of a page came from."""
+
+    TEXT_LAYER = "text_layer"  # the PDF's own text (pdfplumber)
+    OCR = "ocr"  # tesseract (or another engine) on a rendered / photographed page
+    STRUCTURED = "structured"  # XLSX cells, DOCX paragraphs, XML elements
+
+
+# --------------------------------------------------------------------------- geometry and text
+
+
+class BBox(BaseModel):
+    """A box in page coordinates (points for PDFs, pixels for images, cell grid for sheets).
+
+    Origin top-left, y grows downwards.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def union(self, other: "BBox") -> "BBox":
+        return BBox(
+            x0=min(self.x0, other.x0),
+            y0=min(self.y0, other.y0),
+            x1=max(self.x1, other.x1),
+            y1=max(self.y1, other.y1),
+        )
+
+
+class Word(BaseModel):
+    text: str
+    bbox: BBox
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    block: int = 0  # engine's block / line ids where it has them (tesseract), else 0
+    line: int = 0
+
+
+class PageText(BaseModel):
+    page_no: int  # 1-based
+    width: float
+    height: float
+    unit: Literal["pt", "px", "cell"] = "pt"
+    source: TextSource
+    words: list[Word] = Field(default_factory=list)
+    # Reading-order lines as plain text; each entry lists the indexes of its words in ``words``.
+    lines: list[list[int]] = Field(default_factory=list)
+    # Tables as rows of cell strings, where the source has them (XLSX, pdfplumber tables).
+    tables: list[list[list[str | None]]] = Field(default_factory=list)
+    mean_confidence: float = 1.0
+    rotation: int = 0  # degrees the page image was turned before OCR
+    ocr_engine: str | None = None  # e.g. "tesseract 5.3.0 rus+kaz+eng psm 3"
+
+    def line_text(self, index: int) -> str:
+        return " ".join(self.words[i].text for i in self.lines[index])
+
+    def line_bbox(self, index: int) -> BBox | None:
+        idx = self.lines[index]
+        if not idx:
+            return None
+        box = self.words[idx[0]].bbox
+        for i in idx[1:]:
+            box = box.union(self.words[i].bbox)
+        return box
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.line_text(i) for i in range(len(self.lines)))
+
+
+class DocumentText(BaseModel):
+    """Everything a document says, page by page, with word boxes."""
+
+    file: str  # the file name inside the dossier
+    kind: FileKind
+    sha256: str
+    pages: list[PageText] = Field(default_factory=list)
+    # For XML e-invoices (ЭСФ) and similar machine-readable inputs: the parsed key/values.
+    structured: dict[str, Any] | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\f\n".join(p.text for p in self.pages)
+
+    @property
+    def needed_ocr(self) -> bool:
+        return any(p.source == TextSource.OCR for p in self.pages)
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+class Provenance(BaseModel):
+    page: int  # 1-based
+    bbox: BBox | None = None
+
+
+class ExtractedValue(BaseModel):
+    """One value read from a document, with where it came from and how sure we are."""
+
+    value: Any
+    raw: str | None = None
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    provenance: Provenance | None = None
+
+
+class Party(BaseModel):
+    role: str
+    name: ExtractedValue | None = None
+    bin: ExtractedValue | None = None  # as printed (12 digits), may fail the check digit
+    iban: ExtractedValue | None = None
+    bic: ExtractedValue | None = None
+
+
+class Amounts(BaseModel):
+    total: ExtractedValue | None = None
+    vat: ExtractedValue | None = None
+    amount_without_vat: ExtractedValue | None = None
+    currency: ExtractedValue | None = None
+    vat_rate: ExtractedValue | None = None  # as a fraction, e.g. 0.12
+
+
+class ContractRef(BaseModel):
+    number: ExtractedValue | None = None
+    date: ExtractedValue | None = None
+
+
+class PayrollRow(BaseModel):
+    name: str
+    accrued: float | None = None
+    withheld: float | None = None
+    net: float | None = None
+    provenance: Provenance | None = None
+
+
+class PayrollTotals(BaseModel):
+    accrued: ExtractedValue | None = None
+    withheld: ExtractedValue | None = None
+    net: ExtractedValue | None = None
+
+
+class DocumentExtraction(BaseModel):
+    """What the extractors read from one document."""
+
+    file: str
+    sha256: str | None = None
+    doc_type: DocType = DocType.UNKNOWN
+    doc_type_confidence: float = 0.0
+    language: str | None = None  # ru, kk, en, zh, de, tr …
+    number: ExtractedValue | None = None
+    date: ExtractedValue | None = None
+    parties: list[Party] = Field(default_factory=list)
+    amounts: Amounts | None = None
+    amount_words: ExtractedValue | None = None
+    contract_ref: ContractRef | None = None
+    # For translations: what the translated original says about itself, to pair it later.
+    translated_doc_type: DocType | None = None
+    translation_of: str | None = None  # file name of the original, set at dossier level
+    period: ExtractedValue | None = None  # payroll month "YYYY-MM"
+    payroll_rows: list[PayrollRow] = Field(default_factory=list)
+    payroll_totals: PayrollTotals | None = None
+    payment_purpose: ExtractedValue | None = None
+    knp: ExtractedValue | None = None
+    file_format: str | None = None  # pdf_text | pdf_scan | image_jpg | image_png | xlsx | docx | xml
+    pages: int = 0
+    # Set when the document could not be read at all; the reason is user-facing (Russian).
+    unreadable_reason: str | None = None
+
+
+# --------------------------------------------------------------------------- the dossier
+
+
+class Applicant(BaseModel):
+    name: str
+    bin: str
+    address: str | None = None
+
+
+class CurrencyRate(BaseModel):
+    file: str
+    date: dt.date | None = None
+    currency: str
+    rate_kzt: float
+
+
+class Application(BaseModel):
+    """The applicant's declaration: the shape of the corpus's ``application.json``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    dossier_id: str
+    applicant: Applicant
+    measure: Literal["competence", "technology", "organization", "digital"]
+    measure_name: str | None = None
+    cost_type: str
+    cost_name: str | None = None
+    application_date: dt.date
+    claimed_eligible_costs_kzt: float
+    claimed_reimbursement_kzt: float
+    prior_revenue_n_kzt: float
+    currency_rates: list[CurrencyRate] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+
+
+class Evidence(BaseModel):
+    file: str | None = None
+    field: str | None = None
+    value: Any = None
+    provenance: Provenance | None = None
+    note: str | None = None
+
+
+class Finding(BaseModel):
+    code: str
+    severity: Severity
+    message: str  # Russian, understandable without the code
+    file: str | None = None
+    doc_type: str | None = None
+    duplicate_of: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class ComputedResult(BaseModel):
+    rate: float
+    cap: float
+    period_months: int
+    period_start: dt.date
+    claimed_costs_kzt: float
+    claimed_reimbursement_kzt: float
+    eligible_costs_kzt: float
+    reimbursement_kzt: float
+    prior_revenue_n: float
+    counter_obligation_kzt: float
+    vat_basis: Literal["without_vat", "with_vat"] = "without_vat"
+    rules_version: str | None = None
+    # Step-by-step lines for the report: which payment counted, how much, why not.
+    steps: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ChecklistItem(BaseModel):
+    doc_type: str
+    label: str  # Russian
+    required: bool
+    status: Literal["present", "missing", "unreadable", "not_required"]
+    files: list[str] = Field(default_factory=list)
+
+
+class DossierResult(BaseModel):
+    dossier_id: str
+    measure: str
+    cost_type: str
+    application_date: dt.date
+    clean: bool
+    documents: list[DocumentExtraction]
+    findings: list[Finding]
+    computed: ComputedResult | None
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    pipeline_version: str | None = None
