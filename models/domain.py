@@ -224,6 +224,7 @@ class DocumentExtraction(BaseModel):
     pages: int = 0
     # Set when the document could not be read at all; the reason is user-facing (Russian).
     unreadable_reason: str | None = None
+    unreadable_code: str | None = None  # stable machine code of the reason (e.g. encrypted_pdf)
 
 
 # --------------------------------------------------------------------------- the dossier
@@ -306,8 +307,11 @@ class ChecklistItem(BaseModel):
 
 class DossierResult(BaseModel):
     dossier_id: str
+    applicant: Applicant | None = None
     measure: str
+    measure_name: str | None = None
     cost_type: str
+    cost_name: str | None = None
     application_date: dt.date
     clean: bool
     documents: list[DocumentExtraction]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the docproc database (run with ``models.db.upgrade_database``)."""

@@ -1,0 +1,165 @@
+"""The few writes and reads the pipeline makes; each is idempotent so a re-run costs nothing new.
+
+The functions only ``flush``: the caller owns the transaction (one per stage step), so a worker
+that dies mid-step leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models.db import ApplicationRow, ApplicationStatus, BlobRow, DocumentRow, DocumentStatus, PageRow
+from models.domain import Application, DocumentExtraction, PageText
+
+if TYPE_CHECKING:
+    from ingest.dossier import SourceFile
+
+
+def upsert_application(session: Session, app: Application) -> ApplicationRow:
+    """The row for ``app.dossier_id``, created or updated from the declared application."""
+    row = find_application(session, app.dossier_id)
+    if row is None:
+        row = ApplicationRow(dossier_id=app.dossier_id, status=ApplicationStatus.RECEIVED.value)
+        session.add(row)
+    row.applicant_name = app.applicant.name
+    row.applicant_bin = app.applicant.bin
+    row.measure = app.measure
+    row.cost_type = app.cost_type
+    row.application_date = app.application_date
+    row.payload = app.model_dump(mode="json")
+    session.flush()
+    return row
+
+
+def find_application(session: Session, dossier_id: str) -> ApplicationRow | None:
+    return session.scalars(
+        select(ApplicationRow).where(ApplicationRow.dossier_id == dossier_id)
+    ).one_or_none()
+
+
+def set_application_status(session: Session, app_row: ApplicationRow, status: ApplicationStatus) -> None:
+    app_row.status = ApplicationStatus(status).value
+    session.flush()
+
+
+def record_blob(session: Session, source: SourceFile) -> BlobRow:
+    """Metadata for the bytes of ``source`` (stored once per content, however often uploaded)."""
+    blob = session.get(BlobRow, source.sha256)
+    if blob is None:
+        blob = BlobRow(sha256=source.sha256, size=source.size, kind=source.kind.value)
+        session.add(blob)
+        session.flush()
+    return blob
+
+
+def record_document(session: Session, app_row: ApplicationRow, source: SourceFile) -> DocumentRow:
+    """The document row for ``source`` in this application.
+
+    Same name and same bytes: the existing row, untouched (its results stay valid). Same name,
+    new bytes: the row is reset to ``queued`` and its pages and results are dropped.
+    """
+    record_blob(session, source)
+    row = session.scalars(
+        select(DocumentRow).where(
+            DocumentRow.application_id == app_row.id, DocumentRow.file_name == source.name
+        )
+    ).one_or_none()
+    if row is None:
+        row = DocumentRow(
+            application_id=app_row.id,
+            file_name=source.name,
+            sha256=source.sha256,
+            kind=source.kind.value,
+            status=DocumentStatus.QUEUED.value,
+        )
+        session.add(row)
+    elif row.sha256 != source.sha256:
+        session.execute(delete(PageRow).where(PageRow.document_id == row.id))
+        session.expire(row, ["pages"])
+        row.sha256 = source.sha256
+        row.kind = source.kind.value
+        _clear_results(row)
+    session.flush()
+    return row
+
+
+def _clear_results(row: DocumentRow) -> None:
+    row.status = DocumentStatus.QUEUED.value
+    row.failure_code = None
+    row.failure_reason = None
+    row.doc_type = None
+    row.language = None
+    row.file_format = None
+    row.page_count = None
+    row.extraction = None
+    row.pipeline_version = None
+
+
+def set_document_status(
+    session: Session,
+    doc_row: DocumentRow,
+    status: DocumentStatus | str,
+    failure_code: str | None = None,
+    failure_reason: str | None = None,
+) -> None:
+    doc_row.status = DocumentStatus(status).value
+    doc_row.failure_code = failure_code
+    doc_row.failure_reason = failure_reason
+    session.flush()
+
+
+def record_pages(session: Session, doc_row: DocumentRow, pages: list[PageText]) -> list[PageRow]:
+    """Replace the document's pages (a re-run of OCR overwrites, never duplicates)."""
+    session.execute(delete(PageRow).where(PageRow.document_id == doc_row.id))
+    session.expire(doc_row, ["pages"])
+    rows = [
+        PageRow(
+            document_id=doc_row.id,
+            page_no=page.page_no,
+            source=page.source.value,
+            width=page.width,
+            height=page.height,
+            unit=page.unit,
+            mean_confidence=page.mean_confidence,
+            rotation=page.rotation,
+            text=page.text,
+        )
+        for page in pages
+    ]
+    session.add_all(rows)
+    doc_row.page_count = len(pages)
+    session.flush()
+    return rows
+
+
+def save_extraction(
+    session: Session,
+    doc_row: DocumentRow,
+    extraction: DocumentExtraction,
+    pipeline_version: str | None = None,
+) -> None:
+    """Store what the extractors read, plus the columns reviewers filter on."""
+    doc_row.extraction = extraction.model_dump(mode="json")
+    doc_row.doc_type = extraction.doc_type.value
+    doc_row.language = extraction.language
+    doc_row.file_format = extraction.file_format
+    if extraction.pages:
+        doc_row.page_count = extraction.pages
+    if pipeline_version is not None:
+        doc_row.pipeline_version = pipeline_version
+    session.flush()
+
+
+def load_extraction(doc_row: DocumentRow) -> DocumentExtraction | None:
+    return None if doc_row.extraction is None else DocumentExtraction.model_validate(doc_row.extraction)
+
+
+def save_result(session: Session, app_row: ApplicationRow, result: dict[str, Any]) -> None:
+    """Store the dossier result (the expected.json-shaped dict) and mark the application done."""
+    app_row.result = to_jsonable_python(result)  # dates, enums and models inside become JSON values
+    app_row.status = ApplicationStatus.DONE.value
+    session.flush()
