@@ -1,1 +1,24 @@
+"""Validators: rules as versioned data, document and dossier checks, the reimbursement computation.
 
+Entry points: ``check_dossier`` (everything for one dossier) and ``check_document`` (one document).
+"""
+
+from validators.amount_words import words_to_number
+from validators.document_checks import check_document
+from validators.dossier import DossierCheck, check_dossier
+from validators.findings import doc_type_label, is_scored, scored_only
+from validators.rules import Rules, RuleSet, default_rules, load_rules
+
+__all__ = [
+    "DossierCheck",
+    "RuleSet",
+    "Rules",
+    "check_document",
+    "check_dossier",
+    "default_rules",
+    "doc_type_label",
+    "is_scored",
+    "load_rules",
+    "scored_only",
+    "words_to_number",
+]

@@ -1,0 +1,356 @@
+"""Amounts written in words -> numbers (Russian, Kazakh, English), robust to mild OCR noise.
+
+``words_to_number("Два миллиона восемьсот двадцать две тысячи четыреста тенге 00 тиын")`` gives
+``Decimal("2822400.00")``. The parser returns ``None`` whenever it is not sure (an unknown word in the
+middle of the number, words in an impossible order), because a wrong parse would accuse the applicant
+of a mismatch: the caller then skips the check.
+
+Structure understood: ``<integer in words> [<currency>] [<fraction in digits or words> <minor unit>]``,
+e.g. "... теңге 00 тиын", "... yuan and 00 fen", "... долларов США 00 центов", "... евро 00 евроцентов".
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import Enum
+
+from rapidfuzz import fuzz, process
+
+# --------------------------------------------------------------------------- vocabulary
+
+_UNITS_RU = {
+    "ноль": 0,
+    "один": 1,
+    "одна": 1,
+    "одно": 1,
+    "два": 2,
+    "две": 2,
+    "три": 3,
+    "четыре": 4,
+    "пять": 5,
+    "шесть": 6,
+    "семь": 7,
+    "восемь": 8,
+    "девять": 9,
+    "десять": 10,
+    "одиннадцать": 11,
+    "двенадцать": 12,
+    "тринадцать": 13,
+    "четырнадцать": 14,
+    "пятнадцать": 15,
+    "шестнадцать": 16,
+    "семнадцать": 17,
+    "восемнадцать": 18,
+    "девятнадцать": 19,
+    "двадцать": 20,
+    "тридцать": 30,
+    "сорок": 40,
+    "пятьдесят": 50,
+    "шестьдесят": 60,
+    "семьдесят": 70,
+    "восемьдесят": 80,
+    "девяносто": 90,
+    "сто": 100,
+    "двести": 200,
+    "триста": 300,
+    "четыреста": 400,
+    "пятьсот": 500,
+    "шестьсот": 600,
+    "семьсот": 700,
+    "восемьсот": 800,
+    "девятьсот": 900,
+}
+_UNITS_KK = {
+    "нөл": 0,
+    "бір": 1,
+    "екі": 2,
+    "үш": 3,
+    "төрт": 4,
+    "бес": 5,
+    "алты": 6,
+    "жеті": 7,
+    "сегіз": 8,
+    "тоғыз": 9,
+    "он": 10,
+    "жиырма": 20,
+    "отыз": 30,
+    "қырық": 40,
+    "елу": 50,
+    "алпыс": 60,
+    "жетпіс": 70,
+    "сексен": 80,
+    "тоқсан": 90,
+}
+_UNITS_EN = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+# Words that multiply the preceding digit by a hundred (Kazakh and English say "nine hundred").
+_HUNDRED_WORDS = {"жүз", "hundred"}
+_SCALES = {
+    **{w: 10**3 for w in ("тысяча", "тысячи", "тысяч", "мың", "thousand")},
+    **{w: 10**6 for w in ("миллион", "миллиона", "миллионов", "million")},
+    **{w: 10**9 for w in ("миллиард", "миллиарда", "миллиардов", "billion")},
+}
+_MAJOR_UNITS = {
+    "тенге",
+    "теңге",
+    "тг",
+    "kzt",
+    "tenge",
+    "юань",
+    "юаня",
+    "юаней",
+    "юани",
+    "юаны",
+    "yuan",
+    "renminbi",
+    "rmb",
+    "cny",
+    "доллар",
+    "доллара",
+    "долларов",
+    "dollar",
+    "dollars",
+    "usd",
+    "евро",
+    "euro",
+    "euros",
+    "eur",
+    "рубль",
+    "рубля",
+    "рублей",
+    "ruble",
+    "rubles",
+    "rub",
+    "лира",
+    "лиры",
+    "лир",
+    "lira",
+    "liras",
+    "try",
+}
+_MINOR_UNITS = {
+    "тиын",
+    "тиына",
+    "тиынов",
+    "тиыны",
+    "тийын",
+    "tiyn",
+    "фэнь",
+    "фэня",
+    "фэней",
+    "фень",
+    "феня",
+    "феней",
+    "fen",
+    "цент",
+    "цента",
+    "центов",
+    "евроцент",
+    "евроцента",
+    "евроцентов",
+    "cent",
+    "cents",
+    "копейка",
+    "копейки",
+    "копеек",
+    "kopeck",
+    "kopecks",
+    "куруш",
+    "kuruş",
+    "kurus",
+}
+# Words that may stand between the parts without changing the value.
+_FILLERS = {"и", "and", "сша", "us", "usa", "американских", "китайских", "народных", "рк", "республики"}
+
+# OCR often drops the Kazakh letters' diacritics and mixes Latin look-alikes into Cyrillic words;
+# both the vocabulary and the input are folded the same way before lookup.
+_KK_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
+_LATIN_TO_CYR = str.maketrans("aceopxyki", "асеорхуки")
+
+
+def _fold(token: str) -> str:
+    t = token.lower().replace("ё", "е")
+    if re.search(r"[а-яәғқңөұүһі]", t):
+        t = t.translate(_LATIN_TO_CYR)
+    return t.translate(_KK_FOLD)
+
+
+class _Kind(Enum):
+    NUMBER = "number"
+    HUNDRED = "hundred"
+    SCALE = "scale"
+    MAJOR = "major"
+    MINOR = "minor"
+    FILLER = "filler"
+
+
+_VOCAB: dict[str, tuple[_Kind, int]] = {}
+for _words, _kind in (
+    ({**_UNITS_RU, **_UNITS_KK, **_UNITS_EN}, _Kind.NUMBER),
+    ({w: 100 for w in _HUNDRED_WORDS}, _Kind.HUNDRED),
+    (_SCALES, _Kind.SCALE),
+    ({w: 0 for w in _MAJOR_UNITS}, _Kind.MAJOR),
+    ({w: 0 for w in _MINOR_UNITS}, _Kind.MINOR),
+    ({w: 0 for w in _FILLERS}, _Kind.FILLER),
+):
+    for _w, _v in _words.items():
+        _VOCAB[_fold(_w)] = (_kind, _v)
+_FUZZY_KEYS = [k for k in _VOCAB if len(k) >= 5]
+_FUZZY_MIN_SCORE = 85.0
+_FUZZY_MIN_LEN = 5
+
+
+def _lookup(token: str) -> tuple[_Kind, int] | None:
+    key = _fold(token)
+    hit = _VOCAB.get(key)
+    if hit is not None or len(key) < _FUZZY_MIN_LEN:
+        return hit
+    # OCR noise ("чегыреста"): accept a close match only when it is unambiguous.
+    best = process.extract(key, _FUZZY_KEYS, scorer=fuzz.ratio, limit=2, score_cutoff=_FUZZY_MIN_SCORE)
+    if not best:
+        return None
+    if len(best) == 2 and _VOCAB[best[0][0]] != _VOCAB[best[1][0]] and best[0][1] - best[1][1] < 5:
+        return None
+    return _VOCAB[best[0][0]]
+
+
+class _Unsure(Exception):
+    """The words do not form a number we can trust."""
+
+
+class _Accumulator:
+    """Builds an integer from number words, rejecting impossible orders ("пять двадцать")."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.group = 0  # the part below the last scale word
+        self.last_scale: int | None = None
+        self.seen = False
+
+    def number(self, v: int) -> None:
+        low = self.group % 100
+        if v >= 100:  # Russian hundreds are single words
+            if self.group:
+                raise _Unsure
+        elif v >= 10:
+            if low:
+                raise _Unsure
+        elif v >= 1 and (low % 10 or 11 <= low <= 19):
+            raise _Unsure
+        self.group += v
+        self.seen = True
+
+    def hundred(self) -> None:
+        if self.group >= 10:
+            raise _Unsure
+        self.group = (self.group or 1) * 100
+        self.seen = True
+
+    def scale(self, s: int) -> None:
+        if self.last_scale is not None and s >= self.last_scale:
+            raise _Unsure
+        self.total += (self.group or 1) * s
+        self.group = 0
+        self.last_scale = s
+        self.seen = True
+
+    @property
+    def value(self) -> int:
+        return self.total + self.group
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\d+|[^\W\d_]+", text.lower().replace("ё", "е"))
+
+
+def words_to_number(text: str | None) -> Decimal | None:
+    """The amount that ``text`` spells out, or None when it cannot be read with confidence."""
+    if not text or not text.strip():
+        return None
+    try:
+        return _parse(_tokens(text))
+    except _Unsure:
+        return None
+
+
+def _parse(tokens: list[str]) -> Decimal | None:
+    integer = _Accumulator()
+    fraction = _Accumulator()
+    fraction_digits: str | None = None
+    state = "integer"
+    unknown_after_number = False
+
+    for tok in tokens:
+        if tok.isdigit():
+            if state == "integer" and not integer.seen:
+                continue  # the figure printed before the words: "9 408 000 (Девять миллионов ...)"
+            if fraction_digits is not None or fraction.seen or len(tok) > 2:
+                raise _Unsure
+            fraction_digits = tok
+            state = "fraction"
+            continue
+        hit = _lookup(tok)
+        kind = hit[0] if hit else None
+        if state == "integer":
+            if kind is None:
+                if integer.seen:
+                    # an unknown currency, or garbage inside the number: decided by what follows
+                    unknown_after_number = True
+                continue
+            if kind in (_Kind.NUMBER, _Kind.HUNDRED, _Kind.SCALE) and unknown_after_number:
+                raise _Unsure
+            if kind is _Kind.NUMBER:
+                integer.number(hit[1])  # type: ignore[index]
+            elif kind is _Kind.HUNDRED:
+                integer.hundred()
+            elif kind is _Kind.SCALE:
+                integer.scale(hit[1])  # type: ignore[index]
+            elif kind is _Kind.MAJOR and integer.seen:
+                state = "fraction"
+            elif kind is _Kind.MINOR:
+                break
+        elif state == "fraction":
+            if kind is _Kind.MINOR:
+                break
+            if kind is _Kind.NUMBER and fraction_digits is None:
+                fraction.number(hit[1])  # type: ignore[index]
+            elif kind in (_Kind.FILLER, _Kind.MAJOR) or kind is None:
+                continue
+            else:
+                raise _Unsure
+    if not integer.seen:
+        return None
+    cents = int(fraction_digits) if fraction_digits is not None else fraction.value
+    if cents > 99:
+        raise _Unsure
+    return Decimal(integer.value) + Decimal(cents) / 100

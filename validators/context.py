@@ -1,0 +1,77 @@
+"""What every check needs: the rules in force and a consistent way to say "could not verify"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from models.domain import DocumentExtraction, Evidence, ExtractedValue, Finding
+from validators.findings import catalogue, make_finding
+from validators.rules import Rules, RuleSet, default_rules
+from validators.values import as_date, evidence, trusted
+
+
+def resolve_rules(rules: RuleSet | Rules | None, on: dt.date | None) -> Rules:
+    """Rules for a date; a RuleSet without a version for that date falls back to the nearest one."""
+    if isinstance(rules, Rules):
+        return rules
+    ruleset = rules or default_rules()
+    resolved, _ = ruleset.nearest(on or dt.date.today())
+    return resolved
+
+
+@dataclass
+class CheckContext:
+    rules: Rules
+    findings: list[Finding] = field(default_factory=list)
+    _unverified: set[tuple[str | None, str]] = field(default_factory=set)
+
+    @property
+    def min_confidence(self) -> float:
+        return self.rules.checks.min_confidence_for_finding
+
+    def ok(self, ev: ExtractedValue | None) -> bool:
+        """A value present and confident enough to base an error or a warning on."""
+        return trusted(ev, self.min_confidence)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def unverified(
+        self,
+        doc: DocumentExtraction | None,
+        field_name: str,
+        check: str,
+        reason: str,
+        ev: ExtractedValue | None = None,
+    ) -> None:
+        """Record (once per document and field) that a check could not be made."""
+        key = (doc.file if doc else None, field_name)
+        if key in self._unverified:
+            return
+        self._unverified.add(key)
+        if doc is not None:
+            subject = f"{catalogue().doc_type_label(doc.doc_type.value).capitalize()} «{doc.file}»"
+            ev_list = [evidence(doc, field_name, ev, note=reason)]
+        else:
+            subject = "Досье"
+            ev_list = [Evidence(field=field_name, note=reason)]
+        self.add(
+            make_finding(
+                "UNVERIFIED_FIELD",
+                file=doc.file if doc else None,
+                evidence=ev_list,
+                subject=subject,
+                check=check,
+                reason=reason,
+            )
+        )
+
+    def low_confidence_reason(self, ev: ExtractedValue | None) -> str:
+        if ev is None or ev.value is None:
+            return "значение не прочитано"
+        return f"значение «{ev.raw or ev.value}» прочитано неуверенно ({ev.confidence:.2f})"
+
+
+def doc_date(doc: DocumentExtraction) -> dt.date | None:
+    return as_date(doc.date)
