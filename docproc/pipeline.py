@@ -1,0 +1,235 @@
+"""The one pipeline that the CLI, the API and the worker all call.
+
+Two levels, like the service's jobs:
+
+* ``process_document`` — one file: limits → text (text layer / OCR / structured) → extraction.
+  Pure function of the bytes and the settings; safe to run in another process.
+* ``check_documents`` — one dossier: pair translations, run the validators, assemble the result.
+
+``run_dossier`` strings them together for the embedded (CLI) mode, with a process pool
+for the per-document work and SQLite for the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from docproc import PIPELINE_VERSION
+from docproc.settings import Settings
+from ingest.dossier import LoadedDossier, SourceFile, load_dossier
+from ingest.errors import IngestError
+from ingest.limits import check_limits
+from models.domain import (
+    Application,
+    DocType,
+    DocumentExtraction,
+    DocumentText,
+    DossierResult,
+    FileKind,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, DocumentExtraction], None]
+
+
+@dataclass
+class DocumentOutcome:
+    extraction: DocumentExtraction
+    text: DocumentText | None  # None when the document could not be read
+
+
+# --------------------------------------------------------------------------- one document
+
+
+def _unreadable(name: str, sha256: str | None, error: IngestError, file_format: str | None = None) -> DocumentOutcome:
+    return DocumentOutcome(
+        extraction=DocumentExtraction(
+            file=name,
+            sha256=sha256,
+            doc_type=DocType.UNKNOWN,
+            unreadable_reason=error.reason,
+            unreadable_code=error.code,
+            file_format=file_format,
+        ),
+        text=None,
+    )
+
+
+def process_document(source: SourceFile, settings: Settings) -> DocumentOutcome:
+    """Read one document to an extraction. Never raises for a bad document: it becomes unreadable."""
+    from extractors import extract_document
+    from ocr.cache import OcrCache
+    from ocr.reader import file_format_of, read_document
+
+    try:
+        page_count = check_limits(source.data, source.kind, settings.limits)
+        text = read_document(
+            source.name, source.data, source.kind, settings, cache=OcrCache(settings.cache_dir / "ocr")
+        )
+    except IngestError as exc:
+        return _unreadable(source.name, source.sha256, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug in one reader must not sink the dossier
+        log.exception("reading %s failed", source.name)
+        return _unreadable(
+            source.name,
+            source.sha256,
+            IngestError("read_failed", f"Документ не удалось прочитать: внутренняя ошибка ({type(exc).__name__})."),
+        )
+    try:
+        extraction = extract_document(text)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("extracting %s failed", source.name)
+        return _unreadable(
+            source.name,
+            source.sha256,
+            IngestError("extract_failed", f"Не удалось извлечь данные из документа ({type(exc).__name__})."),
+            file_format_of(text),
+        )
+    extraction.sha256 = source.sha256
+    extraction.file_format = file_format_of(text)
+    extraction.pages = len(text.pages) or page_count
+    return DocumentOutcome(extraction=extraction, text=text)
+
+
+def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:
+    return _unreadable(name, None, IngestError(code, reason))
+
+
+# --------------------------------------------------------------------------- one dossier
+
+
+def check_documents(application: Application, outcomes: Sequence[DocumentOutcome]) -> DossierResult:
+    """Dossier-level work on documents already read: translations, validators, result."""
+    from extractors import link_translations
+    from validators import check_dossier
+
+    extractions = [o.extraction for o in outcomes]
+    texts = {o.extraction.file: o.text for o in outcomes if o.text is not None}
+    link_translations(extractions, texts)
+    check = check_dossier(application, extractions)
+    return DossierResult(
+        dossier_id=application.dossier_id,
+        applicant=application.applicant,
+        measure=application.measure,
+        measure_name=application.measure_name,
+        cost_type=application.cost_type,
+        cost_name=application.cost_name,
+        application_date=application.application_date,
+        clean=check.clean,
+        documents=extractions,
+        findings=check.findings,
+        computed=check.computed,
+        checklist=check.checklist,
+        pipeline_version=PIPELINE_VERSION,
+    )
+
+
+# --------------------------------------------------------------------------- embedded mode
+
+
+def _pool_process(args: tuple[SourceFile, Settings]) -> DocumentOutcome:
+    source, settings = args
+    return process_document(source, settings)
+
+
+def _init_worker() -> None:
+    # OCR parallelism comes from processes; threads inside tesseract only oversubscribe the cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def process_documents(
+    sources: Sequence[SourceFile],
+    settings: Settings,
+    jobs: int = 1,
+    on_done: ProgressCallback | None = None,
+) -> list[DocumentOutcome]:
+    """Process documents, in a process pool when ``jobs`` > 1; results keep the input order."""
+    outcomes: list[DocumentOutcome | None] = [None] * len(sources)
+    if jobs <= 1 or len(sources) <= 1:
+        _init_worker()
+        for i, s in enumerate(sources):
+            outcomes[i] = process_document(s, settings)
+            if on_done:
+                on_done(s.name, outcomes[i].extraction)  # type: ignore[union-attr]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
+            futures = {pool.submit(_pool_process, (s, settings)): i for i, s in enumerate(sources)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    outcomes[i] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker process loses no document
+                    outcomes[i] = rejected_outcome(
+                        sources[i].name, "worker_crashed", f"Обработка документа прервалась ({type(exc).__name__})."
+                    )
+                if on_done:
+                    on_done(sources[i].name, outcomes[i].extraction)  # type: ignore[union-attr]
+    return [o for o in outcomes if o is not None]
+
+
+def dossier_outcomes(loaded: LoadedDossier, processed: Iterable[DocumentOutcome]) -> list[DocumentOutcome]:
+    """Processed documents plus the files refused at ingest, in dossier order."""
+    outcomes = list(processed)
+    outcomes.extend(rejected_outcome(r.name, r.code, r.reason) for r in loaded.rejected)
+    return outcomes
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def run_dossier(
+    path: Path,
+    settings: Settings,
+    jobs: int = 1,
+    on_loaded: Callable[[LoadedDossier], None] | None = None,
+    on_done: ProgressCallback | None = None,
+    record: bool = True,
+) -> DossierResult:
+    """Check one dossier folder or .zip end to end (embedded mode)."""
+    loaded = load_dossier(path, settings.limits)
+    if loaded.application is None:
+        raise IngestError(
+            "application_invalid",
+            loaded.application_error or "В досье нет файла application.json с декларацией заявителя.",
+        )
+    if on_loaded:
+        on_loaded(loaded)
+    outcomes = dossier_outcomes(loaded, process_documents(loaded.files, settings, jobs, on_done))
+    result = check_documents(loaded.application, outcomes)
+    if record:
+        from docproc.store import record_dossier
+
+        record_dossier(settings, loaded, outcomes, result)
+    return result
+
+
+def read_single_file(path: Path, settings: Settings) -> DocumentOutcome:
+    """``docproc extract``: one file alone."""
+    from ingest.dossier import ingest_bytes
+
+    data = path.read_bytes()
+    try:
+        source = ingest_bytes(path.name, data, settings.limits)
+    except IngestError as exc:
+        return rejected_outcome(path.name, exc.code, exc.reason)
+    return process_document(source, settings)
+
+
+__all__ = [
+    "DocumentOutcome",
+    "FileKind",
+    "check_documents",
+    "process_document",
+    "process_documents",
+    "read_single_file",
+    "run_dossier",
+]

@@ -1,0 +1,52 @@
+"""Record an embedded-mode run: blobs in the local store, rows in the database (SQLite by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from docproc.pipeline import DocumentOutcome
+from docproc.settings import Settings
+from ingest.blobstore import LocalBlobStore
+from ingest.dossier import LoadedDossier
+from models import repository as repo
+from models.db import make_engine, make_session_factory, upgrade_database
+from models.domain import DossierResult
+
+
+def record_dossier(
+    settings: Settings, loaded: LoadedDossier, outcomes: Sequence[DocumentOutcome], result: DossierResult
+) -> None:
+    if loaded.application is None:
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    upgrade_database(url)
+    blobs = LocalBlobStore(settings.blob_dir)
+    by_name = {o.extraction.file: o for o in outcomes}
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            app_row = repo.upsert_application(session, loaded.application)
+            for source in loaded.files:
+                blobs.put(source.data)
+                doc_row = repo.record_document(session, app_row, source)
+                outcome = by_name.get(source.name)
+                if outcome is None:
+                    continue
+                if outcome.extraction.unreadable_reason:
+                    repo.set_document_status(
+                        session,
+                        doc_row,
+                        "failed",
+                        failure_code=outcome.extraction.unreadable_code,
+                        failure_reason=outcome.extraction.unreadable_reason,
+                    )
+                else:
+                    if outcome.text is not None:
+                        repo.record_pages(session, doc_row, outcome.text.pages)
+                    repo.save_extraction(session, doc_row, outcome.extraction)
+                    repo.set_document_status(session, doc_row, "done")
+            repo.save_result(session, app_row, result.model_dump(mode="json"))
+            session.commit()
+    finally:
+        engine.dispose()
