@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,7 +34,8 @@ class OcrSettings(BaseSettings):
     engine: str = "tesseract"  # name in ocr.engine's registry
     languages: str = "rus+kaz+eng"
     dpi: int = 300
-    psm: int = 3
+    # 6 (one uniform block) read the corpus scans best once table rules are erased (bench/ocr_quality.py).
+    psm: int = 6
     # A text layer is trusted when it has at least this many word characters per page.
     min_text_layer_chars: int = 40
     # ... and when at most this share of its characters are unmapped glyphs ("(cid:12)", U+FFFD, private use).
@@ -42,8 +44,10 @@ class OcrSettings(BaseSettings):
     # (scanners add a page header or a thin OCR layer of their own).
     scan_image_min_coverage: float = 0.5
     min_text_layer_chars_over_image: int = 200
-    # Text drawn in stamp / signature colours (blue..violet) is dropped from PDF text layers.
+    # Seal text is dropped from PDF text layers: stamp-coloured characters inside a cluster of at least
+    # this many stamp-coloured glyphs set along a curve (other blue text, e.g. a heading, is kept).
     drop_stamp_text: bool = True
+    seal_min_rotated_chars: int = 5
     # Seconds one tesseract call may take before the page is reported unreadable.
     page_timeout_s: float = 120.0
     # tesseract OSD orientation confidence needed before a page is turned by 90/180/270 degrees.
@@ -52,7 +56,7 @@ class OcrSettings(BaseSettings):
     osd_max_side_px: int = 1800
     # Preprocessing of rendered / photographed pages, in order; names from ocr.preprocess.STEPS.
     preprocess: list[str] = Field(
-        default_factory=lambda: ["suppress_stamps", "grayscale", "upscale", "orient", "deskew"]
+        default_factory=lambda: ["suppress_stamps", "grayscale", "upscale", "orient", "deskew", "remove_rulings"]
     )
     # Stamp and signature ink: OpenCV hue range (0..179) of blue..violet and the saturation that marks ink.
     stamp_hue_min: int = 95
@@ -65,19 +69,64 @@ class OcrSettings(BaseSettings):
     deskew_max_angle: float = 10.0
     deskew_min_angle: float = 0.2
     deskew_min_gain: float = 1.05
-    # Upscale when the median glyph height is below this many pixels (tesseract wants ~20 px x-height).
-    min_glyph_height_px: float = 20.0
+    # Upscale when the median glyph height is below this many pixels (tesseract degrades below ~10 px x-height).
+    min_glyph_height_px: float = 16.0
     max_upscale: float = 3.0
 
 
+class ServiceSettings(BaseSettings):
+    """The API and the RQ workers (``docproc serve`` / ``docproc worker``)."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCPROC_SERVICE_")
+
+    # Where uploaded bytes live. "database": a bytea table beside the metadata, so a worker on another
+    # machine needs nothing but the database and Redis URLs; "local": files under data_dir (one machine).
+    blob_store: Literal["database", "local"] = "database"
+    # RQ queue names are "<prefix>-documents", "<prefix>-dossiers", "<prefix>-webhooks": one Redis can
+    # serve several deployments (and the tests) side by side.
+    queue_prefix: str = "docproc"
+    # A whole upload request (all files, multipart overhead included); files are checked one by one too.
+    max_request_bytes: int = 200 * 1024 * 1024
+    max_files_per_upload: int = 500
+    # Per-document job timeout: base + per page (OCR is ~1-3 s a page on one core; scans may be worse).
+    job_timeout_base_s: int = 120
+    job_timeout_per_page_s: int = 30
+    job_timeout_max_s: int = 4 * 3600
+    dossier_job_timeout_s: int = 600
+    # Transient failures (database or Redis hiccup, killed worker): retries and their backoff.
+    job_retry_intervals_s: list[int] = Field(default_factory=lambda: [10, 30, 60])
+    # Finished document jobs stay in Redis this long, so the same file arriving again attaches to the
+    # job instead of starting another; the database cache (by content hash) covers the time after.
+    job_result_ttl_s: int = 24 * 3600
+    job_failure_ttl_s: int = 7 * 24 * 3600
+    # A worker that stops sending heartbeats (kill -9, lost machine) for interval + grace seconds has
+    # its job retried by another worker's maintenance pass, which runs every maintenance_interval_s.
+    job_monitoring_interval_s: int = 30
+    heartbeat_grace_s: int = 60
+    maintenance_interval_s: int = 60
+    # Run one small document through the pipeline when a worker starts, so that models are loaded
+    # once in the parent process and every forked job starts warm.
+    worker_warmup: bool = True
+    webhook_timeout_s: float = 10.0
+    webhook_retry_intervals_s: list[int] = Field(default_factory=lambda: [10, 60, 300, 1800, 7200])
+    # Resolved API keys are remembered this long per process (a revoked key may work until then).
+    auth_cache_ttl_s: float = 30.0
+    page_image_dpi: int = 110
+    list_max_limit: int = 200
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOCPROC_", env_nested_delimiter="__")
+    model_config = SettingsConfigDict(env_prefix="DOCPROC_", env_nested_delimiter="__", populate_by_name=True)
 
     data_dir: Path = Path("var")
-    database_url: str = ""  # empty: SQLite in data_dir
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Empty: SQLite in data_dir. The service reads the conventional DATABASE_URL / REDIS_URL too.
+    database_url: str = Field("", validation_alias=AliasChoices("DOCPROC_DATABASE_URL", "DATABASE_URL"))
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("DOCPROC_REDIS_URL", "REDIS_URL")
+    )
     limits: Limits = Field(default_factory=Limits)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @property
     def blob_dir(self) -> Path:

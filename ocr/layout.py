@@ -12,7 +12,9 @@ def group_lines(words: list[Word], y_tolerance: float = 0.5) -> list[list[int]]:
     times the smaller word height; this copes with slightly skewed scans where
     words of one line drift by a few pixels.
     """
-    order = sorted(range(len(words)), key=lambda i: ((words[i].bbox.y0 + words[i].bbox.y1) / 2, words[i].bbox.x0))
+    order = sorted(
+        range(len(words)), key=lambda i: ((words[i].bbox.y0 + words[i].bbox.y1) / 2, words[i].bbox.x0)
+    )
     lines: list[list[int]] = []
     line_centres: list[float] = []
     line_heights: list[float] = []

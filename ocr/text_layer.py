@@ -1,18 +1,96 @@
-"""Words with boxes from a PDF's own text layer (pdfplumber)."""
+"""Words with boxes from a PDF's own text layer (pdfplumber), and whether that layer can be trusted."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from typing import Any
 
 import pdfplumber
 
+from docproc.settings import OcrSettings
 from models.domain import BBox, PageText, TextSource, Word
+from ocr.ink import InkRange, is_ink_pdf_color
 from ocr.layout import group_lines
 
+PRIVATE_USE = range(0xE000, 0xF900)
 
-def text_layer_page(page: "pdfplumber.page.Page", page_no: int) -> PageText:
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
+
+
+def _is_rotated(char: dict[str, Any]) -> bool:
+    """Not set on a horizontal baseline (turned by any angle, upside down included)."""
+    a, b, c, d = (float(x) for x in (char.get("matrix") or (1, 0, 0, 1, 0, 0))[:4])
+    return abs(b) > 1e-3 or abs(c) > 1e-3 or a < 0 or d < 0
+
+
+def _centre(char: dict[str, Any]) -> tuple[float, float]:
+    return (float(char["x0"]) + float(char["x1"])) / 2, (float(char["top"]) + float(char["bottom"])) / 2
+
+
+def _inside(point: tuple[float, float], box: Box, margin: float = 0.0) -> bool:
+    x, y = point
+    return box[0] - margin <= x <= box[2] + margin and box[1] - margin <= y <= box[3] + margin
+
+
+def _touch(a: Box, b: Box, gap: float) -> bool:
+    return a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def seal_boxes(chars: list[dict[str, Any]], ink: InkRange) -> list[Box]:
+    """Areas of round seals: clusters of ink-coloured characters set along a curve (rotated glyphs).
+
+    Only text inside such an area is seal text; ink-coloured text elsewhere (a blue heading, a link)
+    is kept.
+    """
+    rotated = [c for c in chars if _is_rotated(c) and is_ink_pdf_color(c.get("non_stroking_color"), ink)]
+    if len(rotated) < ink.seal_min_rotated:
+        return []
+    gap = 3 * max(float(c.get("size", 10.0)) for c in rotated)
+    clusters: list[tuple[Box, int]] = [
+        ((float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])), 1) for c in rotated
+    ]
+    merged = True
+    while merged:  # single-linkage: merge any two clusters closer than the gap until none are
+        merged = False
+        for i in range(len(clusters)):
+            for j in range(i + 1, len(clusters)):
+                if _touch(clusters[i][0], clusters[j][0], gap):
+                    clusters[i] = (_union(clusters[i][0], clusters[j][0]), clusters[i][1] + clusters[j][1])
+                    del clusters[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [box for box, count in clusters if count >= ink.seal_min_rotated]
+
+
+def without_ink_text(page: Any, ink: InkRange | None) -> Any:
+    """The page minus seal text: ink-coloured characters inside a round seal (they pollute lines otherwise)."""
+    if ink is None:
+        return page
+    seals = seal_boxes(page.chars, ink)
+    if not seals:
+        return page
+
+    def keep(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char" or not is_ink_pdf_color(obj.get("non_stroking_color"), ink):
+            return True
+        centre = _centre(obj)
+        return not any(_inside(centre, seal, margin=2.0) for seal in seals)
+
+    return page.filter(keep)
+
+
+def text_layer_page(page: Any, page_no: int, ink: InkRange | None = None) -> PageText:
     """Read one pdfplumber page. Tables are kept as rows of cells when pdfplumber finds ruled ones."""
-    raw = page.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["size"])
+    view = without_ink_text(page, ink)
+    raw = view.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["size"])
     words = [
         Word(text=w["text"], bbox=BBox(x0=w["x0"], y0=w["top"], x1=w["x1"], y1=w["bottom"]), confidence=1.0)
         for w in raw
@@ -20,7 +98,7 @@ def text_layer_page(page: "pdfplumber.page.Page", page_no: int) -> PageText:
     ]
     tables: list[list[list[str | None]]] = []
     try:
-        tables = [t for t in page.extract_tables() if t]
+        tables = [t for t in view.extract_tables() if t]
     except Exception:  # noqa: BLE001 - a table we cannot parse is not a reason to lose the page's words
         tables = []
     return PageText(
@@ -35,15 +113,61 @@ def text_layer_page(page: "pdfplumber.page.Page", page_no: int) -> PageText:
     )
 
 
-def count_text_chars(page: "pdfplumber.page.Page") -> int:
+@dataclass(frozen=True)
+class TextLayerQuality:
+    real_chars: int  # letters and digits
+    garbage_chars: int  # unmapped glyphs: "(cid:N)", U+FFFD, private-use code points
+    image_coverage: float  # share of the page area under images (1.0 = a full-page scan)
+
+    @property
+    def garbage_ratio(self) -> float:
+        total = self.real_chars + self.garbage_chars
+        return self.garbage_chars / total if total else 0.0
+
+
+def _is_garbage(text: str) -> bool:
+    return text.startswith("(cid:") or any(ch == "\ufffd" or ord(ch) in PRIVATE_USE for ch in text)
+
+
+def assess_text_layer(page: Any, ink: InkRange | None = None) -> TextLayerQuality:
+    real = garbage = 0
+    for char in without_ink_text(page, ink).chars:
+        text = char.get("text", "")
+        if _is_garbage(text):
+            garbage += 1
+        elif any(ch.isalnum() for ch in text):
+            real += 1
+    area = float(page.width) * float(page.height) or 1.0
+    covered = 0.0
+    for image in page.images:
+        x0, x1 = max(float(image["x0"]), 0.0), min(float(image["x1"]), float(page.width))
+        top, bottom = max(float(image["top"]), 0.0), min(float(image["bottom"]), float(page.height))
+        covered += max(x1 - x0, 0.0) * max(bottom - top, 0.0)
+    return TextLayerQuality(real_chars=real, garbage_chars=garbage, image_coverage=min(covered / area, 1.0))
+
+
+def text_layer_is_usable(quality: TextLayerQuality, settings: OcrSettings) -> bool:
+    """Trust the text layer unless it is thin, full of unmapped glyphs, or a scanner's stub over an image."""
+    if quality.garbage_ratio > settings.max_text_layer_garbage_ratio:
+        return False
+    needed = settings.min_text_layer_chars
+    if quality.image_coverage >= settings.scan_image_min_coverage:
+        needed = max(needed, settings.min_text_layer_chars_over_image)
+    return quality.real_chars >= needed
+
+
+def count_text_chars(page: Any) -> int:
     return sum(1 for c in page.chars if c.get("text", "").strip())
 
 
-def read_text_layer(data: bytes) -> list[PageText]:
-    """All pages from the text layer, closing each page to keep memory flat on long PDFs."""
+def read_text_layer(data: bytes, settings: OcrSettings | None = None) -> list[PageText]:
+    """All pages from the text layer (seal text dropped as in ``read_document``), closing each page
+    to keep memory flat on long PDFs. No quality check and no OCR: for tests and benchmarks."""
+    settings = settings or OcrSettings()
+    ink = InkRange.from_settings(settings) if settings.drop_stamp_text else None
     pages: list[PageText] = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for i, page in enumerate(pdf.pages, start=1):
-            pages.append(text_layer_page(page, i))
+            pages.append(text_layer_page(page, i, ink))
             page.close()
     return pages

@@ -1,0 +1,142 @@
+"""Page images: PDF pages rendered one at a time, and photographed / scanned image files.
+
+Images are RGB ``uint8`` numpy arrays (height, width, 3). Everything here is a generator so that a
+200-page scan never sits in memory as a whole.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from docproc.settings import Limits
+from ingest.errors import UnreadableDocument
+from models.domain import FileKind
+
+PIL_FORMATS: dict[FileKind, list[str]] = {
+    FileKind.JPEG: ["JPEG"],
+    FileKind.PNG: ["PNG"],
+    FileKind.TIFF: ["TIFF"],
+}
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def open_pdf(data: bytes) -> pdfium.PdfDocument:  # type: ignore[name-defined]  # noqa: F821
+    """Open with pypdfium2, turning encryption and corruption into reasons a reviewer understands."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise UnreadableDocument(
+                "pdf_encrypted", "PDF защищён паролем: откройте доступ или загрузите копию без пароля."
+            ) from exc
+        raise UnreadableDocument("pdf_corrupt", "PDF повреждён и не может быть прочитан.") from exc
+
+
+def render_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> float:
+    """Points-to-pixels scale for ``dpi``, reduced so that a giant page cannot exhaust memory."""
+    scale = dpi / 72.0
+    pixels = width_pt * height_pt * scale * scale
+    if pixels > max_pixels > 0:
+        scale *= (max_pixels / pixels) ** 0.5
+    return scale
+
+
+def render_page(pdf: pdfium.PdfDocument, index: int, dpi: int, max_pixels: int) -> np.ndarray:  # type: ignore[name-defined]  # noqa: F821
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        bitmap = page.render(scale=render_scale(width, height, dpi, max_pixels))
+        try:
+            return np.asarray(bitmap.to_pil().convert("RGB"))
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+
+
+def render_pdf_pages(data: bytes, dpi: int, limits: Limits) -> Iterator[np.ndarray]:
+    """Every page as an image, one at a time (the reader renders only the pages that need OCR)."""
+    pdf = open_pdf(data)
+    try:
+        for index in range(len(pdf)):
+            yield render_page(pdf, index, dpi, limits.max_image_megapixels * 1_000_000)
+    finally:
+        pdf.close()
+
+
+# --------------------------------------------------------------------------- image files
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Palette, alpha, 16-bit, bilevel and CMYK images to plain RGB (transparent areas become paper white)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(image, dtype=np.float64)
+        top = float(array.max()) or 1.0
+        return Image.fromarray((array * (255.0 / top)).astype(np.uint8)).convert("RGB")
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+@contextmanager
+def _pixel_limit(limits: Limits) -> Iterator[None]:
+    """Pillow's bomb guard at our limit; its warning zone (limit..2x limit) is refused too."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = limits.max_image_megapixels * 1_000_000
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def count_image_frames(data: bytes, kind: FileKind, limits: Limits) -> int:
+    """How many pages an image file has (multi-page TIFF); 1 when it cannot tell."""
+    with _pixel_limit(limits):
+        try:
+            with Image.open(io.BytesIO(data), formats=PIL_FORMATS.get(kind, [])) as image:
+                return max(int(getattr(image, "n_frames", 1)), 1)
+        except Exception:  # noqa: BLE001 - image_pages reports the real error with a reason
+            return 1
+
+
+def image_pages(data: bytes, kind: FileKind, limits: Limits) -> Iterator[np.ndarray]:
+    """Frames of an image file as RGB arrays, upright per EXIF; a multi-page TIFF yields several."""
+    formats = PIL_FORMATS.get(kind)
+    if formats is None:
+        raise UnreadableDocument("unsupported_image", "Формат изображения не поддерживается.")
+    with _pixel_limit(limits):
+        try:
+            image = Image.open(io.BytesIO(data), formats=formats)
+            frames = ImageSequence.Iterator(image)
+            for frame in frames:
+                if frame.width * frame.height > limits.max_image_megapixels * 1_000_000:
+                    raise Image.DecompressionBombError("frame above the configured pixel limit")
+                upright = ImageOps.exif_transpose(frame)
+                rgb = to_rgb(upright if upright is not None else frame)
+                yield np.asarray(rgb)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise UnreadableDocument(
+                "image_too_large",
+                f"Изображение слишком большое (более {limits.max_image_megapixels} млн пикселей).",
+            ) from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise UnreadableDocument(
+                "image_corrupt", "Изображение повреждено и не может быть прочитано."
+            ) from exc

@@ -1,0 +1,249 @@
+"""The OCR stage's entry point: any accepted document to words with boxes, page by page.
+
+PDF pages use their own text layer when it is good and are rendered and OCR'd otherwise (mixed PDFs
+exist); images are OCR'd; XLSX, DOCX and XML are read structurally. One page at a time, so that memory
+stays flat on long scans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pdfplumber
+
+from docproc.settings import Settings
+from ingest.errors import UnreadableDocument
+from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
+from ocr.cache import OcrCache, cache_key, image_hash
+from ocr.engine import OcrEngine, OcrError, OcrTimeout, create_engine, engine_label
+from ocr.ink import InkRange
+from ocr.layout import group_lines
+from ocr.preprocess import PageTransform, pipeline_signature, preprocess
+from ocr.raster import count_image_frames, image_pages, open_pdf, render_page
+from ocr.structured import read_docx, read_xlsx, read_xml
+from ocr.text_layer import assess_text_layer, text_layer_is_usable, text_layer_page
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+IMAGE_KINDS = {FileKind.JPEG, FileKind.PNG, FileKind.TIFF}
+FILE_FORMATS = {
+    FileKind.JPEG: "image_jpg",
+    FileKind.PNG: "image_png",
+    FileKind.TIFF: "image_tiff",
+    FileKind.XLSX: "xlsx",
+    FileKind.DOCX: "docx",
+    FileKind.XML: "xml",
+}
+
+
+class PageOcr:
+    """OCR of one page image: cache lookup, preprocessing, engine, boxes back in the page's frame."""
+
+    def __init__(self, settings: Settings, engine: OcrEngine | None, cache: OcrCache | None) -> None:
+        self.settings = settings.ocr
+        self._engine = engine
+        self.cache = cache
+        self.failures: list[OcrError] = []
+
+    @property
+    def engine(self) -> OcrEngine:
+        if self._engine is None:  # created on first need: text-only documents never start tesseract
+            self._engine = create_engine(self.settings)
+        return self._engine
+
+    def read(self, image: np.ndarray, page_no: int) -> PageText:
+        engine, ocr = self.engine, self.settings
+        key = cache_key(
+            image_hash(image), engine.name, engine.version, ocr.languages, ocr.psm, pipeline_signature(ocr)
+        )
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit.model_copy(update={"page_no": page_no})
+        try:
+            processed, transform = preprocess(image, ocr, engine)
+            words = engine.recognize(processed, ocr.languages, ocr.psm)
+        except OcrError as exc:
+            log.warning("OCR failed on page %d: %s", page_no, exc)
+            self.failures.append(exc)
+            return _failed_page(page_no, image, engine_label(engine, ocr.languages, ocr.psm))
+        page = _ocr_page(page_no, processed, transform, words, engine_label(engine, ocr.languages, ocr.psm))
+        if self.cache is not None:
+            self.cache.put(key, page)
+        return page
+
+
+def _unscale(word: Word, scale: float) -> Word:
+    if scale == 1.0:
+        return word
+    b = word.bbox
+    box = BBox(x0=b.x0 / scale, y0=b.y0 / scale, x1=b.x1 / scale, y1=b.y1 / scale)
+    return word.model_copy(update={"bbox": box})
+
+
+def _ocr_page(
+    page_no: int, processed: np.ndarray, transform: PageTransform, words: list[Word], label: str
+) -> PageText:
+    """Boxes stay in the processed image's frame (turned by ``rotation``, deskewed) at the rendered scale."""
+    words = [_unscale(w, transform.scale) for w in words]
+    height, width = processed.shape[:2]
+    return PageText(
+        page_no=page_no,
+        width=width / transform.scale,
+        height=height / transform.scale,
+        unit="px",
+        source=TextSource.OCR,
+        words=words,
+        lines=group_lines(words),
+        mean_confidence=float(np.mean([w.confidence for w in words])) if words else 0.0,
+        rotation=transform.rotation,
+        ocr_engine=label,
+    )
+
+
+def _failed_page(page_no: int, image: np.ndarray, label: str) -> PageText:
+    height, width = image.shape[:2]
+    return PageText(
+        page_no=page_no,
+        width=width,
+        height=height,
+        unit="px",
+        source=TextSource.OCR,
+        mean_confidence=0.0,
+        ocr_engine=label,
+    )
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _text_layer_or_none(plumber: pdfplumber.PDF | None, index: int, settings: Settings) -> PageText | None:
+    if plumber is None:
+        return None
+    ink = InkRange.from_settings(settings.ocr) if settings.ocr.drop_stamp_text else None
+    page = plumber.pages[index]
+    try:
+        if not text_layer_is_usable(assess_text_layer(page, ink), settings.ocr):
+            return None
+        return text_layer_page(page, index + 1, ink)
+    except Exception as exc:  # noqa: BLE001 - a text layer pdfminer chokes on is read by OCR instead
+        log.warning("text layer of page %d unreadable, using OCR: %s", index + 1, exc)
+        return None
+    finally:
+        page.close()
+
+
+def _open_plumber(data: bytes) -> pdfplumber.PDF | None:
+    try:
+        return pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - pdfium opened it, so OCR can still read the pages
+        log.warning("pdfplumber cannot open the PDF, OCR only: %s", exc)
+        return None
+
+
+def _pdf_pages(
+    data: bytes, settings: Settings, ocr: PageOcr, progress: Progress | None
+) -> Iterator[PageText]:
+    pdf = open_pdf(data)
+    plumber = None
+    try:
+        total = len(pdf)
+        if total == 0:
+            raise UnreadableDocument("pdf_empty", "PDF не содержит ни одной страницы.")
+        if total > settings.limits.max_pdf_pages:  # never half-read: refuse instead of truncating
+            raise UnreadableDocument(
+                "too_many_pages",
+                f"PDF содержит {total} страниц, допускается не более {settings.limits.max_pdf_pages}.",
+            )
+        plumber = _open_plumber(data)
+        for index in range(total):
+            page = _text_layer_or_none(plumber, index, settings)
+            if page is None:
+                image = render_page(
+                    pdf, index, settings.ocr.dpi, settings.limits.max_image_megapixels * 1_000_000
+                )
+                page = ocr.read(image, index + 1)
+                del image
+            if progress is not None:
+                progress(index + 1, total)
+            yield page
+    finally:
+        if plumber is not None:
+            plumber.close()
+        pdf.close()
+
+
+def _image_file_pages(
+    data: bytes, kind: FileKind, settings: Settings, ocr: PageOcr, progress: Progress | None
+) -> Iterator[PageText]:
+    total = count_image_frames(data, kind, settings.limits)
+    for index, image in enumerate(image_pages(data, kind, settings.limits)):
+        page = ocr.read(image, index + 1)
+        if progress is not None:
+            progress(index + 1, max(total, index + 1))
+        yield page
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def read_document(
+    name: str,
+    data: bytes,
+    kind: FileKind,
+    settings: Settings,
+    *,
+    engine: OcrEngine | None = None,
+    cache: OcrCache | None = None,
+    progress: Progress | None = None,
+) -> DocumentText:
+    """Read a document; raises ``UnreadableDocument`` (code + Russian reason) when nothing can be read."""
+    ocr = PageOcr(settings, engine, cache)
+    structured = None
+    if kind == FileKind.PDF:
+        pages = list(_pdf_pages(data, settings, ocr, progress))
+    elif kind in IMAGE_KINDS:
+        pages = list(_image_file_pages(data, kind, settings, ocr, progress))
+    elif kind == FileKind.XLSX:
+        pages = read_xlsx(data)
+    elif kind == FileKind.DOCX:
+        pages = read_docx(data)
+    elif kind == FileKind.XML:
+        pages, structured = read_xml(data)
+    else:
+        raise UnreadableDocument("unsupported_format", "Формат файла не поддерживается для чтения.")
+    if progress is not None and kind in (FileKind.XLSX, FileKind.DOCX, FileKind.XML):
+        progress(len(pages), len(pages))
+    _refuse_empty(pages, structured, ocr)
+    return DocumentText(
+        file=name, kind=kind, sha256=hashlib.sha256(data).hexdigest(), pages=pages, structured=structured
+    )
+
+
+def _refuse_empty(pages: list[PageText], structured: object, ocr: PageOcr) -> None:
+    if structured is not None or any(p.words for p in pages):
+        return
+    ocr_pages = [p for p in pages if p.source == TextSource.OCR]
+    if ocr_pages and len(ocr.failures) == len(ocr_pages):
+        if all(isinstance(f, OcrTimeout) for f in ocr.failures):
+            raise UnreadableDocument(
+                "ocr_timeout", "Распознавание текста не уложилось в отведённое время ни на одной странице."
+            )
+        raise UnreadableDocument("ocr_failed", "Не удалось распознать текст ни на одной странице документа.")
+    raise UnreadableDocument(
+        "empty_document", "В документе не найден текст: страницы пустые или изображение нечитаемо."
+    )
+
+
+def file_format_of(doc: DocumentText) -> str:
+    """The corpus's ``file_format``: a PDF counts as a scan when most of its pages needed OCR."""
+    if doc.kind == FileKind.PDF:
+        ocr_pages = sum(1 for p in doc.pages if p.source == TextSource.OCR)
+        return "pdf_scan" if ocr_pages and ocr_pages * 2 >= len(doc.pages) else "pdf_text"
+    return FILE_FORMATS.get(doc.kind, doc.kind.value)
