@@ -83,3 +83,82 @@ def bic_for_iban(iban: str) -> str | None:
     if not iban.startswith("KZ") or len(iban) < 7:
         return None
     return BANK_CODE_TO_BIC.get(iban[4:7])
+
+
+# --------------------------------------------------------------------------- OCR post-correction
+
+# Characters tesseract confuses with digits (Latin and Cyrillic look-alikes). A corrected value is
+# accepted only when it then passes the check digit / mod-97, and it is reported as corrected so the
+# caller can lower its confidence.
+OCR_DIGIT_CONFUSIONS: dict[str, str] = {
+    "O": "0", "o": "0", "О": "0", "о": "0", "D": "0", "Q": "0", "U": "0",
+    "I": "1", "l": "1", "|": "1", "i": "1", "!": "1", "L": "1", "]": "1", "[": "1",
+    "Z": "2", "z": "2",
+    "З": "3", "з": "3",
+    "A": "4", "Ч": "4", "ч": "4",
+    "S": "5", "s": "5", "$": "5",
+    "Б": "6", "б": "6", "G": "6",
+    "T": "7", "Т": "7",
+    "B": "8", "В": "8", "&": "8",
+    "g": "9", "q": "9",
+}
+# In the letter part of an IBAN / BIC the confusion goes the other way as well.
+OCR_LETTER_CONFUSIONS: dict[str, str] = {
+    "0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G",
+    "К": "K", "Z": "Z", "А": "A", "В": "B", "Е": "E", "Н": "H", "М": "M", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "Х": "X", "У": "Y", "І": "I",
+}
+
+
+def _to_digits(raw: str) -> str:
+    return "".join(OCR_DIGIT_CONFUSIONS.get(c, c) for c in raw)
+
+
+def correct_bin(raw: str) -> tuple[str, bool] | None:
+    """A 12-digit BIN/IIN from a possibly OCR-damaged token.
+
+    Returns (value, corrected). A token that is already 12 digits is returned as printed even when
+    its check digit fails (the corpus reports invalid BINs as printed). A damaged token is repaired
+    only when the repaired value passes the check digit.
+    """
+    token = re.sub(r"[\s\u00a0]", "", raw)
+    if re.fullmatch(r"\d{12}", token):
+        return token, False
+    if len(token) != 12:
+        return None
+    fixed = _to_digits(token)
+    if re.fullmatch(r"\d{12}", fixed) and is_valid_bin(fixed):
+        return fixed, True
+    return None
+
+
+def correct_iban(raw: str) -> tuple[str, bool] | None:
+    """A Kazakh IBAN from a possibly OCR-damaged token (KZ + 18), repaired only when mod-97 then passes."""
+    token = normalize_iban(raw)
+    if len(token) != 20:
+        return None
+    if is_valid_iban(token):
+        return token, False
+    head = "KZ"
+    check = _to_digits(token[2:4])
+    bank = _to_digits(token[4:7])
+    rest = token[7:]
+    candidates = [head + check + bank + rest]
+    # The account part may hold letters; try reading ambiguous characters as digits.
+    candidates.append(head + check + bank + _to_digits(rest))
+    for cand in candidates:
+        cand = "".join(OCR_LETTER_CONFUSIONS.get(c, c) if not c.isdigit() else c for c in cand)
+        if is_valid_iban(cand):
+            return cand, True
+    return None
+
+
+def correct_bic(raw: str) -> tuple[str, bool] | None:
+    """An 8- or 11-character BIC; Cyrillic look-alikes and digit/letter confusions in the first 6 are fixed."""
+    token = re.sub(r"[\s|]", "", raw).upper()
+    fixed = "".join(OCR_LETTER_CONFUSIONS.get(c, c) for c in token[:6]) + "".join(
+        OCR_LETTER_CONFUSIONS.get(c, c) if not c.isdigit() else c for c in token[6:]
+    )
+    if not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?", fixed):
+        return None
+    return fixed, fixed != token

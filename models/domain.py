@@ -215,6 +215,9 @@ class DocumentExtraction(BaseModel):
     # For translations: what the translated original says about itself, to pair it later.
     translated_doc_type: DocType | None = None
     translation_of: str | None = None  # file name of the original, set at dossier level
+    # What a translation says (numbers, dates, amounts, names, source language), to pair it with its
+    # original; set by the extractors, read by ``link_translations``. Not part of the corpus shape.
+    translation_hints: dict[str, Any] = Field(default_factory=dict)
     period: ExtractedValue | None = None  # payroll month "YYYY-MM"
     payroll_rows: list[PayrollRow] = Field(default_factory=list)
     payroll_totals: PayrollTotals | None = None

@@ -1,0 +1,447 @@
+"""Money: total, VAT, amount without VAT, currency, VAT rate, and the amount written in words.
+
+Read by meaning per document type:
+
+* payment order: the amount next to "Сумма"/"Сомасы"/"Amount"; VAT from "в т.ч. НДС 12% – X" /
+  "оның ішінде ҚҚС" in the purpose, 0 for "без НДС"/"ҚҚС-сыз" or when none is stated;
+* contract: the price in "Общая стоимость … составляет X (words)", "total price … is USD X",
+  "Gesamtvergütung beträgt EUR X", "总金额为CNY X"; VAT from "в том числе НДС";
+* act / invoice: the totals row ("Итого", "Всего", "Барлығы", "Жиыны", "TOTAL", "GESAMTBETRAG",
+  "合计"): with three sums it is (without VAT, VAT, total), told apart by arithmetic (a + b = c), not by
+  column position; with one sum the VAT comes from its own line;
+* application form: the claimed costs (total = amount without VAT, VAT not applicable).
+
+Values are as printed (a miscalculated VAT is recorded, not fixed); a missing member of the
+(total, VAT, without VAT) triple is derived from the other two with a lower confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.found import DEFAULT_FACTOR, DERIVED_FACTOR, FALLBACK_FACTOR, Found
+from extractors.regions import ParsedValue, Parser, find_hits, labelled
+from extractors.spelled import spelled_to_number
+from extractors.values import currency_near, find_amounts, find_currencies, looks_like_money
+from extractors.view import DocView, VLine, iter_bounded
+from extractors.vocabulary import vocabulary
+from models.domain import Amounts, DocType
+
+VAT_RATES = (0.12, 0.16, 0.05, 0.10, 0.19, 0.20, 0.13, 0.18)
+_PERCENT = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%")
+
+
+@dataclass
+class MoneyFound:
+    total: Found | None = None
+    vat: Found | None = None
+    without_vat: Found | None = None
+    currency: Found | None = None
+    vat_rate: Found | None = None
+
+
+def _money_parser(min_value: float = 1.0) -> Parser:
+    def parse(text: str) -> list[ParsedValue]:
+        out: list[ParsedValue] = []
+        for s, e, v in find_amounts(text, min_value):
+            raw = text[s:e]
+            if not looks_like_money(raw) and v < 1000:
+                continue
+            if _PERCENT.match(text[s:]) or re.match(r"\s*%", text[e:]):
+                continue
+            out.append((s, e, v, 1.0))
+        return out
+
+    return parse
+
+
+MONEY = _money_parser()
+
+
+def _found_amount(view: DocView, line: VLine, s: int, e: int, value: float) -> Found:
+    gs, ge = line.start + s, line.start + e
+    return Found(value=value, raw=view.text[gs:ge], words=view.words_in(gs, ge))
+
+
+# ---------------------------------------------------------------------- VAT phrases
+
+
+def _vat_free(view: DocView) -> Found | None:
+    m = next(iter_bounded(vocabulary().label("vat_free"), view.text), None)
+    if m is None:
+        return None
+    return Found(value=0.0, raw=m.group(0), words=view.words_in(m.start(), m.end()), factor=0.95)
+
+
+def _vat_stated(view: DocView, after_label: str = "vat", window: int = 40) -> Found | None:
+    """'в т.ч. НДС 12% – 302 400,00', 'Сумма НДС 703 560', 'оның ішінде ҚҚС 12% – 115 200,00'."""
+    pattern = vocabulary().label(after_label)
+    free = vocabulary().label("vat_free")
+    text = view.text
+    for m in iter_bounded(pattern, text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        if free.search(text[line_start : line_end if line_end >= 0 else len(text)]):
+            continue
+        # Parse past the window so that a number cut at its edge is not misread; keep starts inside it.
+        tail = text[m.end() : m.end() + window + 30]
+        for s, e, v, _ in MONEY(tail):
+            # The sum follows its label directly: only a rate and a dash may stand between them
+            # (possibly over a line break); a column header followed by table rows is not a VAT line.
+            if s >= window or not _only_rate_between(tail[:s]):
+                break
+            gs, ge = m.end() + s, m.end() + e
+            return Found(value=v, raw=text[gs:ge], words=view.words_in(gs, ge))
+    return None
+
+
+def _only_rate_between(between: str) -> bool:
+    """Between a VAT label and its sum: a rate and a dash, plus at most a fragment of a wrapped label
+    ("платежа:") or one short OCR-garbage token on the same line."""
+    rest = re.sub(r"[\s\d%.,=–—|-]+", " ", between)
+    rest = re.sub(r"(?:^|\s)[^\W\d]{2,20}:", " ", rest, count=1)  # "Назначение / платежа:" interleaved
+    words = rest.split()
+    if not words:
+        return True
+    return len(words) == 1 and len(words[0]) <= 6 and "\n" not in between.split(words[0])[0]
+
+
+def _vat_rate(view: DocView, total: float | None, vat: float | None) -> Found | None:
+    text = view.text
+    for m in iter_bounded(vocabulary().label("vat"), text):
+        pm = _PERCENT.search(text[m.end() : m.end() + 15])
+        if pm:
+            rate = float(pm.group(1).replace(",", ".")) / 100
+            gs = m.end() + pm.start()
+            return Found(value=rate, raw=pm.group(0), words=view.words_in(gs, gs + len(pm.group(0))))
+    if total and vat:
+        base = total - vat
+        for rate in VAT_RATES:
+            if base > 0 and abs(base * rate - vat) <= 1.0:
+                return Found(value=rate, raw=None, factor=DERIVED_FACTOR)
+    return None
+
+
+# ---------------------------------------------------------------------- currency
+
+
+def _currency(view: DocView, total: Found | None) -> Found | None:
+    text = view.text
+    if total is not None and total.words:
+        s, e = total.words[0].start, total.words[-1].end
+        code = currency_near(text, s, e)
+        if code:
+            return Found(value=code, raw=code, words=total.words, factor=1.0)
+    counts: dict[str, int] = {}
+    for _, _, code in find_currencies(text):
+        counts[code] = counts.get(code, 0) + 1
+    if counts:
+        code = max(counts, key=lambda c: counts[c])
+        return Found(value=code, raw=code, factor=FALLBACK_FACTOR)
+    country = _currency_by_country(text)
+    if country:
+        return Found(value=country, raw=None, factor=0.4)
+    return Found(value="KZT", raw=None, factor=0.5)
+
+
+def _currency_by_country(text: str) -> str | None:
+    for code, patterns in vocabulary().raw.get("currency_by_country", {}).items():
+        if any(re.search(p, text, re.IGNORECASE) for p in patterns):
+            return str(code)
+    return None
+
+
+# ---------------------------------------------------------------------- totals rows
+
+
+def _total_rows(view: DocView) -> list[tuple[VLine, list[tuple[int, int, float]]]]:
+    """Lines starting with a total label, with the money amounts on them (wrapped cells joined)."""
+    out = []
+    for hit in find_hits(view, "total", only_label_like=False):
+        line = hit.line
+        if hit.first > 2:
+            continue
+        if vocabulary().label("vat").search(line.text[: hit.start]):
+            continue
+        amounts = [(s, e, float(v)) for s, e, v, _ in MONEY(line.text) if s >= hit.end]
+        if amounts:
+            out.append((line, amounts))
+    return out
+
+
+def _split_triple(values: list[float]) -> tuple[int, int, int] | None:
+    """Indexes (without_vat, vat, total) of three amounts where without + vat = total."""
+    n = len(values)
+    for k in range(n - 1, 1, -1):
+        for j in range(k - 1, 0, -1):
+            for i in range(j - 1, -1, -1):
+                a, b, c = values[i], values[j], values[k]
+                if abs(a + b - c) <= 0.011 and c > 0:
+                    return (i, j, k) if a >= b else (j, i, k)
+    return None
+
+
+def _largest_amount_row(view: DocView) -> list[tuple[VLine, list[tuple[int, int, float]]]]:
+    """The line holding the largest sum printed with kopecks: a grand total whose label OCR lost."""
+    best: tuple[float, VLine, list[tuple[int, int, float]]] | None = None
+    for line in view.lines:
+        amounts = [
+            (s, e, float(v)) for s, e, v, _ in MONEY(line.text) if re.search(r"[.,]\d{2}$", line.text[s:e])
+        ]
+        if amounts:
+            top = max(v for _, _, v in amounts)
+            if best is None or top > best[0]:
+                best = (top, line, amounts)
+    return [] if best is None else [(best[1], best[2])]
+
+
+def _from_totals_row(view: DocView) -> MoneyFound | None:
+    rows = _total_rows(view)
+    factor = 1.0
+    if not rows:
+        rows = _largest_amount_row(view)
+        factor = 0.6
+    if not rows:
+        return None
+    # The grand total is the row with the largest sum (sub-totals and "в т.ч." lines are smaller).
+    line, amounts = max(rows, key=lambda r: max(v for _, _, v in r[1]))
+    money = _row_money(view, line, amounts)
+    for f in (money.total, money.vat, money.without_vat):
+        if f is not None:
+            f.factor *= factor
+    return money
+
+
+def _row_money(view: DocView, line: VLine, amounts: list[tuple[int, int, float]]) -> MoneyFound:
+    """Total / VAT / amount without VAT from the sums of one totals row."""
+    values = [v for _, _, v in amounts]
+
+    def at(i: int) -> Found:
+        return _found_amount(view, line, amounts[i][0], amounts[i][1], values[i])
+
+    money = MoneyFound()
+    if len(values) >= 3:
+        tri = _split_triple(values)
+        consistent = tri is not None
+        if tri is None:
+            # As printed but inconsistent (e.g. a miscalculated VAT line): the usual column order.
+            tri = (len(values) - 3, len(values) - 2, len(values) - 1)
+        i, j, k = tri
+        money.without_vat, money.vat, money.total = at(i), at(j), at(k)
+        if not consistent:
+            for f in (money.without_vat, money.vat, money.total):
+                f.factor *= FALLBACK_FACTOR
+    elif len(values) == 2:
+        a, b = values
+        if abs(a - b) <= 0.011:
+            # "Итого 5 080 000,00 — 5 080 000,00": the VAT column between them is empty.
+            money.without_vat, money.total = at(0), at(1)
+            money.vat = Found(value=0.0, raw=None, words=[], factor=DERIVED_FACTOR)
+        elif a < b:
+            money.without_vat, money.total = at(0), at(1)
+        else:
+            money.total = at(0)
+    else:
+        money.total = at(0)
+    return money
+
+
+# ---------------------------------------------------------------------- contract price
+
+
+def _contract_price(view: DocView) -> Found | None:
+    text = view.text
+    best: Found | None = None
+    for m in iter_bounded(vocabulary().label("contract_price"), text):
+        window = text[m.end() : m.end() + 190]
+        for s, e, v, _ in MONEY(window):
+            if s >= 160:
+                break
+            gs, ge = m.end() + s, m.end() + e
+            has_words = bool(re.match(r"\s*(?:[A-Z]{3})?\s*[(（]", text[ge : ge + 8]))
+            f = Found(value=v, raw=text[gs:ge], words=view.words_in(gs, ge), factor=1.0 if has_words else 0.85)
+            if best is None or f.factor > best.factor:
+                best = f
+            break
+        if best is not None and best.factor >= 1.0:
+            return best
+    if best is not None:
+        return best
+    # An amount followed by its spelling in parentheses is a price, wherever it is.
+    for s, e, v, _ in MONEY(text):
+        if re.match(r"\s*(?:[A-Z]{3}|тенге|теңге)?\s*[(（]\s*[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүІі]", text[e : e + 20]):
+            return Found(value=v, raw=text[s:e], words=view.words_in(s, e), factor=FALLBACK_FACTOR)
+    return None
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def extract_amounts(view: DocView, doc_type: DocType, words: Found | None = None) -> Amounts | None:
+    """Money fields of a document; ``words`` (the amount spelt out, if read) can stand in for a
+    total that OCR lost or garbled in figures."""
+    from extractors.found import ev
+
+    money = _read_money(view, doc_type)
+    if words is not None and doc_type != DocType.APPLICATION_FORM:
+        money = _total_from_words(view, money, words)
+    if money is None or money.total is None and money.without_vat is None:
+        return None
+    return Amounts(
+        total=ev(money.total),
+        vat=ev(money.vat),
+        amount_without_vat=ev(money.without_vat),
+        currency=ev(money.currency),
+        vat_rate=ev(money.vat_rate),
+    )
+
+
+def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
+    if doc_type == DocType.APPLICATION_FORM:
+        claimed = labelled(view, "claimed_costs", MONEY, max_gap_chars=80)
+        if claimed is None:
+            return None
+        return MoneyFound(
+            total=claimed,
+            without_vat=Found(claimed.value, claimed.raw, claimed.words, claimed.factor),
+            currency=_currency(view, claimed),
+        )
+    if doc_type == DocType.PAYMENT_ORDER:
+        money = MoneyFound(total=labelled(view, "payment_amount", MONEY, exclude="amount_words", max_gap_chars=40))
+    elif doc_type == DocType.CONTRACT:
+        money = MoneyFound(total=_contract_price(view))
+    elif doc_type in (DocType.ACT_OF_WORK, DocType.INVOICE):
+        money = _from_totals_row(view) or MoneyFound()
+    else:
+        return None
+    if money.total is None and money.without_vat is None:
+        return None
+    _complete_vat(view, money)
+    money.currency = _currency(view, money.total or money.without_vat)
+    total_v = money.total.value if money.total else None
+    vat_v = money.vat.value if money.vat else None
+    money.vat_rate = _vat_rate(view, total_v, vat_v) if vat_v else None
+    return money
+
+
+def _weak_figure(found: Found | None) -> bool:
+    """A total read by a fallback, or printed without kopecks/thousand groups (OCR lost them)."""
+    if found is None:
+        return True
+    return found.factor < 0.9 or (found.raw is not None and not looks_like_money(found.raw))
+
+
+def _total_from_words(view: DocView, money: MoneyFound | None, words: Found) -> MoneyFound | None:
+    spelt = spelled_to_number(str(words.value))
+    if spelt is None or spelt <= 0:
+        return money
+    if money is not None and money.total is not None and abs(float(money.total.value) - spelt) <= 0.011:
+        return money
+    if money is not None and not _weak_figure(money.total):
+        return money  # figures read cleanly are authoritative, even when the words disagree
+    total = Found(value=spelt, raw=words.raw, words=words.words, factor=0.55)
+    if money is None:
+        money = MoneyFound()
+    money.total = total
+    money.without_vat = None
+    if money.vat is not None and money.vat.raw is None:
+        money.vat = None  # a VAT derived from the rejected row is no longer meaningful
+    _complete_vat(view, money)
+    if money.currency is None:
+        money.currency = _currency(view, total)
+    return money
+
+
+def _complete_vat(view: DocView, money: MoneyFound) -> None:
+    if money.vat is None:
+        money.vat = _vat_stated(view) or _vat_free(view)
+    if money.vat is None:
+        # Nothing said about VAT: the corpus (and the form) read that as no VAT charged.
+        money.vat = Found(value=0.0, raw=None, factor=DEFAULT_FACTOR)
+    t, v, w = money.total, money.vat, money.without_vat
+    if t is not None and w is None:
+        money.without_vat = Found(value=round(float(t.value) - float(v.value), 2), raw=None, words=[], factor=DERIVED_FACTOR)
+    elif t is None and w is not None:
+        money.total = Found(value=round(float(w.value) + float(v.value), 2), raw=None, words=[], factor=DERIVED_FACTOR)
+
+
+# ---------------------------------------------------------------------- amount in words
+
+_WORDY = r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]"
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    raw = vocabulary().raw["number_words"]
+    exact: set[str] = set()
+    stems: list[str] = []
+    for lang, words in raw.items():
+        if lang == "connectors":
+            continue
+        for w in words:
+            if len(w) >= 4:
+                stems.append(w)
+            else:
+                exact.add(w)
+    return frozenset(exact), tuple(stems), frozenset(raw["connectors"])
+
+
+def _is_number_word(token: str) -> bool:
+    exact, stems, _ = _number_words()
+    parts = [p for p in re.split(r"[-‐]", token.lower()) if p]
+    return bool(parts) and all(p in exact or any(p.startswith(s) for s in stems) for p in parts)
+
+
+def _is_run_word(token: str) -> bool:
+    """A word that may stand inside a spelt amount: numerals, currency names, "and", kopeck digits."""
+    _, _, connectors = _number_words()
+    t = token.strip(",.;:()«»").lower()
+    if not t:
+        return True
+    if _is_number_word(t) or t in connectors or re.fullmatch(r"\d{1,2}", t):
+        return True
+    return any(p.fullmatch(t) for _, p in vocabulary().currencies)
+
+
+def _spelt_run(text: str, end: int) -> int | None:
+    """Start of the spelt amount that ends at ``end`` (just after "00 тиын"), walking back word by word."""
+    lo = max(0, end - 400)  # a spelt amount is a few lines at most
+    tokens = [(m.start() + lo, m.group(0)) for m in re.finditer(r"[^\s(（]+", text[lo:end])]
+    start = None
+    unknown = 0
+    numerals = 0
+    for tok_start, word in reversed(tokens):
+        if _is_run_word(word):
+            if _is_number_word(word.strip(",.;:()«»")):
+                numerals += 1
+                start = tok_start
+                unknown = 0
+            continue
+        unknown += 1
+        if unknown > 1:  # one OCR-damaged word inside the phrase is tolerated, two end it
+            break
+    if start is None or numerals == 0:
+        return None
+    return start
+
+
+def extract_amount_words(view: DocView) -> Found | None:
+    """The amount written in words, as printed: after "Сумма прописью:"-like labels, or in parentheses,
+    or wherever a run of numerals ends in "NN тиын / cents / fen"."""
+    text = view.text
+    minor = vocabulary().minor_units
+    end_re = re.compile(rf"(?:\d{{1,2}}\s*)?(?:{minor})(?!\w)", re.IGNORECASE)
+    for m in end_re.finditer(text):
+        start = _spelt_run(text, m.end())
+        if start is None or start >= m.start():
+            continue
+        return _words_found(view, start, m.end())
+    return None
+
+
+def _words_found(view: DocView, s: int, e: int) -> Found:
+    raw = view.text[s:e]
+    value = re.sub(r"\s+", " ", raw).strip(" :;,")
+    return Found(value=value, raw=raw, words=view.words_in(s, e))

@@ -1,0 +1,217 @@
+"""Which of the ten document types a document is, and whether it is a translation.
+
+Scores each type by its title vocabulary (``vocabulary.yaml: doc_types``). A match counts by where
+it is: in the first lines of the first page, or in a line set in capitals or a larger font, it is a
+title; lower down it is a mention (an application form lists "Договор", "Платежное поручение"…
+among its attachments; an act mentions the report). OCR-damaged titles are matched fuzzily.
+A Russian/Kazakh document that declares itself a translation ("Перевод с китайского языка") is a
+``translation`` and the type of the document it translates is kept as ``translated_doc_type``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from extractors.view import DocView, VLine
+from extractors.vocabulary import vocabulary
+from models.domain import DocType
+
+TITLE_LINES = 6  # lines at the top of page 1 that count as the title zone
+CLASSIFY_LINES = 80  # lines of page 1 whose mentions are scored at all
+FUZZY_TITLE_MIN = 80  # rapidfuzz ratio every word of an OCR-damaged title must reach
+
+# When two types both match in the title zone, the more specific one wins (a "Договор" is often
+# named inside an act's or invoice's header; "отчет" appears in an act's table).
+_PRIORITY = {
+    "translation": 0,
+    "payment_order": 1,
+    "statistics_consent": 1,
+    "digital_strategy": 1,
+    "payroll": 1,
+    "act_of_work": 2,
+    "work_report": 2,
+    "invoice": 2,
+    "application_form": 3,
+    "contract": 4,
+}
+
+
+@dataclass
+class Classification:
+    doc_type: DocType
+    confidence: float
+    translated_doc_type: DocType | None = None
+    source_language: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    title_line: int | None = None  # view line index where the winning title was read
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[-•–])\s+")
+
+
+def _line_weight(view: DocView, line: VLine, rank: int) -> float:
+    """How much a match on this line counts: the title zone and big or capitalised lines count most."""
+    letters = [c for c in line.text if c.isalpha()]
+    upper = sum(1 for c in letters if c.isupper()) / len(letters) if letters else 0.0
+    big = line.height >= 1.15 * view.median_height
+    weight = 0.15
+    if rank > 0 and _LIST_ITEM.match(line.text):
+        return weight  # "1. Договор" in a list of attachments is a mention, not a title
+    if rank < TITLE_LINES:
+        weight = 1.0 - 0.06 * rank
+    elif rank < 3 * TITLE_LINES:
+        weight = 0.35
+    if upper > 0.7 and len(letters) >= 4:
+        weight = max(weight, 0.8) * 1.4
+    if big:
+        weight *= 1.3
+    return weight
+
+
+def _type_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float, int]]) -> dict[str, float]:
+    voc = vocabulary()
+    scores: dict[str, float] = {}
+    texts = [re.sub(r"\s+", " ", line.text) for line in lines]
+    weights = [_line_weight(view, line, rank) for rank, line in enumerate(lines)]
+
+    def credit(doc_type: str, w: float, line: VLine) -> None:
+        # One matching line is evidence; many mentions lower down add little.
+        scores[doc_type] = max(scores.get(doc_type, 0.0), w) + 0.02
+        if doc_type not in where or w > where[doc_type][0]:
+            where[doc_type] = (w, line.index)
+
+    for i, text in enumerate(texts):
+        for doc_type, patterns in voc.doc_types.items():
+            if any(p.search(text) for p in patterns):
+                credit(doc_type, weights[i], lines[i])
+                continue
+            # A title wrapped over two or three lines ("СОГЛАСИЕ" / "на распространение … данных").
+            for span in (2, 3):
+                if i + span > len(texts):
+                    break
+                joined = " ".join(texts[i : i + span])
+                # Only a match that crosses the line break counts here; one inside a single line
+                # is that line's own evidence.
+                if any(m.start() < len(text) < m.end() for p in patterns for m in p.finditer(joined)):
+                    credit(doc_type, min(weights[i : i + span]), lines[i])
+                    break
+    return scores
+
+
+# Plain title phrases for fuzzy matching of OCR-damaged titles (the regexes need clean letters).
+_FUZZY_TITLES = {
+    "payment_order": ["платежное поручение", "заявление на перевод иностранной валюты", "төлем тапсырмасы"],
+    "act_of_work": ["акт выполненных работ", "акт оказанных услуг", "орындалған жұмыстар актісі"],
+    "invoice": ["счет-фактура", "шот-фактура"],
+    "contract": ["договор", "трудовой договор"],
+    "work_report": ["отчет о выполненных работах", "орындалған жұмыстар туралы есеп"],
+    "payroll": ["расчетная ведомость", "есеп айырысу ведомосі"],
+    "digital_strategy": ["цифровая стратегия"],
+    "statistics_consent": [
+        "согласие на распространение первичных статистических данных",
+        "статистикалық деректерді таратуға келісім",
+    ],
+    "application_form": ["заявка", "өтінім"],
+}
+
+
+def _title_similarity(title: str, line_words: list[str]) -> float:
+    """Order-free similarity: every title word must have a close match among the line's words."""
+    best_per_word = []
+    for tw in title.split():
+        if len(tw) <= 2:
+            continue
+        best = max((fuzz.ratio(tw, lw) for lw in line_words), default=0.0)
+        best_per_word.append(best)
+    return min(best_per_word) if best_per_word else 0.0
+
+
+def _fuzzy_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float, int]]) -> dict[str, float]:
+    """Titles matched word by word with OCR-tolerant similarity, over one line or a title wrapped
+    over two or three lines; a one-word title must be on one line."""
+    scores: dict[str, float] = {}
+    top = lines[:TITLE_LINES]
+    weights = [_line_weight(view, ln, rank) for rank, ln in enumerate(top)]
+    for rank in range(len(top)):
+        for span in (1, 2, 3):
+            if rank + span > len(top):
+                break
+            text = " ".join(ln.text for ln in top[rank : rank + span])
+            words = [w for w in re.split(r"[^\w-]+", text.lower()) if len(w) > 2]
+            if not words:
+                continue
+            for doc_type, titles in _FUZZY_TITLES.items():
+                for title in titles:
+                    if span > 1 and len(title.split()) == 1:
+                        continue
+                    r = _title_similarity(title, words)
+                    if r < FUZZY_TITLE_MIN:
+                        continue
+                    # Slightly below an exact match of the same line, so exact evidence wins ties.
+                    w = 0.95 * (r / 100.0) * min(weights[rank : rank + span])
+                    if w > scores.get(doc_type, 0.0):
+                        scores[doc_type] = w
+                        where[doc_type] = max(where.get(doc_type, (0.0, top[rank].index)), (w, top[rank].index))
+    return scores
+
+
+def _translation_marker(lines: list[VLine]) -> tuple[bool, str | None]:
+    voc = vocabulary()
+    for line in lines[:TITLE_LINES]:
+        text = re.sub(r"\s+", " ", line.text)
+        for p in voc.translation_markers:
+            m = p.search(text)
+            if m:
+                source = None
+                for lang, stems in voc.translation_sources.items():
+                    if stems.search(text[m.start() : m.end() + 30]):
+                        source = lang
+                        break
+                # "Перевод на русский" names the target: the source is the other language.
+                if source in ("ru", "kk") and re.search(r"с\s+(?:русского|казахского)", text, re.IGNORECASE) is None:
+                    source = None
+                return True, source
+    return False, None
+
+
+def classify(view: DocView) -> Classification:
+    first_page = view.pages[0] if view.pages else 1
+    # Titles are at the top; a long first page (a sheet, a scroll) is only read that far.
+    lines = view.page_lines(first_page)[:CLASSIFY_LINES]
+    is_translation, source = _translation_marker(lines)
+    where: dict[str, tuple[float, int]] = {}
+    scores = _type_scores(view, lines, where)
+    for t, s in _fuzzy_scores(view, lines, where).items():
+        scores[t] = max(scores.get(t, 0.0), s)
+    best_type, confidence = _pick(scores)
+    title_line = where[best_type.value][1] if best_type is not None and best_type.value in where else None
+    if is_translation:
+        return Classification(
+            DocType.TRANSLATION,
+            0.95,
+            translated_doc_type=best_type,
+            source_language=source,
+            scores=scores,
+            title_line=title_line,
+        )
+    if best_type is None:
+        return Classification(DocType.UNKNOWN, 0.0, scores=scores)
+    return Classification(best_type, confidence, scores=scores, title_line=title_line)
+
+
+def _pick(scores: dict[str, float]) -> tuple[DocType | None, float]:
+    if not scores:
+        return None, 0.0
+    top = max(scores.values())
+    # Everything within 85 % of the best score is a contender; the most specific contender wins.
+    contenders = [t for t, s in scores.items() if s >= 0.85 * top]
+    best = min(contenders, key=lambda t: (_PRIORITY.get(t, 9), -scores[t]))
+    others = [s for t, s in scores.items() if t != best]
+    runner = max(others) if others else 0.0
+    confidence = max(0.3, min(1.0, 0.55 + 0.45 * (scores[best] - runner) / max(scores[best], 1e-6)))
+    if scores[best] < 0.3:
+        confidence = min(confidence, 0.5)
+    return DocType(best), round(confidence, 3)

@@ -1,0 +1,134 @@
+"""One document's extraction: type, language and every field with its provenance and confidence."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from extractors.amounts import extract_amount_words, extract_amounts
+from extractors.classify import Classification, classify
+from extractors.found import FALLBACK_FACTOR, Found, ev
+from extractors.header import extract_date, extract_number
+from extractors.language import detect_language
+from extractors.parties import extract_parties
+from extractors.payroll import extract_payroll, extract_period
+from extractors.references import ContractRef as RefSpan
+from extractors.references import find_contract_refs, legal_act_spans, period_spans
+from extractors.regions import find_hits, labelled, regex_parser
+from extractors.structured import extraction_from_structured
+from extractors.translation import translation_hints
+from extractors.view import DocView, Snippet
+from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText
+
+log = logging.getLogger(__name__)
+
+# Which documents carry which fields (the corpus's semantics; a field not applicable stays None).
+REFERENCING_TYPES = {DocType.PAYMENT_ORDER, DocType.ACT_OF_WORK, DocType.INVOICE, DocType.WORK_REPORT}
+AMOUNT_WORD_TYPES = {
+    DocType.PAYMENT_ORDER,
+    DocType.CONTRACT,
+    DocType.ACT_OF_WORK,
+    DocType.INVOICE,
+    DocType.APPLICATION_FORM,
+    DocType.WORK_REPORT,
+}
+_KNP = re.compile(r"(?<!\d)(\d{3})(?!\d)")
+
+
+def extract_document(text: DocumentText) -> DocumentExtraction:
+    """Classify a document, tell its language, and read its fields. Never raises for odd content."""
+    base = DocumentExtraction(file=text.file, sha256=text.sha256, pages=len(text.pages))
+    view = DocView(text)
+    if not view.lines:
+        if text.structured:
+            return extraction_from_structured(text, base)
+        base.unreadable_reason = "В документе не найден текст для извлечения данных."
+        return base
+    cls = classify(view)
+    title = "\n".join(ln.text for ln in view.header_lines(6))
+    lang = detect_language(view.text, title)
+    base.language = lang.language
+    base.doc_type = cls.doc_type
+    base.doc_type_confidence = cls.confidence
+    if cls.doc_type == DocType.TRANSLATION:
+        base.translated_doc_type = cls.translated_doc_type
+        base.translation_hints = translation_hints(view, cls)
+        return base
+    if text.structured and text.structured.get("format") == "esf":
+        return extraction_from_structured(text, base)
+    if cls.doc_type == DocType.UNKNOWN:
+        return base
+    _read_fields(view, cls, base)
+    return base
+
+
+def _read_fields(view: DocView, cls: Classification, out: DocumentExtraction) -> None:
+    doc_type = cls.doc_type
+    refs = find_contract_refs(view.text)
+    masks = legal_act_spans(view.text) + period_spans(view.text)
+    # A contract's own title ("ДОГОВОР № 4-02/22") reads like a reference to a contract: it is not one.
+    own = [r for r in refs if doc_type == DocType.CONTRACT and _on_title(view, r, cls.title_line)]
+    foreign_refs = [r for r in refs if r not in own]
+    out.number = ev(extract_number(view, doc_type, cls.title_line, foreign_refs, masks))
+    out.date = ev(extract_date(view, doc_type, cls.title_line, foreign_refs, masks))
+    out.parties = extract_parties(view, doc_type)
+    words = extract_amount_words(view) if doc_type in AMOUNT_WORD_TYPES else None
+    out.amount_words = ev(words)
+    out.amounts = extract_amounts(view, doc_type, words)
+    if doc_type in REFERENCING_TYPES:
+        out.contract_ref = _contract_ref(view, refs)
+    if doc_type == DocType.PAYROLL:
+        out.period = ev(extract_period(view))
+        out.payroll_rows, out.payroll_totals = extract_payroll(view)
+    if doc_type == DocType.PAYMENT_ORDER:
+        out.payment_purpose = ev(_purpose(view))
+        out.knp = ev(labelled(view, "knp", regex_parser(_KNP, lambda m: m.group(1)), max_gap_chars=12))
+
+
+def _on_title(view: DocView, ref: RefSpan, title_line: int | None) -> bool:
+    if title_line is None:
+        return False
+    return abs(view.line_at(ref.start).index - title_line) <= 1
+
+
+def _contract_ref(view: DocView, refs: list[RefSpan]) -> ContractRef | None:
+    if not refs:
+        return None
+    complete = [r for r in refs if r.number and r.date]
+    ref = complete[0] if complete else next((r for r in refs if r.number), refs[0])
+    factor = 1.0 if complete else FALLBACK_FACTOR
+    number = date = None
+    if ref.number and ref.number_span:
+        s, e = ref.number_span
+        number = Found(value=ref.number, raw=view.text[s:e], words=view.words_in(s, e), factor=factor)
+    if ref.date and ref.date_span:
+        s, e = ref.date_span
+        date = Found(value=ref.date, raw=view.text[s:e], words=view.words_in(s, e), factor=factor)
+    return ContractRef(number=ev(number), date=ev(date))
+
+
+def _purpose(view: DocView) -> Found | None:
+    """"Назначение платежа": the rest of the label's line and the value lines under it, up to the next
+    label or the signature block."""
+    for hit in find_hits(view, "purpose", only_label_like=False):
+        line = hit.line
+        rows = [line.words[hit.last + 1 :]]
+        value_x0 = line.words[hit.last + 1].bbox.x0 if hit.last + 1 < len(line.words) else hit.x1
+        for nxt in view.lines[line.index + 1 : line.index + 4]:
+            if nxt.page != line.page or nxt.top - line.bottom > 5 * line.height:
+                break
+            if "__" in nxt.text or _SIGNATURE.search(nxt.text):
+                break
+            words = [w for w in nxt.words if w.bbox.x0 >= value_x0 - 2 * line.height]
+            if not words:
+                continue
+            rows.append(words)
+        snippet = Snippet.from_lines([r for r in rows if r])
+        if not snippet:
+            continue
+        value = re.sub(r"\s+", " ", snippet.text).strip(" :")
+        return Found(value=value, raw=snippet.text, words=snippet.words, factor=0.9)
+    return None
+
+
+_SIGNATURE = re.compile(r"руководител|бухгалтер|басшы|подпись|қолы|М\.П\.|Отметка банка|белгісі", re.IGNORECASE)

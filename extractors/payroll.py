@@ -1,0 +1,170 @@
+"""Payroll sheets: month, employee rows and the printed totals row.
+
+Columns are found by their header words ("Начислено", "Удержано", "К выдаче" and Kazakh/English
+synonyms); each amount of a row goes to the header whose horizontal extent is closest, so the order
+and number of columns do not matter. When headers cannot be placed (a garbled scan), the totals row
+is read by arithmetic: accrued − withheld = net.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.amounts import MONEY
+from extractors.found import FALLBACK_FACTOR, Found
+from extractors.regions import find_hits
+from extractors.values import find_period
+from extractors.view import DocView, VLine
+from extractors.vocabulary import vocabulary
+from models.domain import PayrollRow, PayrollTotals, Provenance
+
+COLUMNS = ("accrued", "withheld", "net")
+
+
+@dataclass
+class _Header:
+    name: str
+    x0: float
+    x1: float
+    line: int
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def extract_period(view: DocView) -> Found | None:
+    for line in view.lines[:15]:
+        hit = find_period(line.text)
+        if hit is not None:
+            s, e, value = hit
+            gs, ge = line.start + s, line.start + e
+            return Found(value=value, raw=view.text[gs:ge], words=view.words_in(gs, ge))
+    hit = find_period(view.text)
+    if hit is not None:
+        s, e, value = hit
+        return Found(value=value, raw=view.text[s:e], words=view.words_in(s, e), factor=FALLBACK_FACTOR)
+    return None
+
+
+def _headers(view: DocView) -> dict[str, _Header]:
+    out: dict[str, _Header] = {}
+    for col in COLUMNS:
+        for hit in find_hits(view, f"payroll_{col}", only_label_like=False):
+            # The header row is above the totals; take the first (topmost) one.
+            out.setdefault(col, _Header(col, hit.x0, hit.x1, hit.line.index))
+    return out
+
+
+def _amounts_on(view: DocView, line: VLine, after: int = 0) -> list[tuple[float, float, Found]]:
+    """(x-centre, value, found) of money amounts on a line."""
+    out = []
+    for s, e, v, _ in MONEY(line.text):
+        if s < after:
+            continue
+        gs, ge = line.start + s, line.start + e
+        words = view.words_in(gs, ge)
+        if not words:
+            continue
+        xc = (words[0].bbox.x0 + words[-1].bbox.x1) / 2
+        out.append((xc, float(v), Found(value=float(v), raw=view.text[gs:ge], words=words)))
+    return out
+
+
+def _assign(amounts: list[tuple[float, float, Found]], headers: dict[str, _Header], tolerance: float) -> dict[str, Found]:
+    out: dict[str, Found] = {}
+    for col, h in headers.items():
+        best = None
+        for xc, _, f in amounts:
+            d = abs(xc - h.xc)
+            if d <= tolerance + (h.x1 - h.x0) / 2 and (best is None or d < best[0]):
+                best = (d, f)
+        if best is not None:
+            out[col] = best[1]
+    return out
+
+
+def _by_arithmetic(amounts: list[tuple[float, float, Found]]) -> dict[str, Found]:
+    vals = [v for _, v, _ in amounts]
+    n = len(vals)
+    for k in range(n - 1, 1, -1):
+        for j in range(k - 1, 0, -1):
+            for i in range(j - 1, -1, -1):
+                if abs(vals[i] - vals[j] - vals[k]) <= 0.011 and vals[j] > 0:
+                    found = {"accrued": amounts[i][2], "withheld": amounts[j][2], "net": amounts[k][2]}
+                    for f in found.values():
+                        f.factor *= FALLBACK_FACTOR
+                    return found
+    return {}
+
+
+def _total_lines(view: DocView) -> list[VLine]:
+    hits = find_hits(view, "payroll_total_row", only_label_like=False)
+    return [h.line for h in hits if h.first <= 2 and _amounts_on(view, h.line)]
+
+
+def extract_payroll(view: DocView) -> tuple[list[PayrollRow], PayrollTotals | None]:
+    headers = _headers(view)
+    tolerance = 2.0 * view.median_height
+    totals_lines = _total_lines(view)
+    totals: dict[str, Found] = {}
+    if totals_lines:
+        line = totals_lines[-1]
+        amounts = _amounts_on(view, line)
+        if headers:
+            totals = _assign(amounts, headers, tolerance)
+        if len(totals) < 3:
+            arith = _by_arithmetic(amounts)
+            for col in COLUMNS:
+                if col not in totals and col in arith:
+                    totals[col] = arith[col]
+    rows = _employee_rows(view, headers, tolerance, totals_lines[-1].index if totals_lines else None)
+    payroll_totals = None
+    if totals:
+        payroll_totals = PayrollTotals(
+            accrued=totals["accrued"].to_value() if "accrued" in totals else None,
+            withheld=totals["withheld"].to_value() if "withheld" in totals else None,
+            net=totals["net"].to_value() if "net" in totals else None,
+        )
+    return rows, payroll_totals
+
+
+_NAME_IN_ROW = re.compile(
+    r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі'-]+(?: [A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі'-]+){1,2}$"
+)
+
+
+def _row_name(text: str) -> str:
+    """The employee's name: the first cell of the row that reads as a two- or three-word name."""
+    for cell in re.split(r"\s{2,}", text):
+        if _NAME_IN_ROW.match(cell.strip()):
+            return cell.strip()
+    return ""
+
+
+def _employee_rows(view: DocView, headers: dict[str, _Header], tolerance: float, totals_line: int | None) -> list[PayrollRow]:
+    if not headers or totals_line is None:
+        return []
+    header_line = max(h.line for h in headers.values())
+    rows: list[PayrollRow] = []
+    for line in view.lines[header_line + 1 : totals_line]:
+        amounts = _amounts_on(view, line)
+        if len(amounts) < 2:
+            continue
+        values = _assign(amounts, headers, tolerance)
+        if not values:
+            continue
+        rows.append(
+            PayrollRow(
+                name=_row_name(line.text),
+                accrued=values["accrued"].value if "accrued" in values else None,
+                withheld=values["withheld"].value if "withheld" in values else None,
+                net=values["net"].value if "net" in values else None,
+                provenance=Provenance(page=line.page, bbox=None),
+            )
+        )
+    return rows
+
+
+__all__ = ["extract_payroll", "extract_period", "vocabulary"]

@@ -1,0 +1,152 @@
+"""References a document makes to other papers: the contract it belongs to, legal acts, periods.
+
+``find_contract_refs`` reads "по договору № 15/22 от 01.03.2022", "Договор (контракт) № 482/2023 от
+14.10.2023", Kazakh "27.07.2023 № ДУ-2023/105 шарт бойынша" / "Шарт (келісімшарт): 14.03.2024 № 179-ТО",
+"Contract No. KZ-2024-015 / 25.04.2024", "Vertrag Nr. EXP-2461 / 19.11.2024", "合同 No. 482/2023 /
+2023年10月14日". Legal-act and period spans are found so that their numbers and dates are not taken
+for the document's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, find_dates
+from extractors.vocabulary import vocabulary
+
+# A wrapped label cell ("Назначение / платежа:") can land between "№" and the number in reading order.
+_NUM = re.compile(rf"(?<![\w]){NUMBER_SIGN}\s*[:：]?\s*(?:[^\s\d№]{{2,20}}:\s+)?({NUMBER_TOKEN})", re.UNICODE)
+_LEGAL_ACT = re.compile(
+    r"приказ\w*|постановлени\w*|бұйры\w*|правил\w*|қағида\w*|закон\w*|заң\w*|кодекс\w*|решени\w*|"
+    r"\border\s+(?:no|of)\b|\blaw\b|gesetz\w*",
+    re.IGNORECASE,
+)
+_DATE_RANGE_WORDS = re.compile(
+    r"(?:\bс|\bот|from|vom|between|c)\s*$|^\s*(?:по|до|to|till|until|bis|[-–—])\s|^\s*(?:бастап|дейін|дейінгі)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ContractRef:
+    start: int
+    end: int
+    number: str | None
+    number_span: tuple[int, int] | None
+    date: dt.date | None
+    date_span: tuple[int, int] | None
+
+
+def _clean_token(token: str) -> str:
+    return token.strip(" .,;:()«»\"")
+
+
+def find_contract_refs(text: str) -> list[ContractRef]:
+    """Contract references in reading order; each has a number and/or a date."""
+    refs: list[ContractRef] = []
+    kw = vocabulary().label("contract")
+    all_dates = find_dates(text)
+    starts = [d.start for d in all_dates]
+    for m in kw.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isalnum():
+            continue
+        # Only the dates near this keyword matter.
+        dates = all_dates[bisect_left(starts, m.start() - 80) : bisect_left(starts, m.end() + 120)]
+        # Forward: keyword … № NUM … (от|/|dated|vom)? DATE
+        fwd = text[m.end() : m.end() + 70]
+        nm = _NUM.search(fwd)
+        number = number_span = None
+        date = date_span = None
+        if nm and not re.search(r"[.;]\s|\n\s*\n", fwd[: nm.start()]):
+            number = _clean_token(nm.group(1))
+            number_span = (m.end() + nm.start(1), m.end() + nm.start(1) + len(number))
+            after = number_span[1]
+            for d in dates:
+                if after <= d.start <= after + 16 and re.fullmatch(
+                    r"[\s,]*(?:от|от\s+«|/|dated|of|vom|d\.|ж\.?|жылғы)?[\s«]*", text[after : d.start], re.IGNORECASE
+                ):
+                    date, date_span = d.value, (d.start, d.end)
+                    break
+            # Kazakh order inside the forward window: "Шарт (келісімшарт): 14.03.2024 № 179-ТО"
+            if date is None:
+                for d in dates:
+                    if m.end() <= d.start and d.end <= number_span[0] and number_span[0] - d.end <= 6:
+                        date, date_span = d.value, (d.start, d.end)
+                        break
+        # Backward (Kazakh): DATE № NUM шарт
+        if number is None:
+            back = text[max(0, m.start() - 45) : m.start()]
+            # "27.02.2024 № ТД-1 еңбек шарты": one qualifying word may stand between number and keyword.
+            bm = re.search(rf"{NUMBER_SIGN}\s*({NUMBER_TOKEN})\s*(?:ж\.)?\s*(?:[^\W\d]{{3,12}}\s+)?$", back)
+            if bm:
+                base = m.start() - len(back)
+                number = _clean_token(bm.group(1))
+                number_span = (base + bm.start(1), base + bm.start(1) + len(number))
+                for d in dates:
+                    if d.end <= number_span[0] and number_span[0] - d.end <= 8:
+                        date, date_span = d.value, (d.start, d.end)
+        if number is None and date is None:
+            continue
+        if number is not None and not re.search(r"\d", number):
+            continue
+        spans = [s for s in (number_span, date_span) if s]
+        start = min([m.start()] + [s[0] for s in spans])
+        end = max([m.end()] + [s[1] for s in spans])
+        refs.append(ContractRef(start, end, number, number_span, date, date_span))
+    return _dedupe(refs)
+
+
+def _dedupe(refs: list[ContractRef]) -> list[ContractRef]:
+    out: list[ContractRef] = []
+    for r in sorted(refs, key=lambda r: (r.start, -(r.end - r.start))):
+        if out and r.start < out[-1].end:
+            prev = out[-1]
+            if (prev.number is None or prev.date is None) and r.number and r.date:
+                out[-1] = r
+            continue
+        out.append(r)
+    return out
+
+
+def legal_act_spans(text: str) -> list[tuple[int, int]]:
+    """Spans around mentions of laws/orders/rules ("приказ № 308 от 1 июня 2022 года").
+
+    The span runs from a little before the keyword on its line (Kazakh puts the date and number
+    first: "2022 жылғы 1 маусымдағы № 308 бұйрығымен") to the last number or date that follows it
+    closely, never into a line that starts with a capitalised title word ("ЗАЯВКА № …").
+    """
+    spans = []
+    for m in _LEGAL_ACT.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isalnum():
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        start = max(line_start, m.start() - 60)
+        tail = text[m.end() : m.end() + 90]
+        title = re.search(r"\n\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]{4,}", tail)
+        if title:
+            tail = tail[: title.start()]
+        end = m.end()
+        for t in re.finditer(rf"{NUMBER_SIGN}\s*{NUMBER_TOKEN}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}|\d{{4}}\s*(?:года|г\.|жыл\w*)", tail):
+            end = m.end() + t.end()
+        spans.append((start, end))
+    return spans
+
+
+def period_spans(text: str) -> list[tuple[int, int]]:
+    """Dates that open or close a period ("с 21.10.2023 по 03.01.2024", "17.05.2023 бастап … дейін")."""
+    spans = []
+    for d in find_dates(text):
+        before = text[max(0, d.start - 12) : d.start]
+        after = text[d.end : d.end + 12]
+        if re.search(r"(?:\bс|\bпо|from|to|vom|bis|until|период\w*)\s*$", before, re.IGNORECASE) or re.match(
+            r"\s*(?:по\b|to\b|bis\b|[-–—]\s*\d|бастап|дейін)", after, re.IGNORECASE
+        ):
+            spans.append((d.start, d.end))
+    return spans
+
+
+def in_spans(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans) or any(s < end and start < e for s, e in spans)

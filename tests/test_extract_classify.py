@@ -1,0 +1,106 @@
+"""Document type and language on short texts written for the test (not corpus layouts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.classify import classify
+from extractors.language import detect_language
+from extractors.synthetic import lines_document
+from extractors.view import DocView
+from models.domain import DocType
+
+
+def _classify(lines: list[str]) -> DocType:
+    return classify(DocView(lines_document("x.pdf", lines))).doc_type
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (["Платежное поручение № 15", "Плательщик: ТОО «А»"], DocType.PAYMENT_ORDER),
+        (["ТӨЛЕМ ТАПСЫРМАСЫ № 7", "Төлеуші: «А» ЖШС"], DocType.PAYMENT_ORDER),
+        (["Счет-фактура № 55 от 02.02.2023", "Договор (контракт): № 1 от 01.01.2023"], DocType.INVOICE),
+        (["ШОТ-ФАКТУРА № 55", "Шарт: 01.01.2023 № 1"], DocType.INVOICE),
+        (["COMMERCIAL INVOICE No. 5", "Contract No. 7"], DocType.INVOICE),
+        (["RECHNUNG Nr. 5", "Vertrag Nr. 7"], DocType.INVOICE),
+        (["Акт оказанных услуг № 3", "по договору № 1 от 01.01.2023"], DocType.ACT_OF_WORK),
+        (["ОРЫНДАЛҒАН ЖҰМЫСТАР АКТІСІ", "Шарт 01.01.2023 № 1"], DocType.ACT_OF_WORK),
+        (["Отчет о выполненных работах", "по договору № 1"], DocType.WORK_REPORT),
+        (["КӨРСЕТІЛГЕН ҚЫЗМЕТТЕР ТУРАЛЫ ЕСЕП", "01.01.2023 № 1 шарт бойынша"], DocType.WORK_REPORT),
+        (["КОНТРАКТ № 9", "г. Астана 1 марта 2023 г."], DocType.CONTRACT),
+        (["ЕҢБЕК ШАРТЫ № 2"], DocType.CONTRACT),
+        (["Vertrag über Beratungsleistungen", "Nr. 4"], DocType.CONTRACT),
+        (["Платежная ведомость", "за март 2023 г."], DocType.PAYROLL),
+        (["Стратегия цифровой трансформации", "на 2023-2025 годы"], DocType.DIGITAL_STRATEGY),
+        (["Согласие", "на распространение первичных статистических данных"], DocType.STATISTICS_CONSENT),
+        (
+            ["Заявка на возмещение затрат № 5", "Перечень документов:", "1. Договор", "2. Платежное поручение",
+             "3. Счет-фактура"],
+            DocType.APPLICATION_FORM,
+        ),
+    ],
+)
+def test_doc_type(lines: list[str], expected: DocType) -> None:
+    assert _classify(lines) == expected
+
+
+def test_translation_declares_itself() -> None:
+    doc = lines_document("t.pdf", ["Перевод с английского языка на русский язык", "ДОГОВОР № KZ-1", "г. Алматы"])
+    result = classify(DocView(doc))
+    assert result.doc_type == DocType.TRANSLATION
+    assert result.translated_doc_type == DocType.CONTRACT
+    assert result.source_language == "en"
+
+
+def test_ocr_damaged_title_is_matched_fuzzily() -> None:
+    assert _classify(["ПЛАТЕЖНОЕ ПОРУЧЕНИЁ № 12", "Дата: 01.02.2023"]) == DocType.PAYMENT_ORDER
+    assert _classify(["ВЫПОЛНЕННЫХ РАБОТАХ № 4", "ОТЧЕТ О", "по договору № 1"]) == DocType.WORK_REPORT
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Настоящий договор заключен между сторонами в городе Алматы о нижеследующем.", "ru"),
+        ("Осы шарт тараптар арасында Алматы қаласында жасалды және күшіне енеді.", "kk"),
+        ("This Agreement is made by and between the parties for the supply of services.", "en"),
+        ("Dieser Vertrag wird zwischen den Parteien für die Lieferung geschlossen.", "de"),
+        ("Bu sözleşme taraflar arasında hizmet alımı için imzalanmıştır.", "tr"),
+        ("本合同由双方友好协商签订，一式两份。", "zh"),
+    ],
+)
+def test_language(text: str, expected: str) -> None:
+    assert detect_language(text).language == expected
+
+
+def test_kazakh_document_with_russian_addresses_stays_kazakh() -> None:
+    text = (
+        "ТӨЛЕМ ТАПСЫРМАСЫ № 5\nАқша жіберуші: ТОО «Павлодарский литейный завод»\n"
+        "Мекенжайы: Республика Казахстан, г. Актобе, ул. Промышленная зона, уч. 172\n"
+        "Төлемнің мақсаты: шарт бойынша төлем"
+    )
+    assert detect_language(text, title="ТӨЛЕМ ТАПСЫРМАСЫ № 5").language == "kk"
+
+
+def test_russian_document_quoting_kazakh_bank_stays_russian() -> None:
+    text = (
+        "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 5\nОтправитель денег: ТОО «Астана Пласт»\n"
+        "Банк отправителя: АО «Қазақстан Халық Банкі»\nБенефициар: ТОО «Өскемен Кабель»\n"
+        "Назначение платежа: оплата по договору № 5 от 01.02.2023 за услуги, без НДС"
+    )
+    assert detect_language(text, title="ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 5").language == "ru"
+
+
+def test_vocabulary_entries_are_strings() -> None:
+    # YAML reads bare "on", "no", "yes" as booleans: every vocabulary entry must stay a string.
+    from extractors.vocabulary import vocabulary
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                assert isinstance(item, str), f"{path}: {item!r}"
+
+    walk(vocabulary().raw, "vocabulary")
