@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from models.domain import DocumentExtraction, Evidence, ExtractedValue, Finding
 from validators.findings import catalogue, make_finding
@@ -66,6 +67,19 @@ class CheckContext:
                 reason=reason,
             )
         )
+
+    def explained_by_ocr(self, doc: DocumentExtraction, printed: Decimal, expected: Decimal) -> bool:
+        """True when ``doc`` was OCR-read and a digit lost, added or misread explains the difference."""
+        if doc.file_format not in self.rules.checks.ocr_file_formats:
+            return False
+        a, b = (f"{abs(x):.2f}".replace(".", "") for x in (printed, expected))
+        if a == b:
+            return False
+        if a in b or b in a:
+            return True
+        return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+    OCR_DIGIT_REASON = "расхождение может быть ошибкой распознавания скана (цифра потеряна или прочитана неверно)"
 
     def low_confidence_reason(self, ev: ExtractedValue | None) -> str:
         if ev is None or ev.value is None:

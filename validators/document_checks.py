@@ -112,6 +112,9 @@ def check_vat(ctx: CheckContext, doc: DocumentExtraction) -> None:
         return
     rate = candidates[0] if len(candidates) == 1 else min(candidates, key=lambda r: abs(vat - base * r))
     expected = money(base * rate)
+    if ctx.explained_by_ocr(doc, vat, expected):
+        ctx.unverified(doc, "amounts.vat", "НДС", ctx.OCR_DIGIT_REASON, a.vat)
+        return
     currency = norm_currency(raw(a.currency))
     ctx.add(
         make_finding(
@@ -158,6 +161,9 @@ def check_amount_words(ctx: CheckContext, doc: DocumentExtraction) -> None:
     if not (ctx.ok(words_ev) and ctx.ok(doc.amounts.total)):
         ctx.unverified(doc, "amount_words", "сумму прописью", ctx.low_confidence_reason(words_ev), words_ev)
         return
+    if ctx.explained_by_ocr(doc, total, spelled):
+        ctx.unverified(doc, "amount_words", "сумму прописью", ctx.OCR_DIGIT_REASON, words_ev)
+        return
     currency = norm_currency(raw(doc.amounts.currency))
     ctx.add(
         make_finding(
@@ -201,6 +207,15 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
             continue  # a column not fully read is not compared
         summed = sum((Decimal(str(c)) for c in cells), Decimal(0))
         if abs(summed - printed) <= tolerance:
+            continue
+        weak_rows = [r for r in doc.payroll_rows if getattr(r, "confidence", 1.0) < ctx.min_confidence]
+        if weak_rows or ctx.explained_by_ocr(doc, printed, summed):
+            reason = (
+                f"строки ведомости прочитаны неуверенно ({len(weak_rows)} из {len(doc.payroll_rows)})"
+                if weak_rows
+                else ctx.OCR_DIGIT_REASON
+            )
+            ctx.unverified(doc, f"payroll_totals.{column}", "итог ведомости", reason, total_ev)
             continue
         if not ctx.ok(total_ev):
             ctx.unverified(

@@ -160,6 +160,7 @@ class ChecksVersion(Versioned):
     budget_knp_codes: list[str] = Field(default_factory=list)
     duplicate_min_matching_fields: int = Field(ge=1)
     employee_name_min_score: float = Field(ge=0, le=100)
+    ocr_file_formats: list[str] = Field(default_factory=lambda: ["pdf_scan", "image_jpg", "image_png", "image_tiff"])
 
 
 # --------------------------------------------------------------------------- the rule set

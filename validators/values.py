@@ -13,12 +13,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from extractors.values import number_key
 from models.domain import DocumentExtraction, Evidence, ExtractedValue
 
 CENT = Decimal("0.01")
 
 # Cyrillic letters that look like Latin ones: OCR and typists mix them in document numbers.
-_HOMOGLYPHS = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−"})
 
 
@@ -114,13 +114,13 @@ def subtract_months(day: dt.date, months: int) -> dt.date:
 
 
 def norm_number(value: Any) -> str | None:
-    """A document number for comparison: upper case, no "№"/"No.", Latin look-alikes, and only its
-    letters and digits ("15/22", "15-22" and "15 / 22" are written variants of one number)."""
+    """A document number for comparison: the extractors' OCR-tolerant key (case, "№", look-alike
+    letters and digits folded), keeping only letters and digits ("15/22", "15-22" and "15 / 22" are
+    written variants of one number)."""
     if value is None:
         return None
-    s = str(value).strip().upper().translate(_DASHES)
-    s = re.sub(r"^(№|NO\.?|N)\s*", "", s)
-    s = re.sub(r"[\W_]+", "", s).translate(_HOMOGLYPHS)
+    s = number_key(str(value).translate(_DASHES))
+    s = re.sub(r"[\W_]+", "", s)
     return s or None
 
 
