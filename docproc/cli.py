@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from enum import StrEnum
@@ -17,7 +18,10 @@ from docproc.settings import Settings, get_settings
 from ingest.errors import IngestError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Проверка комплектности досье (Правила № 308).")
-console = Console()
+# Reports are wide tables: when output is not a terminal (a pipe, a CI log) rich would
+# fall back to 80 columns and fold every message; 132 keeps them readable.
+_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "132"))
+console = Console(width=_WIDTH)
 err_console = Console(stderr=True)
 
 
@@ -146,7 +150,7 @@ def evaluate(
 
     with _progress() as progress:
         task = progress.add_task("Документы корпуса", total=None)
-        written = run_corpus(
+        written, score = run_corpus(
             dossiers,
             out,
             settings,
@@ -155,6 +159,9 @@ def evaluate(
             on_done=lambda name, _: progress.update(task, advance=1),
         )
     console.print(f"Записано досье: {len(written)} → {out}")
+    if score is not None:
+        console.print(score.table())
+        console.print(f"Разбор ошибок: {out / 'misses.json'}, таблица: {out / 'score.txt'}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -70,11 +70,11 @@ def process_document(source: SourceFile, settings: Settings) -> DocumentOutcome:
     try:
         page_count = check_limits(source.data, source.kind, settings.limits)
         text = read_document(
-            source.name, source.data, source.kind, settings, cache=OcrCache(settings.cache_dir / "ocr")
+            source.name, source.data, source.kind, settings, cache=OcrCache(settings.effective_ocr_cache_dir)
         )
     except IngestError as exc:
         return _unreadable(source.name, source.sha256, exc)
-    except Exception as exc:  # noqa: BLE001 - a bug in one reader must not sink the dossier
+    except Exception as exc:
         log.exception("reading %s failed", source.name)
         return _unreadable(
             source.name,
@@ -83,7 +83,7 @@ def process_document(source: SourceFile, settings: Settings) -> DocumentOutcome:
         )
     try:
         extraction = extract_document(text)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.exception("extracting %s failed", source.name)
         return _unreadable(
             source.name,

@@ -52,10 +52,11 @@ def _documents_table(docs: list[DocumentExtraction]) -> Table:
             t.add_row(d.file, Text("не прочитан", style="bold red"), "", d.file_format or "", "", "",
                       Text(d.unreadable_reason, style="red"))
             continue
-        total = currency = None
+        total = None
+        currency = "KZT"
         if d.amounts is not None:
             total = _v(d.amounts.total)
-            currency = _v(d.amounts.currency) or "KZT"
+            currency = str(_v(d.amounts.currency) or "KZT")
         date = _v(d.date)
         t.add_row(
             d.file,
@@ -86,14 +87,15 @@ def _findings_table(result: DossierResult) -> Table | Text:
     if not result.findings:
         return Text("Замечаний нет: досье комплектно.", style="bold green")
     t = Table(title="Замечания", expand=True, show_lines=True)
-    t.add_column("Важность")
-    t.add_column("Код")
-    t.add_column("Документ", overflow="fold")
-    t.add_column("Описание", overflow="fold", ratio=3)
+    t.add_column("Важность / код / документ", ratio=1, overflow="fold")
+    t.add_column("Описание", ratio=3, overflow="fold")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     for f in sorted(result.findings, key=lambda f: order[f.severity]):
         target = f.file or (doc_type_label(f.doc_type) if f.doc_type else "досье")
-        t.add_row(Text(SEVERITY_LABEL[f.severity], style=SEVERITY_STYLE[f.severity]), f.code, target, f.message)
+        head = Text(SEVERITY_LABEL[f.severity], style=SEVERITY_STYLE[f.severity])
+        head.append(f"\n{f.code}\n", style="bold")
+        head.append(target, style="dim")
+        t.add_row(head, f.message)
     return t
 
 
@@ -101,12 +103,12 @@ def _computed_panel(result: DossierResult) -> Panel:
     c = result.computed
     if c is None:
         return Panel("Расчёт не выполнен: недостаточно данных.", title="Возмещение")
+    basis = "без НДС" if c.vat_basis == "without_vat" else "с НДС"
     lines = [
         f"Ставка возмещения: {c.rate:.0%}   Предельная сумма: {money(c.cap)}",
         f"Исторический период: {c.period_months} мес., с {c.period_start.isoformat()}",
         f"Заявлено затрат: {money(c.claimed_costs_kzt)}   Заявлено к возмещению: {money(c.claimed_reimbursement_kzt)}",
-        f"Подтверждённые затраты ({'без НДС' if c.vat_basis == 'without_vat' else 'с НДС'}): "
-        f"{money(c.eligible_costs_kzt)}",
+        f"Подтверждённые затраты ({basis}): {money(c.eligible_costs_kzt)}",
         f"[bold]Возмещение Q: {money(c.reimbursement_kzt)}[/bold]",
         f"Встречное обязательство N + 2Q: {money(c.counter_obligation_kzt)} (N = {money(c.prior_revenue_n)})",
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -79,9 +78,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DOCPROC_SERVICE_")
 
-    # Where uploaded bytes live. "database": a bytea table beside the metadata, so a worker on another
-    # machine needs nothing but the database and Redis URLs; "local": files under data_dir (one machine).
-    blob_store: Literal["database", "local"] = "database"
+    # Uploaded bytes live in the database (ingest/blobstore_db.py): a worker on another machine needs
+    # nothing but the database and Redis URLs. The embedded CLI keeps them under data_dir/blobs.
     # RQ queue names are "<prefix>-documents", "<prefix>-dossiers", "<prefix>-webhooks": one Redis can
     # serve several deployments (and the tests) side by side.
     queue_prefix: str = "docproc"
@@ -113,6 +111,10 @@ class ServiceSettings(BaseSettings):
     auth_cache_ttl_s: float = 30.0
     page_image_dpi: int = 110
     list_max_limit: int = 200
+    # Database connections per process (API process or worker); mind PostgreSQL's max_connections
+    # (100 by default) times the number of processes.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
 
 
 class Settings(BaseSettings):
@@ -132,9 +134,17 @@ class Settings(BaseSettings):
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
 
+    # Where OCR results are cached; default under data_dir. Tests point it at a copy of the
+    # committed replay cache (tests/fixtures/ocr_cache) so the suite does not re-OCR fixture scans.
+    ocr_cache_dir: Path | None = None
+
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def effective_ocr_cache_dir(self) -> Path:
+        return self.ocr_cache_dir or self.cache_dir / "ocr"
 
     @property
     def effective_database_url(self) -> str:

@@ -48,6 +48,9 @@ def sniff_kind(data: bytes) -> FileKind:
     """Return the kind of ``data`` by its magic bytes. Raises ``IngestError("empty_file")`` on 0 bytes."""
     if not data:
         raise IngestError("empty_file", "Файл пустой (0 байт): загрузите файл документа ещё раз.")
+    # ZIP first: a ZIP whose first member is a stored PDF has "%PDF-" within its first bytes too.
+    if data.startswith(_ZIP_MAGICS):
+        return _zip_container_kind(data)
     if _PDF_MAGIC in data[:PDF_HEADER_WINDOW]:
         return FileKind.PDF
     if data.startswith(_JPEG_MAGIC):
@@ -56,8 +59,6 @@ def sniff_kind(data: bytes) -> FileKind:
         return FileKind.PNG
     if data.startswith(_TIFF_MAGICS):
         return FileKind.TIFF
-    if data.startswith(_ZIP_MAGICS):
-        return _zip_container_kind(data)
     if _looks_like_xml(data):
         return FileKind.XML
     return FileKind.UNKNOWN

@@ -114,3 +114,10 @@ def test_unknown_content_is_unknown_and_known_unsupported_formats_are_named() ->
     assert ".xls" in (describe_unsupported(ole2) or "")
     assert sniff_kind(b"plain text, not a document") == FileKind.UNKNOWN
     assert describe_unsupported(b"plain text, not a document") is None
+
+
+def test_zip_whose_first_member_is_a_stored_pdf_is_a_zip() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr("dossier/a.pdf", b"%PDF-1.4\n%%EOF\n")
+    assert sniff_kind(buf.getvalue()) == FileKind.ZIP
