@@ -24,10 +24,10 @@ from functools import lru_cache
 from extractors.found import DEFAULT_FACTOR, DERIVED_FACTOR, FALLBACK_FACTOR, Found
 from extractors.regions import ParsedValue, Parser, find_hits, labelled
 from extractors.spelled import spelled_to_number
-from extractors.values import currency_near, find_amounts, find_currencies, looks_like_money
+from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money
 from extractors.view import DocView, VLine, iter_bounded
 from extractors.vocabulary import vocabulary
-from models.domain import Amounts, DocType
+from models.domain import Amounts, DocType, ExtractedValue
 
 VAT_RATES = (0.12, 0.16, 0.05, 0.10, 0.19, 0.20, 0.13, 0.18)
 _PERCENT = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%")
@@ -42,15 +42,43 @@ class MoneyFound:
     vat_rate: Found | None = None
 
 
+# A bare four-digit number in this range next to a year marker, or with nothing marking it as money,
+# is a year ("2025 года", "2025 ж.", "в 2025"), never a price.
+_YEAR_RANGE = (1900, 2100)
+_YEAR_AFTER = re.compile(r"\s*(?:г\.|гг?\b|год\w*|ж\.|жыл\w*|year|jahr|年)", re.IGNORECASE)
+
+
+def _is_year(text: str, s: int, e: int, value: float) -> bool:
+    raw = text[s:e]
+    if not re.fullmatch(r"\d{4}", raw) or not _YEAR_RANGE[0] <= value <= _YEAR_RANGE[1]:
+        return False
+    if _YEAR_AFTER.match(text[e : e + 8]):
+        return True
+    return currency_near(text, s, e, window=6) is None
+
+
+def _in_date(dates: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(ds < e and s < de for ds, de in dates)
+
+
 def _money_parser(min_value: float = 1.0) -> Parser:
     def parse(text: str) -> list[ParsedValue]:
         out: list[ParsedValue] = []
+        dates: list[tuple[int, int]] | None = None
         for s, e, v in find_amounts(text, min_value):
             raw = text[s:e]
             if not looks_like_money(raw) and v < 1000:
                 continue
             if _PERCENT.match(text[s:]) or re.match(r"\s*%", text[e:]):
                 continue
+            if _is_year(text, s, e, v):
+                continue
+            if not looks_like_money(raw):
+                # a date fragment ("от 01.03.2025", "2025 жылғы 5 наурыз") is not an amount
+                if dates is None:
+                    dates = [(d.start, d.end) for d in find_dates(text)]
+                if _in_date(dates, s, e):
+                    continue
             out.append((s, e, v, 1.0))
         return out
 
@@ -75,12 +103,18 @@ def _vat_free(view: DocView) -> Found | None:
     return Found(value=0.0, raw=m.group(0), words=view.words_in(m.start(), m.end()), factor=0.95)
 
 
-def _vat_stated(view: DocView, after_label: str = "vat", window: int = 40) -> Found | None:
-    """'в т.ч. НДС 12% – 302 400,00', 'Сумма НДС 703 560', 'оның ішінде ҚҚС 12% – 115 200,00'."""
-    pattern = vocabulary().label(after_label)
-    free = vocabulary().label("vat_free")
+def _vat_stated(view: DocView, after_label: str = "vat", window: int = 40, total: float | None = None) -> Found | None:
+    """'в т.ч. НДС 12% – 302 400,00', 'Сумма НДС 703 560', 'оның ішінде ҚҚС 12% – 115 200,00',
+    'ҚҚС 12% қоса алғанда 1 238 640,00'. A VAT word inside a total's label ("Всего с НДС") is skipped,
+    and so is a sum that cannot be a VAT of ``total`` (as large as the total itself)."""
+    voc = vocabulary()
+    pattern = voc.label(after_label)
+    free = voc.label("vat_free")
+    inclusive = [(m.start(), m.end()) for m in iter_bounded(voc.label("vat_inclusive"), view.text)]
     text = view.text
     for m in iter_bounded(pattern, text):
+        if any(s < m.end() and m.start() < e for s, e in inclusive):
+            continue
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
         if free.search(text[line_start : line_end if line_end >= 0 else len(text)]):
@@ -92,15 +126,29 @@ def _vat_stated(view: DocView, after_label: str = "vat", window: int = 40) -> Fo
             # (possibly over a line break); a column header followed by table rows is not a VAT line.
             if s >= window or not _only_rate_between(tail[:s]):
                 break
+            if not plausible_vat(v, total):
+                break
             gs, ge = m.end() + s, m.end() + e
             return Found(value=v, raw=text[gs:ge], words=view.words_in(gs, ge))
     return None
 
 
+# VAT is a fraction of the total: the highest rate in VAT_RATES over (1 + rate) of the gross.
+_MAX_VAT_SHARE = max(VAT_RATES) / (1 + max(VAT_RATES))
+
+
+def plausible_vat(vat: float, total: float | None) -> bool:
+    """A VAT that can belong to ``total``: positive and at most the share the highest rate gives."""
+    if total is None or total <= 0:
+        return True
+    return 0 <= vat <= total * _MAX_VAT_SHARE + 1.0
+
+
 def _only_rate_between(between: str) -> bool:
     """Between a VAT label and its sum: a rate and a dash, plus at most a fragment of a wrapped label
-    ("платежа:") or one short OCR-garbage token on the same line."""
-    rest = re.sub(r"[\s\d%.,=–—|-]+", " ", between)
+    ("платежа:"), an "including" word ("қоса алғанда") or one short OCR-garbage token on the same line."""
+    rest = vocabulary().label("vat_filler").sub(" ", between)
+    rest = re.sub(r"[\s\d%.,=–—|()（）-]+", " ", rest)
     rest = re.sub(r"(?:^|\s)[^\W\d]{2,20}:", " ", rest, count=1)  # "Назначение / платежа:" interleaved
     words = rest.split()
     if not words:
@@ -276,6 +324,25 @@ def _contract_price(view: DocView) -> Found | None:
     return None
 
 
+def _after_phrase(view: DocView, label: str, window: int = 90) -> Found | None:
+    """The first sum following a phrase in running text, in reading order ("Сумма фактически понесенных
+    затрат, заявленных к возмещению, составляет 50 366 170.72 тенге"; a label cell wrapped over
+    several lines with the sum in the next cell). A weaker reading than a label with its value."""
+    text = view.text
+    for m in iter_bounded(vocabulary().label(label), text):
+        tail = text[m.end() : m.end() + window + 30]
+        for s, e, v, _ in MONEY(tail):
+            # A few words may link the phrase to its sum ("…, составляет"); more is another field.
+            if s >= window or len(re.findall(rf"{_WORDY}{{2,}}", tail[:s])) > _MAX_LINK_WORDS:
+                break
+            gs, ge = m.end() + s, m.end() + e
+            return Found(value=v, raw=text[gs:ge], words=view.words_in(gs, ge), factor=0.85)
+    return None
+
+
+_MAX_LINK_WORDS = 3
+
+
 # ---------------------------------------------------------------------- entry point
 
 
@@ -300,7 +367,7 @@ def extract_amounts(view: DocView, doc_type: DocType, words: Found | None = None
 
 def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
     if doc_type == DocType.APPLICATION_FORM:
-        claimed = labelled(view, "claimed_costs", MONEY, max_gap_chars=80)
+        claimed = labelled(view, "claimed_costs", MONEY, max_gap_chars=80) or _after_phrase(view, "claimed_costs")
         if claimed is None:
             return None
         return MoneyFound(
@@ -318,12 +385,66 @@ def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
         return None
     if money.total is None and money.without_vat is None:
         return None
+    if doc_type in (DocType.CONTRACT, DocType.ACT_OF_WORK, DocType.INVOICE):
+        _prefer_consistent_triple(view, money)
     _complete_vat(view, money)
-    money.currency = _currency(view, money.total or money.without_vat)
+    printed = [f for f in (money.total, money.without_vat) if f is not None and f.words]
+    money.currency = _currency(view, printed[0] if printed else money.total or money.without_vat)
     total_v = money.total.value if money.total else None
     vat_v = money.vat.value if money.vat else None
     money.vat_rate = _vat_rate(view, total_v, vat_v) if vat_v else None
     return money
+
+
+def _prefer_consistent_triple(view: DocView, money: MoneyFound) -> None:
+    """Use the numbers' consistency to tell the members of the (without VAT, VAT, total) triple apart:
+    when the document prints three sums with without + VAT = total and VAT = rate × without, and the
+    sum already read is one of them, that triple wins over positional guesses ("Стоимость без учета
+    НДС составляет X, НДС 12% — Y, всего с НДС Z" read X as the total)."""
+    if money.vat is not None and money.without_vat is not None and money.total is not None:
+        return
+    anchor = money.total or money.without_vat
+    if anchor is None:
+        return
+    values = sorted({round(v, 2) for _, _, v, _ in MONEY(view.text) if v > 0})
+    if len(values) > 400:
+        return  # a long table: too many candidates for the arithmetic to mean anything
+    pool = set(values)
+    a0 = round(float(anchor.value), 2)
+    best: tuple[float, float, float] | None = None
+    for without in values:
+        for rate in VAT_RATES:
+            vat = round(without * rate, 2)
+            vat_hit = next((v for v in (vat, round(vat + 0.01, 2), round(vat - 0.01, 2)) if v in pool), None)
+            if vat_hit is None:
+                continue
+            total = round(without + vat_hit, 2)
+            if total in pool and a0 in (without, total):
+                best = (without, vat_hit, total)
+                break
+        if best:
+            break
+    if best is None:
+        if money.total is not None and money.without_vat is None and _marked_without_vat(view, money.total):
+            money.without_vat, money.total = money.total, None
+        return
+    money.without_vat, money.vat, money.total = (_found_value(view, v) for v in best)
+
+
+def _found_value(view: DocView, value: float) -> Found:
+    for s, e, v, _ in MONEY(view.text):
+        if abs(v - value) <= 0.011:
+            return Found(value=v, raw=view.text[s:e], words=view.words_in(s, e))
+    return Found(value=value, raw=None, factor=DERIVED_FACTOR)
+
+
+def _marked_without_vat(view: DocView, found: Found) -> bool:
+    """A sum introduced as the one before VAT ("Стоимость без учета НДС составляет X")."""
+    if not found.words:
+        return False
+    start = found.words[0].start
+    before = view.text[max(0, start - 45) : start].rsplit("\n", 1)[-1]  # the same line only
+    return bool(vocabulary().label("without_vat_marker").search(before))
 
 
 def _weak_figure(found: Found | None) -> bool:
@@ -355,8 +476,11 @@ def _total_from_words(view: DocView, money: MoneyFound | None, words: Found) -> 
 
 
 def _complete_vat(view: DocView, money: MoneyFound) -> None:
+    total_v = float(money.total.value) if money.total is not None else None
+    if money.vat is not None and not plausible_vat(float(money.vat.value), total_v):
+        money.vat = None
     if money.vat is None:
-        money.vat = _vat_stated(view) or _vat_free(view)
+        money.vat = _vat_stated(view, total=total_v) or _vat_free(view)
     if money.vat is None:
         # Nothing said about VAT: the corpus (and the form) read that as no VAT charged.
         money.vat = Found(value=0.0, raw=None, factor=DEFAULT_FACTOR)
@@ -402,29 +526,59 @@ def _is_run_word(token: str) -> bool:
         return True
     if _is_number_word(t) or t in connectors or re.fullmatch(r"\d{1,2}", t):
         return True
+    if re.fullmatch(vocabulary().minor_units, t, re.IGNORECASE):
+        return True
     return any(p.fullmatch(t) for _, p in vocabulary().currencies)
 
 
-def _spelt_run(text: str, end: int) -> int | None:
-    """Start of the spelt amount that ends at ``end`` (just after "00 тиын"), walking back word by word."""
+def _is_label_word(token: str) -> bool:
+    """A word of the "Сумма прописью" label that a two-column form prints between the lines of the
+    spelt amount ("… триста семьдесят / Сумма прописью / один тенге 91 тиын")."""
+    t = token.strip(",.;:()（）«»[]|").lower()
+    if not t:
+        return False
+    voc = vocabulary()
+    return any(p.fullmatch(t) for p in (voc.label("amount_words"), voc.label("payment_amount")))
+
+
+@dataclass
+class SpeltRun:
+    start: int
+    # spans inside the run that are not part of the amount (label words and OCR noise next to them)
+    skipped: list[tuple[int, int]]
+
+
+def _spelt_run(text: str, end: int) -> SpeltRun | None:
+    """The spelt amount that ends at ``end`` (just after "00 тиын"), walking back word by word."""
     lo = max(0, end - 400)  # a spelt amount is a few lines at most
     tokens = [(m.start() + lo, m.group(0)) for m in re.finditer(r"[^\s(（]+", text[lo:end])]
     start = None
-    unknown = 0
+    unknown: list[tuple[int, int]] = []
+    skipped: list[tuple[int, int]] = []
     numerals = 0
     for tok_start, word in reversed(tokens):
+        span = (tok_start, tok_start + len(word))
+        if _is_label_word(word):
+            skipped.append(span)
+            continue
         if _is_run_word(word):
             if _is_number_word(word.strip(",.;:()«»")):
                 numerals += 1
                 start = tok_start
-                unknown = 0
+                skipped.extend(u for u in unknown if _next_to(u, skipped, text))
+                unknown = []
             continue
-        unknown += 1
-        if unknown > 1:  # one OCR-damaged word inside the phrase is tolerated, two end it
+        unknown.append(span)
+        if len(unknown) > 1:  # one OCR-damaged word inside the phrase is tolerated, two end it
             break
     if start is None or numerals == 0:
         return None
-    return start
+    return SpeltRun(start=start, skipped=[sp for sp in skipped if sp[0] >= start])
+
+
+def _next_to(span: tuple[int, int], others: list[tuple[int, int]], text: str) -> bool:
+    """A noise token touching a label word ("Guana прописью"): part of the garbled label."""
+    return any(text[min(span[1], o[1]) : max(span[0], o[0])].strip() == "" for o in others)
 
 
 def extract_amount_words(view: DocView) -> Found | None:
@@ -434,14 +588,59 @@ def extract_amount_words(view: DocView) -> Found | None:
     minor = vocabulary().minor_units
     end_re = re.compile(rf"(?:\d{{1,2}}\s*)?(?:{minor})(?!\w)", re.IGNORECASE)
     for m in end_re.finditer(text):
-        start = _spelt_run(text, m.end())
-        if start is None or start >= m.start():
+        run = _spelt_run(text, m.end())
+        if run is None or run.start >= m.start():
             continue
-        return _words_found(view, start, m.end())
+        return _words_found(view, run.start, m.end(), run.skipped)
     return None
 
 
-def _words_found(view: DocView, s: int, e: int) -> Found:
+def _words_found(view: DocView, s: int, e: int, skipped: list[tuple[int, int]] | None = None) -> Found:
     raw = view.text[s:e]
-    value = re.sub(r"\s+", " ", raw).strip(" :;,")
-    return Found(value=value, raw=raw, words=view.words_in(s, e))
+    kept = raw
+    for a, b in sorted(skipped or [], reverse=True):
+        kept = kept[: a - s] + " " + kept[b - s :]
+    if skipped:
+        kept = re.sub(r"(?<!\S)[()（）\[\]|:]+(?!\S)", " ", kept)  # brackets left from the label
+    value = re.sub(r"\s+", " ", kept).strip(" :;,")
+    factor = 0.9 if skipped else 1.0  # put together around an interleaved label
+    return Found(value=value, raw=raw, words=view.words_in(s, e), factor=factor)
+
+
+# ---------------------------------------------------------------------- figures vs words on OCR pages
+
+UNSURE = 0.45  # below the validators' trust threshold: they report "could not verify", not a mismatch
+
+
+def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValue | None, from_ocr: bool) -> None:
+    """On an OCR page, figures and words that disagree are not trusted blindly: the reading that the
+    other numbers of the document support (the same sum printed elsewhere, VAT arithmetic) wins, and
+    what stays ambiguous gets a confidence below 0.5. On a text layer the figures are authoritative
+    and a disagreement is a real defect, so nothing is changed there."""
+    if not from_ocr or amounts is None or amounts.total is None or words is None:
+        return
+    spelt = spelled_to_number(str(words.value))
+    total = float(amounts.total.value)
+    if spelt is None or abs(spelt - total) <= 0.011:
+        return
+    vat = float(amounts.vat.value) if amounts.vat is not None and amounts.vat.raw else None
+    figures_ok = _supported(view, total, vat, exclude=amounts.total.raw)
+    words_ok = _supported(view, spelt, vat, exclude=None)
+    if figures_ok and not words_ok:
+        words.confidence = min(words.confidence, UNSURE)
+    elif words_ok and not figures_ok:
+        amounts.total.confidence = min(amounts.total.confidence, UNSURE)
+    else:
+        words.confidence = min(words.confidence, UNSURE)
+        amounts.total.confidence = min(amounts.total.confidence, UNSURE)
+
+
+def _supported(view: DocView, value: float, vat: float | None, exclude: str | None) -> bool:
+    """Whether the document's other numbers back ``value`` as its total: a stated VAT that is a
+    known rate of it, or the same sum printed a second time."""
+    if vat:
+        base = value - vat
+        if base > 0 and any(abs(base * r - vat) <= 1.0 for r in VAT_RATES):
+            return True
+    seen = [v for _, _, v, _ in MONEY(view.text) if abs(v - value) <= 0.011]
+    return len(seen) >= (2 if exclude is not None else 1)

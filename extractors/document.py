@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from extractors.amounts import extract_amount_words, extract_amounts
+from extractors.amounts import extract_amount_words, extract_amounts, reconcile_words
 from extractors.classify import Classification, classify
 from extractors.found import FALLBACK_FACTOR, Found, ev
 from extractors.header import extract_date, extract_number
@@ -75,6 +75,7 @@ def _read_fields(view: DocView, cls: Classification, out: DocumentExtraction) ->
     words = extract_amount_words(view) if doc_type in AMOUNT_WORD_TYPES else None
     out.amount_words = ev(words)
     out.amounts = extract_amounts(view, doc_type, words)
+    reconcile_words(view, out.amounts, out.amount_words, from_ocr=view.doc.needed_ocr)
     if doc_type in REFERENCING_TYPES:
         out.contract_ref = _contract_ref(view, refs)
     if doc_type == DocType.PAYROLL:

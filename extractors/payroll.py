@@ -155,16 +155,40 @@ def _employee_rows(view: DocView, headers: dict[str, _Header], tolerance: float,
         values = _assign(amounts, headers, tolerance)
         if not values:
             continue
-        rows.append(
-            PayrollRow(
-                name=_row_name(line.text),
-                accrued=values["accrued"].value if "accrued" in values else None,
-                withheld=values["withheld"].value if "withheld" in values else None,
-                net=values["net"].value if "net" in values else None,
-                provenance=Provenance(page=line.page, bbox=None),
-            )
+        row = PayrollRow(
+            name=_row_name(line.text),
+            accrued=values["accrued"].value if "accrued" in values else None,
+            withheld=values["withheld"].value if "withheld" in values else None,
+            net=values["net"].value if "net" in values else None,
+            provenance=Provenance(page=line.page, bbox=None),
         )
+        row.confidence = row_confidence(row, [f for f in values.values()])
+        rows.append(row)
     return rows
+
+
+ROW_TOLERANCE = 1.00  # accrued − withheld may differ from net by rounding only
+UNTRUSTED_ROW = 0.3
+TRUSTED_ROW = 0.8
+PRINTED_INCONSISTENT_ROW = 0.7
+
+
+def row_confidence(row: PayrollRow, found: list[Found]) -> float:
+    """How far a payroll row can be trusted: a row whose accrued − withheld does not give its net
+    (within ``ROW_TOLERANCE``), or with a column missing, is most likely misread (OCR merged cells or
+    dropped digits) and gets a confidence below 0.5; a consistent row keeps its words' confidence."""
+    words_conf = min((f.confidence for f in found), default=1.0)
+    consistent = (
+        row.accrued is not None
+        and row.withheld is not None
+        and row.net is not None
+        and abs(float(row.accrued) - float(row.withheld) - float(row.net)) <= ROW_TOLERANCE
+    )
+    if consistent:
+        return max(words_conf, TRUSTED_ROW)
+    # A text layer does not misread digits: an inconsistent row there is as printed (a real error
+    # in the sheet), so it stays usable; on an OCR page it is most likely a misread.
+    return PRINTED_INCONSISTENT_ROW if words_conf >= 1.0 else UNTRUSTED_ROW
 
 
 __all__ = ["extract_payroll", "extract_period", "vocabulary"]

@@ -249,12 +249,16 @@ _NUMBER_KEY = str.maketrans(
     {
         "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "0", "O": "0", "Р": "P", "С": "C",
         "Т": "T", "У": "Y", "Х": "X", "З": "3", "І": "1", "I": "1", "L": "1", "Z": "2", "S": "5", "Ё": "E",
+        # letters OCR takes for digits (and back): B/8 (also Cyrillic В), | for 1
+        "B": "8", "В": "8", "|": "1",
     }
 )
 
 
 def number_key(number: str) -> str:
-    """A comparison key for document numbers that ignores case, spaces, "№" and OCR look-alikes."""
+    """A comparison key for document numbers that ignores case, spaces, "№" and OCR look-alikes
+    (Cyrillic/Latin twins, O/0, З/3, I/l/1, Z/2, S/5, B/8). For comparing only, never for display:
+    "К2-2023-052" and "KZ-2023-052" get the same key."""
     s = re.sub(rf"^\s*{NUMBER_SIGN}\s*", "", number.strip())
     s = re.sub(r"\s+", "", s).upper()
     return s.translate(_NUMBER_KEY)

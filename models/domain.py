@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 # --------------------------------------------------------------------------- enums
 
 
@@ -78,7 +77,7 @@ class BBox(BaseModel):
     x1: float
     y1: float
 
-    def union(self, other: "BBox") -> "BBox":
+    def union(self, other: BBox) -> BBox:
         return BBox(
             x0=min(self.x0, other.x0),
             y0=min(self.y0, other.y0),
@@ -190,6 +189,9 @@ class PayrollRow(BaseModel):
     withheld: float | None = None
     net: float | None = None
     provenance: Provenance | None = None
+    # Below 0.5 when the row is not internally consistent (accrued − withheld ≠ net): an OCR misparse
+    # that dossier checks should not sum.
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
 
 
 class PayrollTotals(BaseModel):

@@ -8,11 +8,11 @@ need_apt=()
 command -v tesseract >/dev/null 2>&1 || need_apt+=(tesseract-ocr)
 if command -v tesseract >/dev/null 2>&1; then
   langs=$(tesseract --list-langs 2>/dev/null || true)
-  for l in rus kaz eng osd; do
-    grep -qx "$l" <<<"$langs" || need_apt+=("tesseract-ocr-$l")
+  for l in rus kaz eng osd chi_sim; do
+    grep -qx "$l" <<<"$langs" || need_apt+=("tesseract-ocr-${l//_/-}")
   done
 else
-  need_apt+=(tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng tesseract-ocr-osd)
+  need_apt+=(tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim)
 fi
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)

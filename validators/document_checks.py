@@ -208,7 +208,7 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
         summed = sum((Decimal(str(c)) for c in cells), Decimal(0))
         if abs(summed - printed) <= tolerance:
             continue
-        weak_rows = [r for r in doc.payroll_rows if getattr(r, "confidence", 1.0) < ctx.min_confidence]
+        weak_rows = [r for r in doc.payroll_rows if r.confidence < ctx.min_confidence]
         if weak_rows or ctx.explained_by_ocr(doc, printed, summed):
             reason = (
                 f"строки ведомости прочитаны неуверенно ({len(weak_rows)} из {len(doc.payroll_rows)})"
