@@ -32,6 +32,17 @@ class OcrSettings(BaseSettings):
 
     engine: str = "tesseract"  # name in ocr.engine's registry
     languages: str = "rus+kaz+eng"
+    # Pages whose script OSD recognises with at least script_min_confidence are read with these
+    # languages instead (foreign suppliers' documents; tesseract-ocr-chi-sim is installed by setup).
+    script_languages: dict[str, str] = {"Han": "chi_sim+eng"}
+    script_min_confidence: float = 1.0
+    # A page whose mean word confidence stays below fallback_below_confidence is read again with
+    # each fallback language set; a reading at least fallback_min_gain more confident wins.
+    # Measured on dev scans: a Chinese contract reads 0.59 with rus+kaz+eng, 0.88 with chi_sim+eng;
+    # Russian/Kazakh scans read 0.77–0.79 with rus+kaz+eng (and ~0.59 with chi_sim+eng).
+    fallback_languages: list[str] = ["chi_sim+eng"]
+    fallback_below_confidence: float = 0.65
+    fallback_min_gain: float = 0.1
     dpi: int = 300
     # 6 (one uniform block) read the corpus scans best once table rules are erased (bench/ocr_quality.py).
     psm: int = 6

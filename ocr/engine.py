@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -23,6 +23,16 @@ class OcrError(Exception):
 
 class OcrTimeout(OcrError):
     """The engine did not finish a page within the configured time."""
+
+
+class Orientation(NamedTuple):
+    """An OSD answer: clockwise degrees (0/90/180/270) to turn the page upright, with a confidence,
+    and the script the page is written in (tesseract's names: "Cyrillic", "Latin", "Han", …)."""
+
+    degrees: int
+    confidence: float
+    script: str = ""
+    script_confidence: float = 0.0
 
 
 @runtime_checkable
@@ -39,8 +49,8 @@ class OcrEngine(Protocol):
         """Words with boxes in ``image`` pixels and confidences in 0..1."""
         ...
 
-    def detect_orientation(self, image: np.ndarray) -> tuple[int, float]:
-        """Clockwise degrees (0/90/180/270) the image must be rotated to be upright, and a confidence.
+    def detect_orientation(self, image: np.ndarray) -> Orientation:
+        """How the page must be turned to be upright, and which script it is written in.
 
         Raises ``OcrError`` when the page has too little text to tell.
         """
@@ -91,7 +101,7 @@ class TesseractEngine:
             raise OcrError(str(exc)) from exc
         return words_from_tesseract_data(data)
 
-    def detect_orientation(self, image: np.ndarray) -> tuple[int, float]:
+    def detect_orientation(self, image: np.ndarray) -> Orientation:
         import pytesseract
 
         _single_threaded()
@@ -103,7 +113,12 @@ class TesseractEngine:
             raise OcrError(str(exc)) from exc
         except (pytesseract.TesseractError, pytesseract.TesseractNotFoundError) as exc:
             raise OcrError(str(exc)) from exc  # e.g. "Too few characters" on sparse pages
-        return int(osd.get("rotate", 0)) % 360, float(osd.get("orientation_conf", 0.0))
+        return Orientation(
+            degrees=int(osd.get("rotate", 0)) % 360,
+            confidence=float(osd.get("orientation_conf", 0.0)),
+            script=str(osd.get("script", "") or ""),
+            script_confidence=float(osd.get("script_conf", 0.0) or 0.0),
+        )
 
 
 def words_from_tesseract_data(data: dict[str, list[object]]) -> list[Word]:

@@ -25,6 +25,8 @@ class PageTransform:
     scale: float = 1.0  # processed pixels per rendered pixel
     rotation: int = 0  # clockwise quarter turns applied, in degrees
     skew_angle: float = 0.0  # small counter-clockwise correction applied, in degrees
+    script: str = ""  # the script OSD saw ("Han", "Cyrillic", …), when it could tell
+    script_confidence: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -230,10 +232,12 @@ def _step_orient(image: np.ndarray, ctx: StepContext) -> np.ndarray:
         return image
     shrink = min(1.0, ctx.settings.osd_max_side_px / max(image.shape[:2]))
     try:
-        degrees, confidence = ctx.engine.detect_orientation(resize(image, shrink) if shrink < 1.0 else image)
+        osd = ctx.engine.detect_orientation(resize(image, shrink) if shrink < 1.0 else image)
     except OcrError as exc:  # sparse pages: OSD cannot tell, keep the page as it is
         ctx.transform.notes.append(f"osd: {exc}".strip()[:120])
         return image
+    ctx.transform.script, ctx.transform.script_confidence = osd.script, osd.script_confidence
+    degrees, confidence = osd.degrees, osd.confidence
     if degrees % 360 == 0 or confidence < ctx.settings.osd_min_confidence:
         return image
     ctx.transform.rotation = (ctx.transform.rotation + degrees) % 360
@@ -300,5 +304,10 @@ def pipeline_signature(settings: OcrSettings) -> str:
         "deskew_min_gain",
         "min_glyph_height_px",
         "max_upscale",
+        "script_languages",
+        "script_min_confidence",
+        "fallback_languages",
+        "fallback_below_confidence",
+        "fallback_min_gain",
     )
     return repr({name: getattr(settings, name) for name in fields})

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pdfplumber
 
-from docproc.settings import Settings
+from docproc.settings import OcrSettings, Settings
 from ingest.errors import UnreadableDocument
 from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
 from ocr.cache import OcrCache, cache_key, image_hash
@@ -57,6 +57,25 @@ class PageOcr:
             self._engine = create_engine(self.settings)
         return self._engine
 
+    def _retry_other_languages(
+        self, image: np.ndarray, words: list[Word], languages: str
+    ) -> tuple[list[Word], str]:
+        """A page read with low confidence may be in another script (OSD misses mixed pages, e.g. a
+        Chinese contract quoting Latin names): read it again with each fallback language set and keep
+        the clearly better reading."""
+        ocr = self.settings
+        best, best_languages, best_conf = words, languages, mean_word_confidence(words)
+        if best_conf >= ocr.fallback_below_confidence:
+            return words, languages
+        for alternative in ocr.fallback_languages:
+            if alternative == languages:
+                continue
+            candidate = self.engine.recognize(image, alternative, ocr.psm)
+            conf = mean_word_confidence(candidate)
+            if conf >= best_conf + ocr.fallback_min_gain:
+                best, best_languages, best_conf = candidate, alternative, conf
+        return best, best_languages
+
     def read(self, image: np.ndarray, page_no: int) -> PageText:
         engine, ocr = self.engine, self.settings
         key = cache_key(
@@ -68,12 +87,14 @@ class PageOcr:
                 return hit.model_copy(update={"page_no": page_no})
         try:
             processed, transform = preprocess(image, ocr, engine)
-            words = engine.recognize(processed, ocr.languages, ocr.psm)
+            languages = languages_for_script(ocr, transform.script, transform.script_confidence)
+            words = engine.recognize(processed, languages, ocr.psm)
+            words, languages = self._retry_other_languages(processed, words, languages)
         except OcrError as exc:
             log.warning("OCR failed on page %d: %s", page_no, exc)
             self.failures.append(exc)
             return _failed_page(page_no, image, engine_label(engine, ocr.languages, ocr.psm))
-        page = _ocr_page(page_no, processed, transform, words, engine_label(engine, ocr.languages, ocr.psm))
+        page = _ocr_page(page_no, processed, transform, words, engine_label(engine, languages, ocr.psm))
         if self.cache is not None:
             self.cache.put(key, page)
         return page
@@ -247,3 +268,18 @@ def file_format_of(doc: DocumentText) -> str:
         ocr_pages = sum(1 for p in doc.pages if p.source == TextSource.OCR)
         return "pdf_scan" if ocr_pages and ocr_pages * 2 >= len(doc.pages) else "pdf_text"
     return FILE_FORMATS.get(doc.kind, doc.kind.value)
+
+
+def mean_word_confidence(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words) if words else 0.0
+
+
+def languages_for_script(ocr: OcrSettings, script: str, confidence: float) -> str:
+    """The OCR languages for a page: the default set, or the set for a script OSD is sure of.
+
+    ``rus+kaz+eng`` reads a Chinese page as noise; OSD names the script (``Han``) at no extra cost
+    since orientation detection runs anyway, so such pages are read with ``chi_sim+eng`` instead.
+    """
+    if confidence >= ocr.script_min_confidence and script in ocr.script_languages:
+        return ocr.script_languages[script]
+    return ocr.languages

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from models.domain import BBox, Word
-from ocr.engine import OcrError
+from ocr.engine import OcrError, Orientation
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT = FONT_DIR / "DejaVuSans.ttf"
@@ -63,6 +63,6 @@ class CountingEngine:
             for i, t in enumerate(self.words)
         ]
 
-    def detect_orientation(self, image: np.ndarray) -> tuple[int, float]:
+    def detect_orientation(self, image: np.ndarray) -> Orientation:
         self.osd_calls += 1
         raise OcrError("Too few characters")
