@@ -61,3 +61,13 @@ def test_words_differing_by_an_ocr_extra_digit_are_unverified() -> None:
     assert _codes(doc) == {"UNVERIFIED_FIELD"}
     doc.file_format = "pdf_text"
     assert "AMOUNT_WORDS_MISMATCH" in _codes(doc)
+
+
+def test_a_base_derived_from_a_misread_vat_does_not_hide_the_slip() -> None:
+    # Printed total 197 836 800 (= 176 640 000 + 21 196 800); OCR lost "21" of the VAT and the base was
+    # derived as total − VAT = 197 640 000: the VAT the total implies still shows the slip.
+    doc = _invoice("pdf_scan", 196_800.0, base=176_640_000.0)
+    assert doc.amounts is not None
+    doc.amounts.total = doc.amounts.total.model_copy(update={"value": 197_836_800.0})
+    doc.amounts.amount_without_vat = doc.amounts.amount_without_vat.model_copy(update={"value": 197_640_000.0})
+    assert _codes(doc) == {"UNVERIFIED_FIELD"}
