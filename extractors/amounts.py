@@ -25,10 +25,13 @@ from extractors.found import DEFAULT_FACTOR, DERIVED_FACTOR, FALLBACK_FACTOR, Fo
 from extractors.regions import ParsedValue, Parser, find_hits, labelled
 from extractors.spelled import spelled_to_number
 from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money
-from extractors.view import DocView, VLine, iter_bounded
+from extractors.view import DocView, VLine, VWord, iter_bounded
 from extractors.vocabulary import vocabulary
 from models.domain import Amounts, DocType, ExtractedValue
 
+TRIPLE_TOLERANCE = 0.01
+INCONSISTENT_FACTOR = 0.5
+UNSTATED_VAT_FACTOR = 0.45
 VAT_RATES = (0.12, 0.16, 0.05, 0.10, 0.19, 0.20, 0.13, 0.18)
 _PERCENT = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%")
 
@@ -97,10 +100,15 @@ def _found_amount(view: DocView, line: VLine, s: int, e: int, value: float) -> F
 
 
 def _vat_free(view: DocView) -> Found | None:
-    m = next(iter_bounded(vocabulary().label("vat_free"), view.text), None)
-    if m is None:
-        return None
-    return Found(value=0.0, raw=m.group(0), words=view.words_in(m.start(), m.end()), factor=0.95)
+    """A statement that no VAT is charged ("Без НДС", "ҚҚС-сыз", "НДС не облагается"), not a column
+    header or a total qualified by it ("Стоимость без НДС", "Итого без НДС")."""
+    qualified = vocabulary().label("amount_qualified_by_vat")
+    for m in iter_bounded(vocabulary().label("vat_free"), view.text):
+        line_start = view.text.rfind("\n", 0, m.start()) + 1
+        if qualified.search(view.text[line_start : m.start()]):
+            continue
+        return Found(value=0.0, raw=m.group(0), words=view.words_in(m.start(), m.end()), factor=0.95)
+    return None
 
 
 def _vat_stated(view: DocView, after_label: str = "vat", window: int = 40, total: float | None = None) -> Found | None:
@@ -204,7 +212,7 @@ def _currency_by_country(text: str) -> str | None:
 # ---------------------------------------------------------------------- totals rows
 
 
-def _total_rows(view: DocView) -> list[tuple[VLine, list[tuple[int, int, float]]]]:
+def _total_rows(view: DocView) -> list[tuple[VLine, list[Found]]]:
     """Lines starting with a total label, with the money amounts on them (wrapped cells joined)."""
     out = []
     for hit in find_hits(view, "total", only_label_like=False):
@@ -213,10 +221,68 @@ def _total_rows(view: DocView) -> list[tuple[VLine, list[tuple[int, int, float]]
             continue
         if vocabulary().label("vat").search(line.text[: hit.start]):
             continue
-        amounts = [(s, e, float(v)) for s, e, v, _ in MONEY(line.text) if s >= hit.end]
+        amounts = [_found_amount(view, line, s, e, float(v)) for s, e, v, _ in MONEY(line.text) if s >= hit.end]
+        amounts = _with_stacked_cells(view, line, amounts, after_x=hit.x1)
         if amounts:
             out.append((line, amounts))
     return out
+
+
+# A number wrapped inside a narrow cell: its head ("5 824") on a line just above the row, its tail
+# ("916.36") just below, both in the same column band and vertically close to the row's centre.
+STACK_MAX_CENTRE_HEIGHTS = 1.3
+_HEAD_FRAGMENT = re.compile(r"\d{1,3}(?:[\s\u00a0]\d{3})*")
+_TAIL_FRAGMENT = re.compile(r"(?:\d{1,3}(?:[\s\u00a0]\d{3})*)?[.,]?\d{0,3}[.,]\d{2}|\d{3}")
+
+
+def _with_stacked_cells(view: DocView, line: VLine, amounts: list[Found], after_x: float) -> list[Found]:
+    """The row's amounts plus numbers whose cell wrapped onto lines above and below the row, in x order."""
+    h = line.height
+    centre = (line.top + line.bottom) / 2
+    taken = [(f.words[0].bbox.x0, f.words[-1].bbox.x1) for f in amounts if f.words]
+
+    def near(idx: int) -> VLine | None:
+        if not 0 <= idx < len(view.lines):
+            return None
+        ln = view.lines[idx]
+        mid = (ln.top + ln.bottom) / 2
+        return ln if ln.page == line.page and abs(mid - centre) <= STACK_MAX_CENTRE_HEIGHTS * h else None
+
+    above, below = near(line.index - 1), near(line.index + 1)
+    if above is None or below is None:
+        return amounts
+    joined: list[Found] = []
+    for head in _numeric_cells(above):
+        x0, x1 = head[0].bbox.x0, head[-1].bbox.x1
+        if x0 < after_x or any(a < x1 and x0 < b for a, b in taken):
+            continue
+        for tail in _numeric_cells(below):
+            tx0, tx1 = tail[0].bbox.x0, tail[-1].bbox.x1
+            if not (tx0 < x1 + h and x0 - h < tx1):
+                continue
+            head_text = " ".join(w.text for w in head)
+            tail_text = " ".join(w.text for w in tail)
+            if not _HEAD_FRAGMENT.fullmatch(head_text) or not _TAIL_FRAGMENT.fullmatch(tail_text):
+                continue
+            text = f"{head_text} {tail_text}"
+            parsed = MONEY(text)
+            if len(parsed) == 1 and parsed[0][0] == 0 and parsed[0][1] == len(text):
+                joined.append(Found(value=float(parsed[0][2]), raw=text, words=head + tail))
+            break
+    if not joined:
+        return amounts
+    return sorted(amounts + joined, key=lambda f: f.words[0].bbox.x0 if f.words else 0.0)
+
+
+def _numeric_cells(line: VLine) -> list[list[VWord]]:
+    """The line's cells (word groups split at column gaps) made of digits only."""
+    cells = []
+    for start in line.segment_starts:
+        first, last = line.segment_of(start)
+        words = line.words[first:last]
+        if words and all(re.fullmatch(r"[\d.,]+", w.text) for w in words):
+            cells.append(words)
+    return cells
 
 
 def _split_triple(values: list[float]) -> tuple[int, int, int] | None:
@@ -231,15 +297,17 @@ def _split_triple(values: list[float]) -> tuple[int, int, int] | None:
     return None
 
 
-def _largest_amount_row(view: DocView) -> list[tuple[VLine, list[tuple[int, int, float]]]]:
+def _largest_amount_row(view: DocView) -> list[tuple[VLine, list[Found]]]:
     """The line holding the largest sum printed with kopecks: a grand total whose label OCR lost."""
-    best: tuple[float, VLine, list[tuple[int, int, float]]] | None = None
+    best: tuple[float, VLine, list[Found]] | None = None
     for line in view.lines:
         amounts = [
-            (s, e, float(v)) for s, e, v, _ in MONEY(line.text) if re.search(r"[.,]\d{2}$", line.text[s:e])
+            _found_amount(view, line, s, e, float(v))
+            for s, e, v, _ in MONEY(line.text)
+            if re.search(r"[.,]\d{2}$", line.text[s:e])
         ]
         if amounts:
-            top = max(v for _, _, v in amounts)
+            top = max(float(f.value) for f in amounts)
             if best is None or top > best[0]:
                 best = (top, line, amounts)
     return [] if best is None else [(best[1], best[2])]
@@ -254,20 +322,21 @@ def _from_totals_row(view: DocView) -> MoneyFound | None:
     if not rows:
         return None
     # The grand total is the row with the largest sum (sub-totals and "в т.ч." lines are smaller).
-    line, amounts = max(rows, key=lambda r: max(v for _, _, v in r[1]))
-    money = _row_money(view, line, amounts)
+    _, amounts = max(rows, key=lambda r: max(float(f.value) for f in r[1]))
+    money = _row_money(amounts)
     for f in (money.total, money.vat, money.without_vat):
         if f is not None:
             f.factor *= factor
     return money
 
 
-def _row_money(view: DocView, line: VLine, amounts: list[tuple[int, int, float]]) -> MoneyFound:
-    """Total / VAT / amount without VAT from the sums of one totals row."""
-    values = [v for _, _, v in amounts]
+def _row_money(amounts: list[Found]) -> MoneyFound:
+    """Total / VAT / amount without VAT from the sums of one totals row (in reading order)."""
+    values = [float(f.value) for f in amounts]
 
     def at(i: int) -> Found:
-        return _found_amount(view, line, amounts[i][0], amounts[i][1], values[i])
+        f = amounts[i]
+        return Found(value=f.value, raw=f.raw, words=list(f.words), factor=f.factor)
 
     money = MoneyFound()
     if len(values) >= 3:
@@ -482,13 +551,27 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
     if money.vat is None:
         money.vat = _vat_stated(view, total=total_v) or _vat_free(view)
     if money.vat is None:
-        # Nothing said about VAT: the corpus (and the form) read that as no VAT charged.
-        money.vat = Found(value=0.0, raw=None, factor=DEFAULT_FACTOR)
+        # Nothing said about VAT: the corpus reads that as none charged, but it is an assumption,
+        # not a reading, so it stays below the confidence of anything printed.
+        money.vat = Found(value=0.0, raw=None, factor=UNSTATED_VAT_FACTOR)
     t, v, w = money.total, money.vat, money.without_vat
     if t is not None and w is None:
         money.without_vat = Found(value=round(float(t.value) - float(v.value), 2), raw=None, words=[], factor=DERIVED_FACTOR)
     elif t is None and w is not None:
         money.total = Found(value=round(float(w.value) + float(v.value), 2), raw=None, words=[], factor=DERIVED_FACTOR)
+    _distrust_inconsistent(money)
+
+
+def _distrust_inconsistent(money: MoneyFound) -> None:
+    """total ≠ without VAT + VAT: at least one member is misread; none of them is to be trusted
+    (a derived or fallback member drops below 0.5, the others are halved)."""
+    t, v, w = money.total, money.vat, money.without_vat
+    if t is None or v is None or w is None:
+        return
+    if abs(float(w.value) + float(v.value) - float(t.value)) <= TRIPLE_TOLERANCE:
+        return
+    for f in (t, v, w):
+        f.factor = min(f.factor * INCONSISTENT_FACTOR, 0.49)
 
 
 # ---------------------------------------------------------------------- amount in words

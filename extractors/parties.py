@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extractors.found import Found
 from extractors.id_values import parse_bics, parse_bins, parse_ibans, parse_known_bics
 from extractors.identifiers import bic_for_iban
-from extractors.names import NameMatch, find_org_names, name_at_start, normalise_for_compare
+from extractors.names import NameMatch, find_org_names, name_at_start, name_before, normalise_for_compare
 from extractors.ner import persons
 from extractors.regions import Region, continuation_rows, find_hits, first_value, right_region
 from extractors.view import DocView, LabelHit, Snippet, VLine, VWord, iter_bounded
@@ -51,6 +52,12 @@ W_LABEL = 1.0
 W_DESIGNATION = 0.9
 W_PROSE = 0.55
 W_FIRST_ORG = 0.45
+W_ADDRESSEE = 0.8
+W_LETTERHEAD = 0.5
+# Letterhead: the issuer's name starts one of the first lines of the first page, above the title.
+LETTERHEAD_LINES = 3
+# Documents issued by the supplier to the customer: a letterhead names the supplier, an addressee the customer.
+ISSUED_BY_SUPPLIER = (DocType.INVOICE, DocType.ACT_OF_WORK, DocType.WORK_REPORT)
 
 BAND_MAX_LINES = 7
 AMBIGUOUS_FACTOR = 0.75
@@ -99,6 +106,9 @@ def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
     candidates += _prose_candidates(view, roles)
     if len(roles) == 1 or "employer" in roles:
         candidates += _first_org_candidates(view, roles)
+    if doc_type in ISSUED_BY_SUPPLIER and "supplier" in roles:
+        candidates += _letterhead_candidates(view)
+        candidates += _addressee_candidates(view)
     chosen = _choose(candidates, roles)
     taken = {g[0].key for g in chosen.values() if g}
     parties: list[Party] = []
@@ -191,11 +201,72 @@ def _name_after(view: DocView, hit: LabelHit, x_right: float) -> Found | None:
             return found
     # 3. Label alone in its cell ("Заказчик:"): the name is in the rows underneath.
     rows = continuation_rows(view, line, hit.first, x_limit=x_right, max_rows=3)
-    if not rows:
-        return None
-    found = _name_in_region(Region(Snippet.from_lines(rows), 0, "below"))
+    found = _name_in_region(Region(Snippet.from_lines(rows), 0, "below")) if rows else None
     if found is not None:
         found.factor *= 0.95
+        return found
+    # 4. Label alone in a left column, its value a multi-line cell to the right that the label sits
+    #    vertically centred against (Р-1 act headers, "Bill to" blocks): the name starts the block.
+    return _side_block_name(view, hit, x_right)
+
+
+SIDE_BLOCK_MAX_LINES = 4
+SIDE_BLOCK_PITCH_HEIGHTS = 2.2  # wrapped lines of one cell are at most this many heights apart
+SIDE_BLOCK_CENTRE_HEIGHTS = 1.2  # the block's nearest line is this close to the label's centre
+
+
+def _side_block_name(view: DocView, hit: LabelHit, x_right: float) -> Found | None:
+    line = hit.line
+    h = line.height
+    label_right = line.words[line.segment_of(hit.last)[1] - 1].bbox.x1
+
+    def value_words(ln: VLine) -> list[VWord]:
+        return [w for w in ln.words if label_right + 0.5 * h < w.bbox.x0 < x_right]
+
+    def in_label_column(ln: VLine) -> bool:
+        return any(w.bbox.x0 < label_right for w in ln.words)
+
+    centre = (line.top + line.bottom) / 2
+    near = [
+        ln
+        for ln in view.lines[max(0, line.index - 2) : line.index + 3]
+        if ln is not line and ln.page == line.page and not in_label_column(ln) and value_words(ln)
+    ]
+    if not near:
+        return None
+    nearest = min(near, key=lambda ln: abs((ln.top + ln.bottom) / 2 - centre))
+    if abs((nearest.top + nearest.bottom) / 2 - centre) > SIDE_BLOCK_CENTRE_HEIGHTS * h:
+        return None
+    col_x0 = value_words(nearest)[0].bbox.x0
+
+    def continues(ln: VLine, neighbour_top: float) -> bool:
+        ws = value_words(ln)
+        return (
+            ln.page == line.page
+            and bool(ws)
+            and abs(ln.top - neighbour_top) <= SIDE_BLOCK_PITCH_HEIGHTS * h
+            and abs(ws[0].bbox.x0 - col_x0) <= 1.5 * h
+        )
+
+    above: list[VLine] = []
+    top = line.top
+    for ln in reversed(view.lines[max(0, line.index - SIDE_BLOCK_MAX_LINES) : line.index]):
+        if in_label_column(ln) or not continues(ln, top):
+            break
+        above.insert(0, ln)
+        top = ln.top
+    below: list[VLine] = []
+    top = line.top
+    for ln in view.lines[line.index + 1 : line.index + 1 + SIDE_BLOCK_MAX_LINES]:
+        if in_label_column(ln) or not continues(ln, top):
+            break
+        below.append(ln)
+        top = ln.top
+    own = value_words(line)
+    rows = [value_words(ln) for ln in above] + ([own] if own else []) + [value_words(ln) for ln in below]
+    found = _name_in_region(Region(Snippet.from_lines(rows), 0, "side"))
+    if found is not None:
+        found.factor *= 0.9
     return found
 
 
@@ -337,6 +408,63 @@ def _first_org_candidates(view: DocView, roles: tuple[str, ...]) -> list[Candida
     cand = Candidate(role, found, W_FIRST_ORG, n.start)
     cand.bin = _bin_after(view, n.end)
     return [cand]
+
+
+# ---------------------------------------------------------------------- letters: letterhead and addressee
+
+
+def _letterhead_candidates(view: DocView) -> list[Candidate]:
+    """The issuer printed at the top: a name starting one of the first lines, with no role label on it."""
+    voc = vocabulary()
+    role_labels = [voc.label(r) for r in ("customer", "supplier", "payer", "beneficiary")]
+    for line in view.header_lines(LETTERHEAD_LINES):
+        if any(p.search(line.text) for p in role_labels) or _addressee_pattern()[0].search(line.text):
+            continue
+        nm = name_at_start(line.text, allow_person=False, max_offset=2)
+        if nm is None or _BANK.search(nm.name):
+            continue
+        s, e = line.start + nm.start, line.start + nm.end
+        found = Found(value=nm.name, raw=view.text[s:e], words=view.words_in(s, e), factor=0.85)
+        cand = Candidate("supplier", found, W_LETTERHEAD, s)
+        cand.bin = _bin_after(view, e)
+        return [cand]
+    return []
+
+
+@lru_cache(maxsize=1)
+def _addressee_pattern() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    raw = vocabulary().raw["addressee"]
+    before = "|".join(f"(?:{p})" for p in raw["before_name"])
+    after = "|".join(f"(?:{p})" for p in raw["after_name"])
+    return (
+        re.compile(rf"(?:^|(?<=\n))\s*(?:{before})\s+", re.IGNORECASE),
+        re.compile(rf"\s+(?:{after})\b", re.IGNORECASE),
+    )
+
+
+def _addressee_candidates(view: DocView) -> list[Candidate]:
+    """"Директору ТОО «X» (БИН …)" / "«X» ЖШС директорына": the customer a letter is addressed to."""
+    before, after = _addressee_pattern()
+    text = view.text
+    out: list[Candidate] = []
+    for m in before.finditer(text):
+        nm = name_at_start(text[m.end() : m.end() + 200], allow_person=False, max_offset=2)
+        if nm is None:
+            continue
+        out.append(_addressee(view, m.end() + nm.start, m.end() + nm.end, nm.name))
+    for m in after.finditer(text):
+        nm = name_before(text, m.start(), window=120)
+        if nm is None or m.start() - nm.end > 2:
+            continue
+        out.append(_addressee(view, nm.start, nm.end, nm.name))
+    return out
+
+
+def _addressee(view: DocView, s: int, e: int, name: str) -> Candidate:
+    found = Found(value=name, raw=view.text[s:e], words=view.words_in(s, e), factor=0.9)
+    cand = Candidate("customer", found, W_ADDRESSEE, s)
+    cand.bin = _bin_after(view, e)
+    return cand
 
 
 # ---------------------------------------------------------------------- identifiers near a name
