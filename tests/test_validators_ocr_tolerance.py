@@ -71,3 +71,39 @@ def test_a_base_derived_from_a_misread_vat_does_not_hide_the_slip() -> None:
     doc.amounts.total = doc.amounts.total.model_copy(update={"value": 197_836_800.0})
     doc.amounts.amount_without_vat = doc.amounts.amount_without_vat.model_copy(update={"value": 197_640_000.0})
     assert _codes(doc) == {"UNVERIFIED_FIELD"}
+
+
+def _payment(docs: list[DocumentExtraction]) -> DocumentExtraction:
+    return next(d for d in docs if d.file == "pp_101.pdf")
+
+
+def _keys(app, docs) -> set[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+    from validators import check_dossier
+
+    app = app.model_copy(update={"files": [d.file for d in docs]})
+    return {(f.code, f.file) for f in check_dossier(app, docs).findings}
+
+
+def test_counterparty_bin_under_the_payer_label_of_a_photo_is_unverified_not_a_mismatch() -> None:
+    from validators.samples import works_dossier
+
+    app, docs = works_dossier()
+    pp = _payment(docs)
+    pp.parties = [party("payer", SUPPLIER_BIN)]  # the photo lost the beneficiary label
+    pp.file_format = "image_jpg"
+    assert ("UNVERIFIED_FIELD", "pp_101.pdf") in _keys(app, docs)
+    assert not any(code == "PARTY_MISMATCH" for code, _ in _keys(app, docs))
+    pp.file_format = "pdf_text"  # printed that way on a text PDF: a real oddity
+    assert ("PARTY_MISMATCH", "pp_101.pdf") in _keys(app, docs)
+
+
+def test_a_photo_copy_with_mixed_up_roles_is_still_a_duplicate() -> None:
+    from validators.samples import works_dossier
+
+    app, docs = works_dossier()
+    photo = _payment(docs).model_copy(deep=True)
+    photo.file, photo.file_format, photo.sha256 = "IMG_0001.jpg", "image_jpg", None
+    photo.parties = [party("payer", SUPPLIER_BIN)]
+    keys = _keys(app, docs + [photo])
+    assert ("DUPLICATE_DOCUMENT", "IMG_0001.jpg") in keys
+    assert not any(code == "PARTY_MISMATCH" for code, _ in keys)

@@ -79,6 +79,9 @@ class CheckContext:
             return True
         return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
 
+    OCR_ROLE_REASON = (
+        "на скане БИН другой стороны договора прочитан под этой ролью — вероятно, подпись поля не распознана"
+    )
     OCR_DIGIT_REASON = "расхождение может быть ошибкой распознавания скана (цифра потеряна или прочитана неверно)"
 
     def low_confidence_reason(self, ev: ExtractedValue | None) -> str:

@@ -32,10 +32,15 @@ def _eq(a: Any, b: Any) -> bool | None:
 
 def _same_parties(a: dict[str, str], b: dict[str, str]) -> bool | None:
     # Compared role by role: a copy on which OCR missed one party's BIN is still the same document.
+    # Which label a BIN sits under is the weakest part of reading a photo, so the same BINs under
+    # mixed-up roles (all of one copy's BINs among the other's) still count as the same parties.
     common = a.keys() & b.keys()
     if not common:
         return None
-    return all(a[r] == b[r] for r in common)
+    if all(a[r] == b[r] for r in common):
+        return True
+    bins_a, bins_b = set(a.values()), set(b.values())
+    return bins_a <= bins_b or bins_b <= bins_a
 
 
 def _identity(doc: DocumentExtraction, amount_tolerance: Decimal) -> dict[str, _Field]:
