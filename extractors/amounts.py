@@ -709,13 +709,20 @@ def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValu
     vat = float(amounts.vat.value) if amounts.vat is not None and amounts.vat.raw else None
     figures_ok = _supported(view, total, vat, exclude=amounts.total.raw)
     words_ok = _supported(view, spelt, vat, exclude=None)
-    if figures_ok and not words_ok:
+    if (figures_ok and not words_ok) or _words_lost_leading_part(total, spelt):
         words.confidence = min(words.confidence, UNSURE)
     elif words_ok and not figures_ok:
         amounts.total.confidence = min(amounts.total.confidence, UNSURE)
     else:
         words.confidence = min(words.confidence, UNSURE)
         amounts.total.confidence = min(amounts.total.confidence, UNSURE)
+
+
+def _words_lost_leading_part(total: float, spelt: float) -> bool:
+    """Words whose value is the figure's tail ("четыре миллиона …" for 104 208 000): OCR dropped the
+    first word(s) of the phrase, at the line start next to its label; the figures stand."""
+    figure, words = f"{total:.2f}", f"{spelt:.2f}"
+    return len(words) < len(figure) and figure.endswith(words)
 
 
 def _supported(view: DocView, value: float, vat: float | None, exclude: str | None) -> bool:

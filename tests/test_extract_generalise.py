@@ -172,6 +172,12 @@ def test_ocr_words_disagreeing_with_figures_are_not_trusted() -> None:
     assert agree.amount_words is not None and agree.amount_words.confidence >= 0.5
 
 
+def test_ocr_words_that_lost_their_first_word_leave_the_figures_trusted() -> None:
+    x = _ocr_payment("Сумма прописью: Четыре миллиона двести восемь тысяч тенге 00 тиын")
+    assert x.amount_words is not None and x.amount_words.confidence < 0.5
+    assert x.amounts is not None and x.amounts.total is not None and x.amounts.total.confidence >= 0.5
+
+
 def test_text_layer_disagreement_is_left_for_the_validators() -> None:
     pp = lines_document(
         "pp4.pdf",
