@@ -24,6 +24,9 @@ FIXTURE_DOSSIERS = ROOT / "tests" / "fixtures" / "dossiers"
 BAD = ROOT / "tests" / "fixtures" / "bad"
 REPLAY_CACHE = ROOT / "tests" / "fixtures" / "ocr_cache"
 
+GOLDEN_MIN_FIELD_F1 = 0.94
+GOLDEN_MIN_FINDING_F1 = 0.90
+
 runner = CliRunner()
 
 
@@ -142,5 +145,10 @@ def test_eval_writes_expected_shape_and_scores_ground_truth(env: Path) -> None:
     names = {p.name for p in FIXTURE_DOSSIERS.iterdir() if (p / "application.json").is_file()}
     ids = {_expected(FIXTURE_DOSSIERS / n)["dossier_id"] for n in names}
     assert {p.stem for p in out.glob("*.json") if p.name != "misses.json"} == ids
-    assert "overall_field_f1=" in (out / "score.txt").read_text(encoding="utf-8")
+    last = (out / "score.txt").read_text(encoding="utf-8").strip().splitlines()[-1]
+    scores = dict(item.split("=") for item in last.split())
+    # Golden floor on the project's own dossiers (layouts unlike the development corpus):
+    # measured 0.958 / 0.941 when this floor was set; a drop below means a regression.
+    assert float(scores["overall_field_f1"]) >= GOLDEN_MIN_FIELD_F1
+    assert float(scores["finding_f1"]) >= GOLDEN_MIN_FINDING_F1
     json.loads((out / "misses.json").read_text(encoding="utf-8"))
