@@ -3,7 +3,7 @@
 Entry points: ``check_dossier`` (everything for one dossier) and ``check_document`` (one document).
 """
 
-from validators.amount_words import words_to_number
+from extractors.amount_words import words_to_number
 from validators.document_checks import check_document
 from validators.dossier import DossierCheck, check_dossier
 from validators.findings import doc_type_label, is_scored, scored_only

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from num2words import num2words
 
-from validators.amount_words import words_to_number
+from extractors.amount_words import words_to_number
 
 
 @pytest.mark.parametrize(
