@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.found import DEFAULT_FACTOR, DERIVED_FACTOR, FALLBACK_FACTOR, Found
+from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
 from extractors.regions import ParsedValue, Parser, find_hits, labelled
 from extractors.spelled import spelled_to_number
 from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money

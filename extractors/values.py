@@ -247,7 +247,7 @@ def currency_near(text: str, start: int, end: int, window: int = 25) -> str | No
 # number as far as a cross-document check is concerned.
 _NUMBER_KEY = str.maketrans(
     {
-        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "0", "O": "0", "Р": "P", "С": "C",
+        "А": "A", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "0", "O": "0", "Р": "P", "С": "C",
         "Т": "T", "У": "Y", "Х": "X", "З": "3", "І": "1", "I": "1", "L": "1", "Z": "2", "S": "5", "Ё": "E",
         # letters OCR takes for digits (and back): B/8 (also Cyrillic В), | for 1
         "B": "8", "В": "8", "|": "1",
