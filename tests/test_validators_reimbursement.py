@@ -246,3 +246,13 @@ def test_unknown_specialist_salary_is_reported_not_invented() -> None:
     payment = make_doc("p.pdf", DocType.PAYMENT_ORDER, total=NET_SALARY)
     accrued, _ = specialist_accrued(sheet, None, payment, 85)
     assert accrued == Decimal(str(SALARY))
+
+
+def test_a_doubted_row_is_not_the_salary_the_payment_is() -> None:
+    sheet = payroll_sheet("v.pdf", "2024-03")
+    for row in sheet.payroll_rows:
+        if row.accrued == SALARY:  # the specialist's row
+            row.accrued, row.confidence = SALARY * 100, 0.3  # an OCR misparse the reader flagged
+    payment = make_doc("p.pdf", DocType.PAYMENT_ORDER, total=NET_SALARY)
+    accrued, how = specialist_accrued(sheet, "John Smith", payment, 85, min_row_confidence=0.5)
+    assert accrued == Decimal(str(SALARY)) and "расчет" in how

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from extractors.amount_words import words_to_number
 from extractors.identifiers import is_valid_bin
 from models.domain import DocType, DocumentExtraction, Finding
-from extractors.amount_words import words_to_number
 from validators.context import CheckContext, doc_date, resolve_rules
 from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.rules import Rules, RuleSet

@@ -300,12 +300,15 @@ def specialist_accrued(
     employee_name: str | None,
     salary_payment: DocumentExtraction | None,
     min_name_score: float,
+    min_row_confidence: float = 0.0,
 ) -> tuple[Decimal | None, str]:
     """The specialist's accrued salary on one sheet, and how it was obtained (Russian)."""
     net_paid = None
     if salary_payment is not None and salary_payment.amounts is not None:
         net_paid = as_decimal(raw(salary_payment.amounts.total))
-    row = _row_for_employee(sheet.payroll_rows, employee_name, min_name_score, net_paid)
+    # A row the reader itself doubts (accrued − withheld ≠ net on a scan) is not a salary figure.
+    trusted_rows = [r for r in sheet.payroll_rows if r.confidence >= min_row_confidence]
+    row = _row_for_employee(trusted_rows, employee_name, min_name_score, net_paid)
     if row is not None and row.accrued is not None:
         return money(Decimal(str(row.accrued))), f"строка ведомости «{row.name}»"
     totals = sheet.payroll_totals
@@ -334,7 +337,11 @@ def _payroll_costs(
     for s in sheets:
         month = payroll_month(s)
         accrued, how = specialist_accrued(
-            s, name, paired.get(s.file), view.rules.checks.employee_name_min_score
+            s,
+            name,
+            paired.get(s.file),
+            view.rules.checks.employee_name_min_score,
+            view.rules.checks.min_confidence_for_finding,
         )
         step: dict[str, Any] = {
             "kind": "payroll",
