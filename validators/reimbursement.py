@@ -306,10 +306,9 @@ def specialist_accrued(
     net_paid = None
     if salary_payment is not None and salary_payment.amounts is not None:
         net_paid = as_decimal(raw(salary_payment.amounts.total))
+    row = _row_for_employee(sheet.payroll_rows, employee_name, min_name_score, net_paid)
     # A row the reader itself doubts (accrued − withheld ≠ net on a scan) is not a salary figure.
-    trusted_rows = [r for r in sheet.payroll_rows if r.confidence >= min_row_confidence]
-    row = _row_for_employee(trusted_rows, employee_name, min_name_score, net_paid)
-    if row is not None and row.accrued is not None:
+    if row is not None and row.accrued is not None and row.confidence >= min_row_confidence:
         return money(Decimal(str(row.accrued))), f"строка ведомости «{row.name}»"
     totals = sheet.payroll_totals
     if net_paid is None or totals is None:
