@@ -164,6 +164,15 @@ def evaluate(
         console.print(f"Разбор ошибок: {out / 'misses.json'}, таблица: {out / 'score.txt'}")
 
 
+def _register_service() -> None:
+    from docproc.cli_service import register_service_commands
+
+    register_service_commands(app)
+
+
+_register_service()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

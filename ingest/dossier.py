@@ -86,6 +86,31 @@ def load_dossier(path: Path, limits: Limits) -> LoadedDossier:
     return _assemble(source_name, entries, limits)
 
 
+def load_dossier_bytes(name: str, data: bytes, limits: Limits) -> LoadedDossier:
+    """A dossier uploaded as a ZIP (the API): the same rules as ``load_dossier`` on a .zip file.
+
+    Raises ``IngestError`` when the bytes are not a ZIP or the archive itself is refused (bomb,
+    traversal, encryption, corruption); a bad member becomes a ``RejectedFile`` like anywhere else.
+    """
+    check_file_size(len(data), limits)
+    if sniff_kind(data) != FileKind.ZIP:
+        raise IngestError(
+            "dossier_not_zip",
+            f"«{name}» — не ZIP-архив. Загрузите досье одним ZIP-архивом с файлом {APPLICATION_FILE}.",
+        )
+    entries = _unwrap_single_folder(_zip_bytes_entries(data, limits))
+    return _assemble(posixpath.splitext(posixpath.basename(name))[0] or name, entries, limits)
+
+
+def order_by_listing(names: list[str], listed: list[str]) -> tuple[list[str], list[RejectedFile]]:
+    """Document names in dossier order (listed in application.json first, then the rest by name),
+    plus a ``file_missing`` rejection for each listed name that matches none of them."""
+    entries = [_Entry(name=name) for name in names]
+    missing: list[RejectedFile] = []
+    ordered = _in_listed_order(entries, listed, missing)
+    return [entry.name for entry in ordered], missing
+
+
 # --------------------------------------------------------------------------- collecting entries
 
 
@@ -131,6 +156,10 @@ def _zip_entries(path: Path, limits: Limits) -> list[_Entry]:
     data = path.read_bytes()
     if sniff_kind(data) != FileKind.ZIP:
         raise _not_a_dossier(path)
+    return _zip_bytes_entries(data, limits)
+
+
+def _zip_bytes_entries(data: bytes, limits: Limits) -> list[_Entry]:
     # Nested archives are opened one by one later, so that a bad one is rejected on its own.
     members = read_zip_members(data, limits, depth=0, expand_nested=False)
     return [

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -63,6 +65,30 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
+FINISHED_DOCUMENT_STATUSES = (DocumentStatus.DONE.value, DocumentStatus.FAILED.value)
+UNFINISHED_DOCUMENT_STATUSES = (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value)
+
+
+class CacheStatus(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    """API key roles (see api/auth.py for what each may do)."""
+
+    PORTAL = "portal"
+    REVIEWER = "reviewer"
+    CONSUMER = "consumer"
+    ADMIN = "admin"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 def _status_check(column: str, statuses: type[StrEnum]) -> str:
     allowed = ", ".join(f"'{status.value}'" for status in statuses)
     return f"{column} IN ({allowed})"
@@ -94,13 +120,23 @@ class ApplicationRow(_Timestamps, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     dossier_id: Mapped[str] = mapped_column(String(128), unique=True)
     applicant_name: Mapped[str] = mapped_column(String(500))
-    applicant_bin: Mapped[str] = mapped_column(String(32))
+    applicant_bin: Mapped[str] = mapped_column(String(32), index=True)
     measure: Mapped[str] = mapped_column(String(32))
     cost_type: Mapped[str] = mapped_column(String(64))
     application_date: Mapped[dt.date] = mapped_column(Date)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default=ApplicationStatus.RECEIVED.value)
+    status: Mapped[str] = mapped_column(String(16), default=ApplicationStatus.RECEIVED.value, index=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Service mode: every change (upload, reprocess, correction) starts a new check round; a dossier
+    # job checks one round and steps aside when a newer one exists.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checked_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Summary of ``result`` kept in columns so that lists can filter on it.
+    clean: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    error_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    finding_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     documents: Mapped[list[DocumentRow]] = relationship(
         back_populates="application",
@@ -133,7 +169,7 @@ class DocumentRow(_Timestamps, Base):
     file_name: Mapped[str] = mapped_column(String(1000))
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED.value)
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED.value, index=True)
     failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     doc_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -142,6 +178,15 @@ class DocumentRow(_Timestamps, Base):
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     pipeline_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Service mode: the RQ job that reads this content, how often it was tried, and when.
+    job_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A reviewer's corrections of extracted values (dotted field path -> value), applied on top of
+    # ``extraction`` whenever the dossier is checked.
+    corrections: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     application: Mapped[ApplicationRow] = relationship(back_populates="documents")
     pages: Mapped[list[PageRow]] = relationship(
@@ -168,6 +213,99 @@ class PageRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
     document: Mapped[DocumentRow] = relationship(back_populates="pages")
+
+
+class BlobDataRow(Base):
+    """The bytes of a blob, in the database (``ingest.blobstore_db``): every worker can reach them."""
+
+    __tablename__ = "blob_data"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ExtractionCacheRow(Base):
+    """What one pipeline version read from one content: the same file uploaded again costs nothing."""
+
+    __tablename__ = "extraction_cache"
+    __table_args__ = (CheckConstraint(_status_check("status", CacheStatus), name="status"),)
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    pipeline_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    extraction: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # DocumentText (words with boxes) as zlib-compressed JSON: the dossier check needs it to pair
+    # translations with their originals; None when the document could not be read.
+    text: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    failure_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ApiKeyRow(Base):
+    """An API key: only its SHA-256 is stored; the key itself is shown once, when it is created."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint(_status_check("role", Role), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    key_prefix: Mapped[str] = mapped_column(String(16))  # shown in lists to tell keys apart
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # portal keys: the applicant BINs whose applications the key may create and see.
+    applicant_bins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WebhookRow(Base):
+    """A subscription: POST to ``url``, signed with ``secret`` (HMAC-SHA256), when checks finish."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    # Kept in clear: the service must sign with it (like GitHub's and Stripe's webhook secrets).
+    secret: Mapped[str] = mapped_column(String(128))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class WebhookDeliveryRow(_Timestamps, Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (CheckConstraint(_status_check("status", DeliveryStatus), name="status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEventRow(Base):
+    """Who changed what through the API (uploads, reprocessing, corrections, keys, webhooks)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    api_key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    application_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    document_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # --------------------------------------------------------------------------- engines and migrations

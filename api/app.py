@@ -1,0 +1,65 @@
+"""The FastAPI application: ``create_app()`` (uvicorn factory: ``api.app:create_app``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.metrics import metrics_registry
+from api.routes import admin, applications, documents, ops, webhooks
+from api.uploads import BodySizeLimit
+from docproc import PIPELINE_VERSION
+from docproc.settings import Settings
+from models.db import upgrade_database
+from worker import context
+
+DESCRIPTION = """
+Проверка комплектности досье на возмещение затрат (Правила № 308).
+
+Порядок работы: создать заявку (`POST /v1/applications`, тело — `application.json`) или подать
+досье одним архивом (`POST /v1/dossiers`); загрузить документы (`POST /v1/applications/{id}/documents`,
+поле `files`) — ответ 202 приходит сразу, документы обрабатываются в очереди; следить за статусом
+(`GET /v1/applications/{id}`) или подписаться на уведомление (`POST /v1/webhooks`); забрать результат
+(`GET /v1/applications/{id}/results` — тот же JSON, что пишет `docproc check --json`).
+
+Доступ — по ключу API (`Authorization: Bearer dpk_…`) с ролью `portal`, `reviewer`, `consumer` или `admin`.
+Ошибки: `{"detail": {"code": "…", "message": "…по-русски…"}}`.
+"""
+
+TAGS = [
+    {"name": "applications", "description": "Заявки: создание, загрузка документов, статус, результат."},
+    {
+        "name": "documents",
+        "description": "Документ: поля с местом на странице, изображения страниц, исправления.",
+    },
+    {"name": "webhooks", "description": "Уведомления о завершении проверки (подпись HMAC-SHA256)."},
+    {"name": "admin", "description": "Ключи API и журнал действий."},
+    {"name": "operations", "description": "Здоровье и метрики."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or context.current_settings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        upgrade_database(settings.effective_database_url)
+        yield
+
+    app = FastAPI(
+        title="docproc",
+        version=PIPELINE_VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics_registry = metrics_registry(settings)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.service.max_request_bytes)
+    for module in (applications, documents, webhooks, admin, ops):
+        app.include_router(module.router)
+    return app

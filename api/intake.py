@@ -1,0 +1,164 @@
+"""What an upload does: store the bytes and rows in one transaction, then queue the work.
+
+The answer (202) goes out as soon as the rows are committed and the jobs are on the queue; no
+document is read in the request. If the queue is unreachable the upload is still safe in the
+database, and the client is told to retry (an identical retry changes nothing) or the operator
+runs ``docproc requeue``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import status
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.access import Principal
+from api.errors import ApiError
+from api.schemas import UploadedDocument, UploadResponse
+from docproc.settings import Settings
+from ingest.blobstore_db import store_source
+from ingest.uploads import UploadCheck
+from models import repository as repo
+from models.db import ApplicationRow, AuditEventRow, DocumentRow, DocumentStatus
+from models.domain import Application
+from worker.scheduling import CheckPlan, cache_checker, enqueue_plan, plan_check
+
+log = logging.getLogger(__name__)
+
+
+def audit(
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    application_id: str | None = None,
+    document_id: str | None = None,
+    **details: Any,
+) -> None:
+    session.add(
+        AuditEventRow(
+            api_key_id=principal.key_id if principal else None,
+            action=action,
+            application_id=application_id,
+            document_id=document_id,
+            details=details,
+        )
+    )
+
+
+def create_application(session: Session, application: Application, principal: Principal) -> ApplicationRow:
+    conflict = ApiError(
+        status.HTTP_409_CONFLICT,
+        "application_exists",
+        f"Заявка с dossier_id «{application.dossier_id}» уже существует.",
+    )
+    if repo.find_application(session, application.dossier_id) is not None:
+        raise conflict
+    try:
+        with session.begin_nested():  # two clients creating one dossier_id at once: one wins
+            app = repo.upsert_application(session, application)
+    except IntegrityError as exc:
+        raise conflict from exc
+    audit(session, principal, "application.create", app.id, dossier_id=app.dossier_id)
+    return app
+
+
+def add_documents(
+    session: Session,
+    app: ApplicationRow,
+    check: UploadCheck,
+    settings: Settings,
+    principal: Principal,
+    locked: bool = False,
+) -> tuple[CheckPlan | None, list[tuple[DocumentRow, int, bool]]]:
+    """Rows for the accepted files; a check round unless every file was already there unchanged.
+
+    The upload path is the hot one (the portal calls it for every file): a handful of statements
+    whatever the size of the application, no reading of the documents already there.
+    """
+    names = [accepted.source.name for accepted in check.accepted]
+    existing = {
+        doc.file_name: doc
+        for doc in session.scalars(
+            select(DocumentRow).where(DocumentRow.application_id == app.id, DocumentRow.file_name.in_(names))
+        )
+    }
+    added: list[tuple[DocumentRow, int, bool]] = []
+    changed = False
+    for accepted in check.accepted:
+        source = accepted.source
+        store_source(session, source)
+        doc = existing.get(source.name)
+        duplicate = doc is not None and doc.sha256 == source.sha256
+        if doc is None:
+            doc = DocumentRow(
+                application_id=app.id,
+                file_name=source.name,
+                sha256=source.sha256,
+                kind=source.kind.value,
+                status=DocumentStatus.QUEUED.value,
+            )
+            session.add(doc)
+        elif not duplicate:
+            doc = repo.record_document(session, app, source)  # new content under a known name: reset
+        if not duplicate:
+            doc.page_count = accepted.pages
+            doc.job_id = None
+            doc.attempts = 0
+            doc.corrections = None
+            changed = True
+        added.append((doc, accepted.pages, duplicate))
+    plan = (
+        plan_check(session, app, settings, locked=locked) if changed or app.checked_revision is None else None
+    )
+    audit(
+        session,
+        principal,
+        "documents.upload",
+        app.id,
+        files=[{"name": doc.file_name, "sha256": doc.sha256, "duplicate": dup} for doc, _, dup in added],
+    )
+    session.flush()
+    return plan, added
+
+
+def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, bool]]) -> UploadResponse:
+    return UploadResponse(
+        application_id=app.id,
+        revision=app.revision or 0,
+        documents=[
+            UploadedDocument(
+                id=doc.id,
+                file_name=doc.file_name,
+                sha256=doc.sha256,
+                kind=doc.kind,
+                pages=pages,
+                status=doc.status,  # type: ignore[arg-type]
+                duplicate=duplicate,
+                reused=not duplicate and doc.job_id is None and doc.status in ("done", "failed"),
+            )
+            for doc, pages, duplicate in added
+        ],
+    )
+
+
+def enqueue_or_explain(plan: CheckPlan | None, settings: Settings, connection: Redis) -> None:
+    """Queue a committed plan; a Redis failure becomes a 503 that says the upload itself is safe."""
+    if plan is None:
+        return
+    try:
+        enqueue_plan(plan, settings, connection, cache_checker(settings))
+    except RedisError as exc:
+        log.exception("enqueue failed for application %s", plan.application_id)
+        raise ApiError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "queue_unavailable",
+            "Документы сохранены, но очередь обработки сейчас недоступна. Повторите запрос позже "
+            "(повтор ничего не задвоит) — или обработка начнётся после восстановления очереди.",
+            application_id=plan.application_id,
+        ) from exc

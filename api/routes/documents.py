@@ -1,0 +1,167 @@
+"""/v1/documents: one document with its fields and provenance, its file, page images, corrections."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import Response
+
+from api.access import Action, Principal
+from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_document
+from api.errors import ApiError
+from api.intake import audit, enqueue_or_explain
+from api.pages import NoPageImage, render_page_png
+from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
+from api.views import document_detail
+from ingest.blobstore_db import load_bytes
+from models.db import DocumentStatus
+from models.domain import FileKind
+from worker.corrections import CorrectionError, validate_corrections
+from worker.scheduling import plan_check
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+Reader = Annotated[Principal, Depends(require(Action.READ))]
+Reprocessor = Annotated[Principal, Depends(require(Action.REPROCESS))]
+Corrector = Annotated[Principal, Depends(require(Action.CORRECT))]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Нет ключа API или он отозван."},
+    403: {"description": "Роли ключа это действие не разрешено."},
+    404: {"description": "Документа нет (или он недоступен этому ключу)."},
+}
+_MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "tiff": "image/tiff",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xml": "application/xml",
+}
+
+
+@router.get(
+    "/{document_id}",
+    response_model=DocumentDetail,
+    summary="Документ: поля с местом на странице",
+    responses=_ERRORS,
+)
+def get_document(document_id: str, principal: Reader, session: SessionDep) -> DocumentDetail:
+    return document_detail(visible_document(session, principal, document_id))
+
+
+@router.get(
+    "/{document_id}/file",
+    summary="Исходный файл",
+    responses={**_ERRORS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+)
+def get_file(document_id: str, principal: Reader, session: SessionDep) -> Response:
+    doc = visible_document(session, principal, document_id)
+    return Response(
+        load_bytes(session, doc.sha256),
+        media_type=_MEDIA_TYPES.get(doc.kind, "application/octet-stream"),
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(doc.file_name)}"},
+    )
+
+
+@router.get(
+    "/{document_id}/pages/{page_no}/image",
+    summary="Изображение страницы (PNG)",
+    responses={
+        **_ERRORS,
+        200: {
+            "content": {"image/png": {}},
+            "description": "Заголовок X-Page-Scale — пикселей изображения на единицу страницы (рамки полей).",
+        },
+    },
+    response_class=Response,
+)
+def get_page_image(
+    document_id: str,
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    page_no: Annotated[int, Path(ge=1)],
+) -> Response:
+    doc = visible_document(session, principal, document_id)
+    try:
+        page = render_page_png(load_bytes(session, doc.sha256), FileKind(doc.kind), page_no, settings)
+    except NoPageImage as exc:
+        message = (
+            f"В документе нет страницы {page_no}."
+            if str(exc) == "page_out_of_range"
+            else "У этого документа нет изображений страниц (таблица, DOCX, XML или файл не читается)."
+        )
+        raise ApiError(status.HTTP_404_NOT_FOUND, "no_page_image", message) from exc
+    return Response(page.png, media_type="image/png", headers={"X-Page-Scale": f"{page.scale:.6f}"})
+
+
+@router.post(
+    "/{document_id}/reprocess",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ReprocessResponse,
+    summary="Перечитать документ и перепроверить заявку",
+    responses=_ERRORS,
+)
+def reprocess_document(
+    document_id: str, principal: Reprocessor, session: SessionDep, settings: SettingsDep, redis: RedisDep
+) -> ReprocessResponse:
+    doc = visible_document(session, principal, document_id)
+    doc.status = DocumentStatus.QUEUED.value
+    app = doc.application
+    plan = plan_check(session, app, settings, force={doc.sha256})
+    audit(session, principal, "document.reprocess", app.id, doc.id)
+    session.commit()
+    enqueue_or_explain(plan, settings, redis)
+    return ReprocessResponse(
+        application_id=app.id, revision=plan.revision, documents_requeued=len(plan.documents)
+    )
+
+
+@router.patch(
+    "/{document_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DocumentDetail,
+    summary="Исправить извлечённые значения (проверяющий); заявка перепроверяется",
+    responses={**_ERRORS, 422: {"description": "Неизвестное поле или недопустимое значение."}},
+)
+def correct_document(
+    document_id: str,
+    body: CorrectionIn,
+    principal: Corrector,
+    session: SessionDep,
+    settings: SettingsDep,
+    redis: RedisDep,
+) -> DocumentDetail:
+    doc = visible_document(session, principal, document_id)
+    merged = {k: v for k, v in (doc.corrections or {}).items() if k not in set(body.withdraw)}
+    merged.update(body.fields)
+    try:
+        validate_corrections(merged)
+    except CorrectionError as exc:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_correction", str(exc)) from exc
+    doc.corrections = merged or None
+    app = doc.application
+    plan = plan_check(session, app, settings)
+    audit(
+        session,
+        principal,
+        "document.correct",
+        app.id,
+        doc.id,
+        fields=body.fields,
+        withdraw=body.withdraw,
+        comment=body.comment,
+    )
+    session.commit()
+    enqueue_or_explain(plan, settings, redis)
+    return document_detail(doc)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

@@ -1,0 +1,327 @@
+"""The RQ jobs. Each calls the one pipeline (``docproc.pipeline``) and writes every stage to the database.
+
+* ``process_document_job(sha256, pipeline_key)`` — ingest limits → text (OCR) → extraction for one
+  content, stored in the cache and copied to every document row waiting for it.
+* ``check_application_job(application_id, revision)`` — the dossier check of one round, after all
+  its document jobs (failed ones included: they are reported as unreadable documents).
+* ``deliver_webhook_job(delivery_id)`` — one signed POST.
+
+A bad document never fails a job (the pipeline turns it into an unreadable document with a reason);
+an exception here is transient (database, Redis, a killed process) and RQ retries it with backoff.
+The failure callbacks record the last word in the database when the retries are spent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from rq import get_current_job
+from rq.job import Job
+
+from docproc.pipeline import check_documents, process_document, rejected_outcome
+from ingest.blobstore_db import load_bytes
+from ingest.dossier import SourceFile, order_by_listing
+from models.db import (
+    ApplicationRow,
+    ApplicationStatus,
+    BlobRow,
+    DeliveryStatus,
+    DocumentStatus,
+    WebhookDeliveryRow,
+    WebhookRow,
+    utc_now,
+)
+from models.domain import Application, FileKind
+from worker import context
+from worker import metrics as m
+from worker import queues as q
+from worker.scheduling import cache_checker, enqueue_plan, plan_check
+from worker.store import (
+    apply_cache,
+    document_outcome,
+    fail_documents,
+    find_cache,
+    record_check,
+    save_cache,
+    unfinished_documents,
+)
+from worker.webhooks import (
+    DELIVERY_HEADER,
+    EVENT_CHECKED,
+    EVENT_FAILED,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    create_deliveries,
+    encode_body,
+    sign,
+)
+
+log = logging.getLogger(__name__)
+
+# Pipeline failure codes that say something went wrong in the service (a bug, a crashed or slow
+# OCR engine), not that the document is unreadable: such readings are never cached.
+NOT_CACHED_FAILURES = frozenset({"read_failed", "extract_failed", "worker_crashed", "ocr_timeout"})
+
+
+# --------------------------------------------------------------------------- one document
+
+
+def process_document_job(sha256: str, pipeline_key: str) -> dict[str, Any]:
+    settings = context.current_settings()
+    sessions = context.sessions(settings)
+    with sessions.begin() as session:
+        waiting = unfinished_documents(session, sha256, pipeline_key)
+        if not waiting:
+            return {"status": "nothing_to_do"}
+        for doc in waiting:
+            doc.status = DocumentStatus.PROCESSING.value
+            doc.started_at = utc_now()
+            doc.attempts = (doc.attempts or 0) + 1
+        name = waiting[0].file_name
+        kind = FileKind(session.get(BlobRow, sha256).kind)  # type: ignore[union-attr]
+        data = load_bytes(session, sha256)
+
+    started = time.monotonic()
+    outcome = process_document(
+        SourceFile(name=name, data=data, sha256=sha256, kind=kind, size=len(data)), settings
+    )
+    duration = time.monotonic() - started
+    timed_out = _ran_out_of_time(duration)
+
+    with sessions.begin() as session:
+        waiting = unfinished_documents(session, sha256, pipeline_key)
+        code = outcome.extraction.unreadable_code
+        if timed_out and outcome.extraction.unreadable_reason:
+            # Not cached: with more time (another worker, fewer pages at once) it may well succeed.
+            pages = outcome.extraction.pages or None
+            fail_documents(session, waiting, "timeout", _timeout_reason(duration, pages))
+        elif code in NOT_CACHED_FAILURES:
+            # A failure of ours, not of the document: reported, but the same file uploaded again
+            # (or reprocessed) is read again instead of getting this answer from the cache.
+            fail_documents(session, waiting, code, outcome.extraction.unreadable_reason or "")
+        else:
+            cache = save_cache(session, sha256, pipeline_key, outcome, duration)
+            for doc in waiting:
+                apply_cache(session, doc, cache)
+    failed = bool(outcome.extraction.unreadable_reason)
+    pages_read = len(outcome.text.pages) if outcome.text else 0
+    m.record(
+        context.redis_connection(settings),
+        settings.service.queue_prefix,
+        "document",
+        duration,
+        documents_done=0 if failed else 1,
+        documents_failed=1 if failed else 0,
+        pages_read=pages_read,
+        pages_ocr=sum(1 for p in outcome.text.pages if p.source.value == "ocr") if outcome.text else 0,
+    )
+    return {
+        "status": "failed" if failed else "done",
+        "documents": len(waiting),
+        "seconds": round(duration, 3),
+    }
+
+
+def _ran_out_of_time(duration: float) -> bool:
+    # The pipeline turns every exception into an unreadable document, RQ's timeout exception included;
+    # a reading that stopped at the job's time limit is reported as a timeout, not as a bad file.
+    job = get_current_job()
+    return bool(job is not None and job.timeout and duration >= 0.98 * float(job.timeout))
+
+
+def _timeout_reason(duration: float, pages: int | None) -> str:
+    size = f" ({pages} стр.)" if pages else ""
+    return (
+        f"Обработка документа{size} не уложилась в отведённое время ({duration:.0f} с). "
+        "Повторите обработку или загрузите документ меньшего объёма."
+    )
+
+
+def on_document_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    """Called after every failed attempt: back to ``queued`` while retries remain, ``failed`` after."""
+    sha256, pipeline_key = job.args
+    will_retry = bool(job.retries_left and job.retries_left > 0)
+    sessions = context.sessions()
+    with sessions.begin() as session:
+        waiting = unfinished_documents(session, sha256, pipeline_key)
+        if will_retry:
+            for doc in waiting:
+                doc.status = DocumentStatus.QUEUED.value
+            return
+        what = getattr(exc_type, "__name__", "ошибка")
+        fail_documents(
+            session,
+            waiting,
+            "processing_failed",
+            f"Документ не удалось обработать: обработка прерывалась несколько раз ({what}). "
+            "Запустите повторную обработку; если ошибка повторится, обратитесь в поддержку.",
+        )
+
+
+# --------------------------------------------------------------------------- one dossier
+
+
+def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
+    settings = context.current_settings()
+    sessions = context.sessions(settings)
+    with sessions.begin() as session:
+        app = session.get(ApplicationRow, application_id)
+        if app is None:
+            return {"status": "gone"}
+        if app.revision != revision:
+            return {"status": "superseded", "current_revision": app.revision}
+        if _catch_up(session, app):
+            plan = None
+            application = Application.model_validate(app.payload)
+            by_name = {doc.file_name: doc for doc in app.documents}
+            ordered, missing = order_by_listing(list(by_name), application.files)
+            outcomes = [document_outcome(session, by_name[name]) for name in ordered]
+        else:
+            # A document is still unread with no job behind it (Redis lost it, or it raced with a
+            # finishing job): start a new round that waits for it.
+            plan = plan_check(session, app, settings, ensure_all=True)
+    if plan is not None:
+        enqueue_plan(plan, settings, context.redis_connection(settings), cache_checker(settings))
+        return {"status": "rescheduled", "revision": plan.revision}
+
+    outcomes += [rejected_outcome(r.name, r.code, r.reason) for r in missing]
+    started = time.monotonic()
+    result = check_documents(application, outcomes)
+    duration = time.monotonic() - started
+
+    with sessions.begin() as session:
+        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
+        if app is None or app.revision != revision:
+            return {"status": "superseded"}
+        record_check(session, app, result.model_dump(mode="json"), revision)
+        deliveries = create_deliveries(session, app, EVENT_CHECKED)
+    connection = context.redis_connection(settings)
+    enqueue_webhooks(deliveries, settings, connection)
+    m.record(connection, settings.service.queue_prefix, "dossier", duration, dossiers_checked=1)
+    return {"status": "done", "revision": revision, "findings": len(result.findings)}
+
+
+def _catch_up(session: Any, app: ApplicationRow) -> bool:
+    """Give unfinished documents a reading that is already cached; False if one is still unread."""
+    complete = True
+    for doc in app.documents:
+        if doc.status not in (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value):
+            continue
+        cache = find_cache(session, doc.sha256, doc.pipeline_version) if doc.pipeline_version else None
+        if cache is None:
+            complete = False
+        else:
+            apply_cache(session, doc, cache)
+    return complete
+
+
+def on_dossier_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    if job.retries_left and job.retries_left > 0:
+        return
+    application_id, revision = job.args
+    settings = context.current_settings()
+    with context.sessions(settings).begin() as session:
+        app = session.get(ApplicationRow, application_id)
+        if app is None or app.revision != revision:
+            return
+        app.status = ApplicationStatus.FAILED.value
+        app.failure_reason = (
+            f"Проверку досье не удалось выполнить ({getattr(exc_type, '__name__', 'ошибка')}). "
+            "Запустите повторную обработку; если ошибка повторится, обратитесь в поддержку."
+        )
+        deliveries = create_deliveries(session, app, EVENT_FAILED)
+    enqueue_webhooks(deliveries, settings, context.redis_connection(settings))
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class WebhookDeliveryError(RuntimeError):
+    pass
+
+
+def enqueue_webhooks(delivery_ids: list[str], settings: Any, connection: Any) -> None:
+    from rq import Callback, Queue
+
+    queue = Queue(q.queue_names(settings).webhooks, connection=connection)
+    for delivery_id in delivery_ids:
+        queue.enqueue_call(
+            deliver_webhook_job,
+            args=(delivery_id,),
+            job_id=q.webhook_job_id(settings.service.queue_prefix, delivery_id),
+            timeout=int(settings.service.webhook_timeout_s) + 30,
+            result_ttl=settings.service.job_result_ttl_s,
+            failure_ttl=settings.service.job_failure_ttl_s,
+            retry=q.retry_policy(settings.service.webhook_retry_intervals_s),
+            on_failure=Callback(on_webhook_job_failure),
+            description=f"webhook delivery {delivery_id}",
+        )
+
+
+def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
+    import httpx
+
+    settings = context.current_settings()
+    sessions = context.sessions(settings)
+    with sessions.begin() as session:
+        delivery = session.get(WebhookDeliveryRow, delivery_id)
+        if delivery is None or delivery.status != DeliveryStatus.PENDING.value:
+            return {"status": "nothing_to_do"}
+        hook = session.get(WebhookRow, delivery.webhook_id)
+        if hook is None or not hook.active:
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.last_error = "subscription removed"
+            return {"status": "dropped"}
+        delivery.attempts += 1
+        url, secret, event, payload = hook.url, hook.secret, delivery.event, delivery.payload
+
+    body = encode_body(payload)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "docproc-webhooks/1",
+        SIGNATURE_HEADER: sign(secret, body),
+        EVENT_HEADER: event,
+        DELIVERY_HEADER: delivery_id,
+    }
+    started = time.monotonic()
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=settings.service.webhook_timeout_s)
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    duration = time.monotonic() - started
+
+    with sessions.begin() as session:
+        delivery = session.get(WebhookDeliveryRow, delivery_id)
+        if delivery is not None:
+            delivery.response_status = status_code
+            delivery.last_error = error
+            if error is None:
+                delivery.status = DeliveryStatus.DELIVERED.value
+                delivery.delivered_at = utc_now()
+    connection = context.redis_connection(settings)
+    m.record(
+        connection, settings.service.queue_prefix, "webhook", duration, webhooks_delivered=int(error is None)
+    )
+    if error is not None:
+        raise WebhookDeliveryError(f"delivery {delivery_id} to {url}: {error}")  # RQ retries with backoff
+    return {"status": "delivered", "http_status": status_code}
+
+
+def on_webhook_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    if job.retries_left and job.retries_left > 0:
+        return
+    (delivery_id,) = job.args
+    settings = context.current_settings()
+    with context.sessions(settings).begin() as session:
+        delivery = session.get(WebhookDeliveryRow, delivery_id)
+        if delivery is not None and delivery.status == DeliveryStatus.PENDING.value:
+            delivery.status = DeliveryStatus.FAILED.value
+            delivery.last_error = delivery.last_error or str(exc_value)
+    m.record(context.redis_connection(settings), settings.service.queue_prefix, webhooks_failed=1)

@@ -1,0 +1,92 @@
+"""Queue names, job ids and job options: everything that must agree between the API and the workers.
+
+Job ids are derived, never random, so that the same work is never queued twice:
+
+* ``<prefix>_doc_<sha256>_<pipeline key>`` — reading one content with one pipeline version. The
+  same file uploaded to ten applications is read once; a new pipeline version (or other OCR
+  settings) reads it again.
+* ``<prefix>_dossier_<application id>_<revision>`` — one check round of one application.
+* ``<prefix>_webhook_<delivery id>`` — one notification.
+
+The prefix is the queue prefix: deployments (and test runs) sharing one Redis never meet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from redis import Redis
+from rq import Queue, Retry
+
+from docproc import PIPELINE_VERSION
+from docproc.settings import Settings
+
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@dataclass(frozen=True)
+class QueueNames:
+    documents: str
+    dossiers: str
+    webhooks: str
+
+    @property
+    def all(self) -> list[str]:
+        # Order is priority for a worker listening on all three: short dossier checks and
+        # notifications first, so a finished application is never stuck behind long OCR jobs.
+        return [self.dossiers, self.webhooks, self.documents]
+
+
+def queue_names(settings: Settings) -> QueueNames:
+    prefix = settings.service.queue_prefix
+    return QueueNames(
+        documents=f"{prefix}-documents", dossiers=f"{prefix}-dossiers", webhooks=f"{prefix}-webhooks"
+    )
+
+
+def queues(settings: Settings, connection: Redis) -> dict[str, Queue]:
+    names = queue_names(settings)
+    return {name: Queue(name, connection=connection) for name in names.all}
+
+
+def pipeline_key(settings: Settings) -> str:
+    """What a cached reading depends on: the pipeline version and the settings that change its output."""
+    relevant = {
+        "ocr": settings.ocr.model_dump(mode="json"),
+        "limits": settings.limits.model_dump(mode="json"),
+    }
+    digest = hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:10]
+    return f"{PIPELINE_VERSION}-{digest}"
+
+
+def _safe(part: str) -> str:
+    return _UNSAFE_ID_CHARS.sub("-", part)
+
+
+def document_job_id(prefix: str, sha256: str, key: str) -> str:
+    return f"{_safe(prefix)}_doc_{sha256}_{_safe(key)}"
+
+
+def dossier_job_id(prefix: str, application_id: str, revision: int) -> str:
+    return f"{_safe(prefix)}_dossier_{_safe(application_id)}_{revision}"
+
+
+def webhook_job_id(prefix: str, delivery_id: str) -> str:
+    return f"{_safe(prefix)}_webhook_{_safe(delivery_id)}"
+
+
+def document_timeout(pages: int | None, settings: Settings) -> int:
+    """Seconds a document job may run: a base plus a budget per page, capped."""
+    service = settings.service
+    budget = service.job_timeout_base_s + service.job_timeout_per_page_s * max(pages or 1, 1)
+    return min(budget, service.job_timeout_max_s)
+
+
+def retry_policy(intervals: list[int]) -> Retry | None:
+    """RQ retries with backoff: one retry per interval (intervals need a worker with the scheduler)."""
+    if not intervals:
+        return None
+    return Retry(max=len(intervals), interval=list(intervals))

@@ -1,0 +1,109 @@
+"""Run RQ workers for the service: one process, or a pool of them (``docproc worker -n N``).
+
+Each worker forks a work-horse per job (RQ's default): a document that exhausts memory or a
+tesseract that hangs takes down only its horse, and the job is retried. Models are loaded once in
+the parent before the first fork (``warm_up``), so every horse starts warm.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from rq import Worker
+from rq.job import Job
+from rq.worker_pool import WorkerPool
+
+from docproc.settings import Settings
+from models.db import upgrade_database
+from worker import context
+from worker.queues import queue_names
+
+log = logging.getLogger(__name__)
+
+
+class DocprocWorker(Worker):
+    """RQ's worker with the service's timing: how soon a dead worker's job is retried elsewhere.
+
+    RQ keeps a started job alive with heartbeats every ``job_monitoring_interval``; when they stop
+    for ``interval + grace`` seconds (kill -9, machine lost), the next maintenance pass of any worker
+    retries the job. RQ's grace is a fixed 60 s; here it is a setting, and the idle wait between
+    maintenance passes follows ``maintenance_interval_s`` instead of RQ's 10 minutes.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        service = context.current_settings().service
+        kwargs.setdefault("job_monitoring_interval", service.job_monitoring_interval_s)
+        kwargs.setdefault("maintenance_interval", service.maintenance_interval_s)
+        # The blocking dequeue waits worker_ttl - 15 s: keep it near the maintenance interval.
+        kwargs.setdefault("worker_ttl", max(service.maintenance_interval_s + 15, 20))
+        super().__init__(*args, **kwargs)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        grace = context.current_settings().service.heartbeat_grace_s
+        if job.timeout and job.timeout > 0:
+            return int(min(job.timeout - working_time, self.job_monitoring_interval)) + grace
+        return int(self.job_monitoring_interval) + grace
+
+
+def prepare_process(settings: Settings) -> None:
+    """Environment every worker process needs before its first job."""
+    # OCR parallelism comes from processes; OpenMP threads inside tesseract only oversubscribe cores.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    context.configure(settings)
+    upgrade_database(settings.effective_database_url)
+    context.reset()  # no connection opened by the migration may survive into a fork
+
+
+def warm_up(settings: Settings) -> None:
+    """Load the pipeline's code and models once, in the parent, by reading one small document."""
+    try:
+        from docproc.pipeline import process_document
+        from ingest.dossier import ingest_bytes
+
+        data = _warm_up_pdf()
+        process_document(ingest_bytes("warm-up.pdf", data, settings.limits), settings)
+        import validators  # noqa: F401 - rules and vocabularies
+    except Exception:
+        log.warning("warm-up failed; the first jobs will load the models themselves", exc_info=True)
+
+
+def _warm_up_pdf() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    if os.path.exists(font):
+        pdf.add_font("DejaVu", fname=font)
+        pdf.set_font("DejaVu", size=11)
+        text = "ДОГОВОР № 1 от 10 января 2024 г. ТОО «Пример», БИН 000000000000. Итого: 1 000,00 тенге."
+    else:
+        pdf.set_font("Helvetica", size=11)
+        text = "CONTRACT No 1 dated 10 January 2024. Total: 1 000.00 KZT."
+    pdf.multi_cell(0, 6, text)
+    return bytes(pdf.output())
+
+
+def run_workers(
+    settings: Settings, processes: int = 1, burst: bool = False, queues: list[str] | None = None
+) -> bool:
+    """Run ``processes`` workers on the service queues until stopped (or until empty with ``burst``)."""
+    prepare_process(settings)
+    if settings.service.worker_warmup:
+        warm_up(settings)
+    names = queues or queue_names(settings).all
+    connection = context.redis_connection(settings)
+    if processes <= 1:
+        worker = DocprocWorker(names, connection=connection)
+        return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))
+    context.reset()  # the pool forks: each worker opens its own connections
+    pool = WorkerPool(
+        names,
+        connection=context.redis_connection(settings),
+        num_workers=processes,
+        worker_class=DocprocWorker,
+    )
+    pool.start(burst=burst, logging_level="INFO")
+    return True

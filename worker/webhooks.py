@@ -1,0 +1,110 @@
+"""Webhook notifications: who is told, what they receive, and how it is signed.
+
+Every POST carries ``X-Docproc-Signature: t=<unix time>,v1=<hex>``, where ``v1`` is
+HMAC-SHA256 over ``"<t>.<raw body>"`` with the subscription's secret (the scheme Stripe uses: the
+timestamp inside the signature stops replays). ``verify_signature`` is the receiver's side.
+A delivery that does not get a 2xx answer is retried with backoff by RQ
+(``DOCPROC_SERVICE__WEBHOOK_RETRY_INTERVALS_S``); every attempt is recorded in ``webhook_deliveries``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.access import Action, Principal, may, sees_applicant
+from models.db import ApiKeyRow, ApplicationRow, Role, WebhookDeliveryRow, WebhookRow, utc_now
+
+EVENT_CHECKED = "application.checked"
+EVENT_FAILED = "application.failed"
+EVENTS = (EVENT_CHECKED, EVENT_FAILED)
+SIGNATURE_HEADER = "X-Docproc-Signature"
+EVENT_HEADER = "X-Docproc-Event"
+DELIVERY_HEADER = "X-Docproc-Delivery"
+DEFAULT_TOLERANCE_S = 300
+
+
+def new_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, tolerance_s: int = DEFAULT_TOLERANCE_S, now: float | None = None
+) -> bool:
+    """True when ``header`` is a valid signature of ``body`` made within ``tolerance_s`` seconds."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+        received = parts["v1"]
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance_s:
+        return False
+    expected = sign(secret, body, timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, received)
+
+
+def payload_for(app: ApplicationRow, event: str) -> dict[str, Any]:
+    return {
+        "event": event,
+        "occurred_at": utc_now().isoformat(),
+        "application": {
+            "id": app.id,
+            "dossier_id": app.dossier_id,
+            "applicant_bin": app.applicant_bin,
+            "status": app.status,
+            "revision": app.revision,
+            "clean": app.clean,
+            "error_count": app.error_count,
+            "finding_count": app.finding_count,
+            "failure_reason": app.failure_reason,
+        },
+        "links": {
+            "application": f"/v1/applications/{app.id}",
+            "results": f"/v1/applications/{app.id}/results",
+        },
+    }
+
+
+def create_deliveries(session: Session, app: ApplicationRow, event: str) -> list[str]:
+    """One pending delivery per active subscription whose key may see ``app``; returns their ids."""
+    rows = session.execute(
+        select(WebhookRow, ApiKeyRow)
+        .join(ApiKeyRow, WebhookRow.api_key_id == ApiKeyRow.id)
+        .where(WebhookRow.active.is_(True), ApiKeyRow.revoked_at.is_(None))
+    ).all()
+    created: list[str] = []
+    for hook, key in rows:
+        if event not in (hook.events or []):
+            continue
+        principal = Principal(
+            key_id=key.id, role=Role(key.role), applicant_bins=frozenset(key.applicant_bins or [])
+        )
+        if not (may(principal, Action.READ) and sees_applicant(principal, app.applicant_bin)):
+            continue
+        delivery = WebhookDeliveryRow(
+            webhook_id=hook.id, application_id=app.id, event=event, payload=payload_for(app, event)
+        )
+        session.add(delivery)
+        session.flush()
+        delivery.payload = {**delivery.payload, "delivery_id": delivery.id}
+        created.append(delivery.id)
+    session.flush()
+    return created
+
+
+def encode_body(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
