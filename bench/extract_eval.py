@@ -5,7 +5,7 @@
 
 Every document is read (``bench.extract_texts.load_text``: the OCR stage's reader, cached), extracted,
 converted with ``models.expected_shape.document_to_expected`` and compared with ``expected.json``
-using the normalisers of ``../shared/tools/score.py``. Translation links are scored after
+using the project's scorer ``docproc/scoring.py`` (the corpus scorer's comparison rules). Translation links are scored after
 ``link_translations`` on each dossier. Prints document type and language accuracy, per-field
 precision / recall / F1 for text documents (pdf_text, xlsx) and scans (pdf_scan, images), and the
 misses with the text around the expected value.
@@ -14,7 +14,6 @@ misses with the text around the expected value.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import sys
@@ -34,25 +33,6 @@ from models.expected_shape import document_to_expected
 
 SHARED = ROOT.parent / "shared"
 TEXT_FORMATS = {"pdf_text", "xlsx", "docx", "xml"}
-
-
-def load_scorer() -> Any:
-    path = SHARED / "tools" / "score.py"
-    spec = importlib.util.spec_from_file_location("corpus_score", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    if tp + fp + fn == 0:
-        return 1.0, 1.0, 1.0
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
 
 
 def context(text: str, value: Any, width: int = 70) -> str:
@@ -84,7 +64,7 @@ def main() -> None:
     ap.add_argument("--group", choices=["text", "scan"], default=None, help="list misses of this group only")
     ap.add_argument("--fill-bins", action="store_true", help="also run fill_missing_bins on each dossier")
     a = ap.parse_args()
-    scorer = load_scorer()
+    from docproc import scoring as scorer
     corpus = Path(a.corpus)
     stats: dict[str, dict[str, Counter[str]]] = {"text": defaultdict(Counter), "scan": defaultdict(Counter)}
     type_ok: Counter[str] = Counter()
@@ -149,12 +129,12 @@ def main() -> None:
         for key in sorted(stats[group]):
             s = stats[group][key]
             g.update(s)
-            p, r, f = prf(s["tp"], s["fp"], s["fn"])
+            p, r, f = scorer.prf(s["tp"], s["fp"], s["fn"])
             print(f"  {key:30s} {p:6.3f} {r:6.3f} {f:6.3f} {s['tp'] + s['fn']:8d}")
-        p, r, f = prf(g["tp"], g["fp"], g["fn"])
+        p, r, f = scorer.prf(g["tp"], g["fp"], g["fn"])
         print(f"  {'ALL (micro)':30s} {p:6.3f} {r:6.3f} {f:6.3f} {g['tp'] + g['fn']:8d}")
         total.update(g)
-    p, r, f = prf(total["tp"], total["fp"], total["fn"])
+    p, r, f = scorer.prf(total["tp"], total["fp"], total["fn"])
     n_all = sum(ndocs.values())
     print(f"\nall documents: {n_all}  doc_type={sum(type_ok.values()) / max(n_all, 1):.4f}  "
           f"language={sum(lang_ok.values()) / max(n_all, 1):.4f}  field_f1={f:.4f}")
