@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,6 @@ from models.domain import (
     DocumentExtraction,
     DocumentText,
     DossierResult,
-    FileKind,
 )
 
 log = logging.getLogger(__name__)
@@ -160,8 +159,6 @@ def process_documents(
     else:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
             futures = {pool.submit(_pool_process, (s, settings)): i for i, s in enumerate(sources)}
-            from concurrent.futures import as_completed
-
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:
@@ -226,7 +223,6 @@ def read_single_file(path: Path, settings: Settings) -> DocumentOutcome:
 
 __all__ = [
     "DocumentOutcome",
-    "FileKind",
     "check_documents",
     "process_document",
     "process_documents",

@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from extractors.amount_words import words_to_number
 from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
 from extractors.regions import ParsedValue, Parser, find_hits, labelled
-from extractors.spelled import spelled_to_number
 from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money
 from extractors.view import DocView, VLine, VWord, iter_bounded
 from extractors.vocabulary import vocabulary
@@ -524,7 +524,7 @@ def _weak_figure(found: Found | None) -> bool:
 
 
 def _total_from_words(view: DocView, money: MoneyFound | None, words: Found) -> MoneyFound | None:
-    spelt = spelled_to_number(str(words.value))
+    spelt = _spelt_value(words)
     if spelt is None or spelt <= 0:
         return money
     if money is not None and money.total is not None and abs(float(money.total.value) - spelt) <= 0.011:
@@ -702,7 +702,7 @@ def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValu
     and a disagreement is a real defect, so nothing is changed there."""
     if not from_ocr or amounts is None or amounts.total is None or words is None:
         return
-    spelt = spelled_to_number(str(words.value))
+    spelt = _spelt_value(words)
     total = float(amounts.total.value)
     if spelt is None or abs(spelt - total) <= 0.011:
         return
@@ -716,6 +716,12 @@ def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValu
     else:
         words.confidence = min(words.confidence, UNSURE)
         amounts.total.confidence = min(amounts.total.confidence, UNSURE)
+
+
+def _spelt_value(words: Found | ExtractedValue) -> float | None:
+    """The amount the words spell (``extractors.amount_words``), or None when they spell none for sure."""
+    parsed = words_to_number(str(words.value))
+    return None if parsed is None else float(parsed)
 
 
 def _words_lost_leading_part(total: float, spelt: float) -> bool:

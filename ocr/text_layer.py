@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
-
-import pdfplumber
 
 from docproc.settings import OcrSettings
 from models.domain import BBox, PageText, TextSource, Word
@@ -154,20 +151,3 @@ def text_layer_is_usable(quality: TextLayerQuality, settings: OcrSettings) -> bo
     if quality.image_coverage >= settings.scan_image_min_coverage:
         needed = max(needed, settings.min_text_layer_chars_over_image)
     return quality.real_chars >= needed
-
-
-def count_text_chars(page: Any) -> int:
-    return sum(1 for c in page.chars if c.get("text", "").strip())
-
-
-def read_text_layer(data: bytes, settings: OcrSettings | None = None) -> list[PageText]:
-    """All pages from the text layer (seal text dropped as in ``read_document``), closing each page
-    to keep memory flat on long PDFs. No quality check and no OCR: for tests and benchmarks."""
-    settings = settings or OcrSettings()
-    ink = InkRange.from_settings(settings) if settings.drop_stamp_text else None
-    pages: list[PageText] = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for i, page in enumerate(pdf.pages, start=1):
-            pages.append(text_layer_page(page, i, ink))
-            page.close()
-    return pages

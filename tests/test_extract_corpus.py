@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from docproc.settings import Settings
 from extractors import extract_document
-from models.domain import DocumentText, FileKind
-from ocr.text_layer import read_text_layer
+from models.domain import FileKind
+from ocr.reader import read_document
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEV = SHARED / "corpus" / "dev"
+
+
+SETTINGS = Settings()
 
 
 @pytest.mark.slow
@@ -27,7 +31,7 @@ def test_doc_type_accuracy_on_text_pdfs() -> None:
             if exp.get("file_format") != "pdf_text":
                 continue
             data = (dossier / name).read_bytes()
-            text = DocumentText(file=name, kind=FileKind.PDF, sha256="-", pages=read_text_layer(data))
+            text = read_document(name, data, FileKind.PDF, SETTINGS)
             got = extract_document(text).doc_type.value
             total += 1
             correct += int(got == exp["doc_type"])

@@ -17,7 +17,7 @@ from models.domain import DocumentExtraction, PayrollRow, TextSource
 def money(doc: DocumentExtraction) -> tuple[float | None, float | None, float | None]:
     a = doc.amounts
     assert a is not None
-    v = lambda x: None if x is None else x.value  # noqa: E731
+    v = lambda x: None if x is None else x.value
     return v(a.total), v(a.vat), v(a.amount_without_vat)
 
 

@@ -21,12 +21,10 @@ from tests.test_service_support import (
     dossier_zip,
     make_keys,
     needs_services,
-    service_env_fixture,
     worker_command,
     write_dossier,
 )
 
-FIXTURES = (service_env_fixture,)  # used by name in the tests below
 pytestmark = needs_services
 
 

@@ -13,20 +13,16 @@ from tests.test_service_support import (
     Keys,
     ServiceEnv,
     auth,
-    client_fixture,
     comparable,
     dossier_documents,
     dossier_zip,
     files_field,
-    keys_fixture,
     needs_services,
     run_worker_in_process,
-    service_env_fixture,
     write_dossier,
 )
 from worker.queues import queue_names
 
-FIXTURES = (client_fixture, keys_fixture, service_env_fixture)  # used by name in the tests below
 pytestmark = needs_services
 
 

@@ -17,19 +17,15 @@ from tests.test_service_support import (
     Keys,
     ServiceEnv,
     auth,
-    client_fixture,
     dossier_documents,
     files_field,
-    keys_fixture,
     needs_services,
     render_pdf,
     run_worker_in_process,
-    service_env_fixture,
     worker_command,
 )
 from worker.queues import queue_names
 
-FIXTURES = (client_fixture, keys_fixture, service_env_fixture)  # used by name in the tests below
 pytestmark = needs_services
 
 
