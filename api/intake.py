@@ -1,7 +1,8 @@
 """What an upload does: store the bytes and rows in one transaction, then queue the work.
 
-The answer (202) goes out as soon as the rows are committed and the jobs are on the queue; no
-document is read in the request. If the queue is unreachable the upload is still safe in the
+The answer (202) goes out as soon as the rows are committed and one planning job is on the queue:
+no document is read, and no document job is assigned, in the request (a worker plans the round,
+see ``worker.scheduling``). Contents this pipeline already read are given their reading at once. If the queue is unreachable the upload is still safe in the
 database, and the client is told to retry (an identical retry changes nothing) or the operator
 runs ``docproc requeue``.
 """
@@ -9,6 +10,7 @@ runs ``docproc requeue``.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import status
@@ -27,7 +29,15 @@ from ingest.uploads import UploadCheck
 from models import repository as repo
 from models.db import ApplicationRow, AuditEventRow, DocumentRow, DocumentStatus
 from models.domain import Application
-from worker.scheduling import CheckPlan, cache_checker, enqueue_plan, plan_check
+from worker import queues as q
+from worker.scheduling import (
+    CheckPlan,
+    cache_checker,
+    enqueue_plan,
+    enqueue_planning_job,
+    reuse_cached_readings,
+    start_round,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +78,14 @@ def create_application(session: Session, application: Application, principal: Pr
     return app
 
 
+@dataclass(frozen=True)
+class OpenedRound:
+    """A check round an upload opened; a worker plans it (``enqueue_planning_job``) after the commit."""
+
+    application_id: str
+    revision: int
+
+
 def add_documents(
     session: Session,
     app: ApplicationRow,
@@ -75,11 +93,11 @@ def add_documents(
     settings: Settings,
     principal: Principal,
     locked: bool = False,
-) -> tuple[CheckPlan | None, list[tuple[DocumentRow, int, bool]]]:
+) -> tuple[OpenedRound | None, list[tuple[DocumentRow, int, bool]]]:
     """Rows for the accepted files; a check round unless every file was already there unchanged.
 
     The upload path is the hot one (the portal calls it for every file): a handful of statements
-    whatever the size of the application, no reading of the documents already there.
+    whatever the size of the application, no reading of the documents already there, no planning.
     """
     names = [accepted.source.name for accepted in check.accepted]
     existing = {
@@ -89,7 +107,7 @@ def add_documents(
         )
     }
     added: list[tuple[DocumentRow, int, bool]] = []
-    changed = False
+    fresh: list[DocumentRow] = []
     for accepted in check.accepted:
         source = accepted.source
         store_source(session, source)
@@ -111,11 +129,13 @@ def add_documents(
             doc.job_id = None
             doc.attempts = 0
             doc.corrections = None
-            changed = True
+            fresh.append(doc)
         added.append((doc, accepted.pages, duplicate))
-    plan = (
-        plan_check(session, app, settings, locked=locked) if changed or app.checked_revision is None else None
-    )
+    opened = None
+    if fresh or app.checked_revision is None:
+        session.flush()
+        reuse_cached_readings(session, fresh, q.pipeline_key(settings))
+        opened = OpenedRound(app.id, start_round(session, app, locked=locked))
     audit(
         session,
         principal,
@@ -124,7 +144,7 @@ def add_documents(
         files=[{"name": doc.file_name, "sha256": doc.sha256, "duplicate": dup} for doc, _, dup in added],
     )
     session.flush()
-    return plan, added
+    return opened, added
 
 
 def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, bool]]) -> UploadResponse:
@@ -147,12 +167,17 @@ def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, boo
     )
 
 
-def enqueue_or_explain(plan: CheckPlan | None, settings: Settings, connection: Redis) -> None:
-    """Queue a committed plan; a Redis failure becomes a 503 that says the upload itself is safe."""
+def enqueue_or_explain(
+    plan: CheckPlan | OpenedRound | None, settings: Settings, connection: Redis
+) -> None:
+    """Queue committed work; a Redis failure becomes a 503 that says the upload itself is safe."""
     if plan is None:
         return
     try:
-        enqueue_plan(plan, settings, connection, cache_checker(settings))
+        if isinstance(plan, OpenedRound):
+            enqueue_planning_job(plan.application_id, plan.revision, settings, connection)
+        else:
+            enqueue_plan(plan, settings, connection, cache_checker(settings))
     except RedisError as exc:
         log.exception("enqueue failed for application %s", plan.application_id)
         raise ApiError(

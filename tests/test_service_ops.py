@@ -18,6 +18,7 @@ from tests.test_service_support import (
     dossier_documents,
     files_field,
     needs_services,
+    run_planning_in_process,
     run_worker_in_process,
     worker_command,
 )
@@ -53,7 +54,11 @@ def test_metrics_show_queues_states_durations_and_pages(
         headers=auth(keys.portal),
     )
     documents_queue = f"{service_env.prefix}-documents"
+    just_uploaded = client.get("/metrics").text
+    assert _metric(just_uploaded, f'docproc_queue_depth{{queue="{service_env.prefix}-dossiers"}}') == 1  # planning
+    assert _metric(just_uploaded, f'docproc_queue_depth{{queue="{documents_queue}"}}') == 0
 
+    run_planning_in_process(service_env)
     queued = client.get("/metrics").text
     assert _metric(queued, f'docproc_queue_depth{{queue="{documents_queue}"}}') == 4
     assert _metric(queued, 'docproc_documents{status="queued"}') == 4

@@ -215,6 +215,20 @@ def run_worker_in_process(env: ServiceEnv) -> None:
     )
 
 
+def run_planning_in_process(env: ServiceEnv) -> None:
+    """Run what is on the dossiers queue only: the planning of upload rounds (and ready dossier checks).
+
+    After it, the document jobs those rounds need are on the documents queue, not yet run.
+    """
+    from rq import SimpleWorker
+
+    from worker.queues import queue_names
+
+    SimpleWorker([queue_names(env.settings).dossiers], connection=env.redis).work(
+        burst=True, logging_level="WARNING"
+    )
+
+
 def worker_command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "docproc.cli_service", "worker", *extra]
 

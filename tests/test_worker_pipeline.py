@@ -18,6 +18,7 @@ from tests.test_service_support import (
     dossier_zip,
     files_field,
     needs_services,
+    run_planning_in_process,
     run_worker_in_process,
     write_dossier,
 )
@@ -41,7 +42,18 @@ def _create(client: Any, key: str, application: dict[str, Any] | None = None) ->
 
 
 def _queued(env: ServiceEnv) -> int:
+    """Document jobs waiting, once the rounds opened so far are planned (uploads only queue a planning job)."""
+    run_planning_in_process(env)
     return Queue(queue_names(env.settings).documents, connection=env.redis).count
+
+
+def _queued_by_the_request(env: ServiceEnv) -> tuple[int, int]:
+    """(planning jobs, document jobs) on the queues right after a request, before any worker ran."""
+    names = queue_names(env.settings)
+    return (
+        Queue(names.dossiers, connection=env.redis).count,
+        Queue(names.documents, connection=env.redis).count,
+    )
 
 
 def test_uploaded_dossier_gives_the_same_result_as_the_cli(
@@ -56,6 +68,7 @@ def test_uploaded_dossier_gives_the_same_result_as_the_cli(
     assert response.status_code == 202, response.text
     uploaded = response.json()["documents"]
     assert [d["status"] for d in uploaded] == ["queued"] * 4
+    assert _queued_by_the_request(service_env) == (1, 0)  # the upload itself plans nothing
     assert _queued(service_env) == 4
 
     before = client.get(f"/v1/applications/{app_id}", headers=auth(keys.portal)).json()
@@ -308,3 +321,34 @@ def test_an_internal_failure_is_reported_but_not_cached(
     assert again["status"] == "queued" and again["reused"] is False
     run_worker_in_process(service_env)
     assert client.get(f"/v1/documents/{again['id']}", headers=auth(keys.admin)).json()["status"] == "done"
+
+
+def test_a_burst_of_uploads_is_planned_once(service_env: ServiceEnv, client: Any, keys: Keys) -> None:
+    from rq.job import Job
+
+    from worker.queues import planning_job_id
+
+    documents = dossier_documents()
+    app_id = _create(client, keys.portal)
+    revisions = []
+    for name in ("dogovor.pdf", "pp_1284.pdf"):  # the portal sends files one request at a time
+        response = client.post(
+            f"/v1/applications/{app_id}/documents",
+            files=files_field({name: documents[name]}),
+            headers=auth(keys.portal),
+        )
+        assert response.status_code == 202
+        revisions.append(response.json()["revision"])
+    assert revisions == [1, 2]
+    assert _queued_by_the_request(service_env) == (2, 0)
+
+    assert _queued(service_env) == 2  # both documents, planned by the later round
+    prefix = service_env.settings.service.queue_prefix
+    first, second = (Job.fetch(planning_job_id(prefix, app_id, r), connection=service_env.redis) for r in revisions)
+    assert first.return_value() == {"status": "superseded", "current_revision": 2}
+    assert second.return_value() == {"status": "planned", "revision": 2, "document_jobs": 2}
+
+    run_worker_in_process(service_env)
+    detail = client.get(f"/v1/applications/{app_id}", headers=auth(keys.portal)).json()
+    assert detail["status"] == "done" and detail["checked_revision"] == 2
+    assert detail["progress"]["done"] == 2

@@ -21,6 +21,7 @@ from tests.test_service_support import (
     files_field,
     needs_services,
     render_pdf,
+    run_planning_in_process,
     run_worker_in_process,
     worker_command,
 )
@@ -153,6 +154,7 @@ def test_redis_emptied_then_requeue_finishes_everything(
         files=files_field(dossier_documents()),
         headers=auth(keys.portal),
     )
+    run_planning_in_process(service_env)  # the upload's round is planned: its document jobs are queued
     documents = Queue(queue_names(service_env.settings).documents, connection=service_env.redis)
     assert documents.count == 4
 

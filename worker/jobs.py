@@ -2,6 +2,8 @@
 
 * ``process_document_job(sha256, pipeline_key)`` — ingest limits → text (OCR) → extraction for one
   content, stored in the cache and copied to every document row waiting for it.
+* ``plan_round_job(application_id, revision)`` — the round an upload opened: assign the document
+  jobs and queue them with the dossier check (``worker.scheduling``), unless a later upload superseded it.
 * ``check_application_job(application_id, revision)`` — the dossier check of one round, after all
   its document jobs (failed ones included: they are reported as unreadable documents).
 * ``deliver_webhook_job(delivery_id)`` — one signed POST.
@@ -161,6 +163,21 @@ def on_document_job_failure(job: Job, connection: Any, exc_type: Any, exc_value:
 
 
 # --------------------------------------------------------------------------- one dossier
+
+
+def plan_round_job(application_id: str, revision: int) -> dict[str, Any]:
+    settings = context.current_settings()
+    with context.sessions(settings).begin() as session:
+        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
+        if app is None:
+            return {"status": "gone"}
+        if app.revision != revision:
+            # A later upload (or a reprocess) opened a newer round; its planning covers these documents.
+            return {"status": "superseded", "current_revision": app.revision}
+        # ensure_all: a retry after a Redis error must re-create jobs assigned by the failed attempt.
+        plan = plan_check(session, app, settings, ensure_all=True, locked=True, new_round=False)
+    enqueue_plan(plan, settings, context.redis_connection(settings), cache_checker(settings))
+    return {"status": "planned", "revision": revision, "document_jobs": len(plan.documents)}
 
 
 def check_application_job(application_id: str, revision: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Job ids are derived, never random, so that the same work is never queued twice:
   same file uploaded to ten applications is read once; a new pipeline version (or other OCR
   settings) reads it again.
 * ``<prefix>_dossier_<application id>_<revision>`` — one check round of one application.
+* ``<prefix>_plan_<application id>_<revision>`` — planning the round an upload opened.
 * ``<prefix>_webhook_<delivery id>`` — one notification.
 
 The prefix is the queue prefix: deployments (and test runs) sharing one Redis never meet.
@@ -72,6 +73,10 @@ def document_job_id(prefix: str, sha256: str, key: str) -> str:
 
 def dossier_job_id(prefix: str, application_id: str, revision: int) -> str:
     return f"{_safe(prefix)}_dossier_{_safe(application_id)}_{revision}"
+
+
+def planning_job_id(prefix: str, application_id: str, revision: int) -> str:
+    return f"{_safe(prefix)}_plan_{_safe(application_id)}_{revision}"
 
 
 def webhook_job_id(prefix: str, delivery_id: str) -> str:

@@ -9,6 +9,11 @@ Two phases, because a job must never start before the rows it reads are committe
    that content is joined, not duplicated) and the dossier job, which depends on all of them and
    runs even when some failed.
 
+Uploads, the hot path, do neither in the request: ``start_round`` opens the round in the upload's
+transaction and ``enqueue_planning_job`` queues one small job (``worker.jobs.plan_round_job``) that
+does both phases in a worker. A burst of uploads to one application is planned once: the planning
+job of a round that a later upload superseded exits at once.
+
 If Redis is unreachable in phase 2 nothing is lost: the rows say ``queued`` and ``docproc requeue``
 (or the next upload) puts them on the queue again.
 """
@@ -16,7 +21,7 @@ If Redis is unreachable in phase 2 nothing is lost: the rows say ``queued`` and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from redis import Redis
@@ -60,13 +65,32 @@ class CheckPlan:
     revision: int
     # Jobs to create (or join): contents not yet assigned to a job of this pipeline version.
     documents: list[DocumentJobSpec] = field(default_factory=list)
-    # Jobs assigned in an earlier round and still running or queued: not re-created. The round waits
-    # for them through the previous round's dossier job, which waits for them in turn (and so on):
-    # a round depends on its new jobs plus one, however long the application's backlog.
+    # Jobs assigned in an earlier round and still running or queued: not re-created; the round's
+    # dossier job waits for them too. (Not through the previous round's dossier job: with uploads
+    # planned in a worker, a superseded round may never have had one.)
     assigned: list[str] = field(default_factory=list)
-    previous_round_job: str | None = None
     # Contents whose existing jobs must run again even if finished (reprocessing).
     forced: set[str] = field(default_factory=set)
+
+
+def lock_application(session: Session, app: ApplicationRow) -> None:
+    """Row lock until commit: two writers of one application get rounds n and n+1, never n twice.
+
+    FOR NO KEY UPDATE: it does not conflict with the key-share locks that inserting documents takes
+    on their application (FOR UPDATE would deadlock two concurrent uploads).
+    """
+    session.flush()
+    session.refresh(app, ["revision"], with_for_update={"key_share": True})
+
+
+def start_round(session: Session, app: ApplicationRow, locked: bool = False) -> int:
+    """Open a new check round of ``app`` (the caller holds or takes the row lock); returns its number."""
+    if not locked:
+        lock_application(session, app)
+    app.revision = (app.revision or 0) + 1
+    app.status = ApplicationStatus.PROCESSING.value
+    app.failure_reason = None
+    return app.revision
 
 
 def plan_check(
@@ -76,26 +100,21 @@ def plan_check(
     force: Iterable[str] = (),
     ensure_all: bool = False,
     locked: bool = False,
+    new_round: bool = True,
 ) -> CheckPlan:
-    """Start a new check round of ``app``.
+    """Plan a check round of ``app``: a new one, or (``new_round=False``) the current one.
 
     ``force``: contents (sha256) to read again, ignoring the cache. ``ensure_all``: also re-create
     the jobs of documents assigned in earlier rounds (after Redis lost them: ``docproc requeue``).
-    Otherwise an upload costs the same however many documents the application already waits for.
     ``locked``: the caller already read ``app`` FOR NO KEY UPDATE in this transaction.
     """
     forced = set(force)
     key = q.pipeline_key(settings)
-    # Row lock until commit: two uploads to one application at once get rounds n and n+1, never n twice.
-    # FOR NO KEY UPDATE: it does not conflict with the key-share locks that inserting documents takes
-    # on their application (FOR UPDATE would deadlock two concurrent uploads).
-    if not locked:
-        session.flush()
-        session.refresh(app, ["revision"], with_for_update={"key_share": True})
-    app.revision = (app.revision or 0) + 1
-    app.status = ApplicationStatus.PROCESSING.value
-    app.failure_reason = None
-    plan = CheckPlan(application_id=app.id, revision=app.revision, forced=forced)
+    if new_round:
+        start_round(session, app, locked=locked)
+    elif not locked:
+        lock_application(session, app)
+    plan = CheckPlan(application_id=app.id, revision=app.revision or 0, forced=forced)
 
     # Only the unfinished documents are looked at, and only as a few columns: the cost of a round
     # does not grow with the application's size. Rows are loaded for the documents to assign only
@@ -114,13 +133,10 @@ def plan_check(
             doc = session.get(DocumentRow, row.id)
             if doc is not None:
                 to_assign.append(doc)
-    if plan.assigned and plan.revision > 1:
-        plan.previous_round_job = q.dossier_job_id(settings.service.queue_prefix, app.id, plan.revision - 1)
-    cached = _cached_readings(session, [d.sha256 for d in to_assign if d.sha256 not in forced], key)
+    reused = reuse_cached_readings(session, [d for d in to_assign if d.sha256 not in forced], key)
     specs: dict[str, DocumentJobSpec] = {}
     for doc in to_assign:
-        if doc.sha256 in cached:
-            apply_cache(session, doc, cached[doc.sha256])
+        if doc.id in reused:
             continue
         spec = specs.get(doc.sha256)
         if spec is None:
@@ -139,15 +155,25 @@ def plan_check(
     return plan
 
 
-def _cached_readings(session: Session, shas: list[str], key: str) -> dict[str, ExtractionCacheRow]:
+def reuse_cached_readings(session: Session, docs: Sequence[DocumentRow], key: str) -> set[str]:
+    """Give documents whose content this pipeline already read that reading; returns their ids."""
+    shas = sorted({doc.sha256 for doc in docs})
     if not shas:
-        return {}
-    rows = session.scalars(
-        select(ExtractionCacheRow).where(
-            ExtractionCacheRow.sha256.in_(sorted(set(shas))), ExtractionCacheRow.pipeline_key == key
+        return set()
+    cached = {
+        row.sha256: row
+        for row in session.scalars(
+            select(ExtractionCacheRow).where(
+                ExtractionCacheRow.sha256.in_(shas), ExtractionCacheRow.pipeline_key == key
+            )
         )
-    )
-    return {row.sha256: row for row in rows}
+    }
+    reused: set[str] = set()
+    for doc in docs:
+        if doc.sha256 in cached:
+            apply_cache(session, doc, cached[doc.sha256])
+            reused.add(doc.id)
+    return reused
 
 
 def enqueue_plan(
@@ -158,8 +184,7 @@ def enqueue_plan(
         ensure_document_job(spec, settings, connection, cache_exists, force=spec.sha256 in plan.forced)
         for spec in plan.documents
     ]
-    earlier = [plan.previous_round_job] if plan.previous_round_job else plan.assigned
-    waiting = list(dict.fromkeys([*created, *earlier]))
+    waiting = list(dict.fromkeys([*created, *plan.assigned]))
     enqueue_dossier_job(plan.application_id, plan.revision, waiting, settings, connection)
     return created
 
@@ -226,6 +251,24 @@ def enqueue_dossier_job(
         retry=q.retry_policy(settings.service.job_retry_intervals_s),
         on_failure=Callback(on_dossier_job_failure),
         description=f"check application {application_id} round {revision}",
+    )
+    return job_id
+
+
+def enqueue_planning_job(application_id: str, revision: int, settings: Settings, connection: Redis) -> str:
+    """Queue the planning of an upload's round (``worker.jobs.plan_round_job``): one cheap Redis call."""
+    from worker.jobs import plan_round_job
+
+    job_id = q.planning_job_id(settings.service.queue_prefix, application_id, revision)
+    Queue(q.queue_names(settings).dossiers, connection=connection).enqueue_call(
+        plan_round_job,
+        args=(application_id, revision),
+        job_id=job_id,
+        timeout=settings.service.dossier_job_timeout_s,
+        result_ttl=settings.service.job_result_ttl_s,
+        failure_ttl=settings.service.job_failure_ttl_s,
+        retry=q.retry_policy(settings.service.job_retry_intervals_s),
+        description=f"plan application {application_id} round {revision}",
     )
     return job_id
 
