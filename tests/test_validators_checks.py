@@ -15,9 +15,7 @@ from models.domain import (
     ExtractedValue,
     PayrollRow,
 )
-from validators import check_document, check_dossier
-from validators.dossier import DossierCheck
-from validators.samples import (
+from tests.fixtures.validator_samples import (
     APPLICANT_BIN,
     CONTRACT_DATE,
     CONTRACT_NO,
@@ -31,6 +29,8 @@ from validators.samples import (
     payroll_sheet,
     works_dossier,
 )
+from validators import check_document, check_dossier
+from validators.dossier import DossierCheck
 
 
 def run(app: Application, docs: list[DocumentExtraction]) -> DossierCheck:

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from models.domain import DocType, DocumentExtraction
+from tests.fixtures.validator_samples import APPLICANT_BIN, SUPPLIER_BIN, make_doc, party
 from validators import check_document
-from validators.samples import APPLICANT_BIN, SUPPLIER_BIN, make_doc, party
 
 
 def _invoice(file_format: str, vat: float, base: float = 176_640_000.0) -> DocumentExtraction:
@@ -85,7 +85,7 @@ def _keys(app, docs) -> set[tuple[str, str | None]]:  # type: ignore[no-untyped-
 
 
 def test_counterparty_bin_under_the_payer_label_of_a_photo_is_unverified_not_a_mismatch() -> None:
-    from validators.samples import works_dossier
+    from tests.fixtures.validator_samples import works_dossier
 
     app, docs = works_dossier()
     pp = _payment(docs)
@@ -98,7 +98,7 @@ def test_counterparty_bin_under_the_payer_label_of_a_photo_is_unverified_not_a_m
 
 
 def test_a_photo_copy_with_mixed_up_roles_is_still_a_duplicate() -> None:
-    from validators.samples import works_dossier
+    from tests.fixtures.validator_samples import works_dossier
 
     app, docs = works_dossier()
     photo = _payment(docs).model_copy(deep=True)

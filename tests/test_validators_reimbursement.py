@@ -8,9 +8,7 @@ from decimal import Decimal
 import pytest
 
 from models.domain import CurrencyRate, DocType, DocumentExtraction, ExtractedValue
-from validators import check_dossier
-from validators.reimbursement import specialist_accrued
-from validators.samples import (
+from tests.fixtures.validator_samples import (
     APPLICANT_BIN,
     NET_SALARY,
     SALARY,
@@ -21,6 +19,8 @@ from validators.samples import (
     payroll_sheet,
     works_dossier,
 )
+from validators import check_dossier
+from validators.reimbursement import specialist_accrued
 from validators.values import money, subtract_months
 
 
