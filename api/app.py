@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.metrics import metrics_registry
 from api.routes import admin, applications, documents, ops, webhooks
 from api.uploads import BodySizeLimit
+from api.web import install_web
 from docproc import PIPELINE_VERSION
 from docproc.settings import Settings
 from models.db import upgrade_database
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.service.max_request_bytes)
     for module in (applications, documents, webhooks, admin, ops):
         app.include_router(module.router)
+    install_web(app)  # the reviewers' workspace: /login, /dossiers, /documents/... (api/web)
     return app

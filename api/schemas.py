@@ -274,6 +274,9 @@ class AuditEventOut(BaseModel):
     id: str
     at: dt.datetime
     api_key_id: str | None
+    user_id: str | None = Field(
+        None, description="Пользователь веб-кабинета проверяющих (если действие выполнено там)."
+    )
     action: str
     application_id: str | None
     document_id: str | None

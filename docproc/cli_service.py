@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from docproc.cli_users import users_app
 from docproc.settings import Settings, get_settings
 
 console = Console()
@@ -175,11 +176,12 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ключа (из 
 
 
 def register_service_commands(app: typer.Typer) -> None:
-    """Add serve / worker / requeue / keys to the main ``docproc`` CLI."""
+    """Add serve / worker / requeue / keys / users to the main ``docproc`` CLI."""
     app.command("serve")(serve)
     app.command("worker")(worker)
     app.command("requeue")(requeue)
     app.add_typer(keys_app, name="keys")
+    app.add_typer(users_app, name="users")  # reviewers' workspace accounts
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="docproc: сервис (API и обработчики).")

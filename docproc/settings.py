@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,13 @@ class OcrSettings(BaseSettings):
     osd_min_confidence: float = 2.0
     # OSD runs on a copy shrunk to this longest side: as reliable, and ~40% faster than at 300 dpi.
     osd_max_side_px: int = 1800
+    # When OSD (orientation and script) runs: "before_ocr" on every page; "when_unsure" only when the page,
+    # read as it stands first, reads with a mean word confidence below osd_below_confidence (a page OSD
+    # then turns, or finds in another script, is read again). OSD costs about half a page's OCR, and nearly
+    # every page is upright. Measured on 16 dev-corpus scans (bench/pipeline_bench.py): upright pages read
+    # 0.79-0.91, the same pages turned by 90/180/270 degrees 0.41-0.66.
+    orientation_check: Literal["before_ocr", "when_unsure"] = "when_unsure"
+    osd_below_confidence: float = 0.75
     # Preprocessing of rendered / photographed pages, in order; names from ocr.preprocess.STEPS.
     preprocess: list[str] = Field(
         default_factory=lambda: ["suppress_stamps", "grayscale", "upscale", "orient", "deskew", "remove_rulings"]
@@ -128,6 +136,45 @@ class ServiceSettings(BaseSettings):
     db_max_overflow: int = 10
 
 
+class WebSettings(BaseSettings):
+    """The reviewers' workspace in the browser (``api/web``), served by the API process."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCPROC_WEB_")
+
+    # A reviewer signs in once per working day; the session then ends whatever happens.
+    session_ttl_hours: float = 12.0
+    # Send the session cookie over HTTPS only. Keep True behind TLS (any real deployment); False
+    # lets the workspace run on plain http://localhost.
+    cookie_secure: bool = False
+    # The review of a dossier takes this many working days, counted from the day after registration
+    # (weekends and the public holidays of validators/rules/calendar/*.yaml are skipped).
+    review_working_days: int = 14
+    # Dates and times on the pages and in the printed report (Kazakhstan: UTC+5 since 2024-03-01).
+    display_timezone: str = "Asia/Almaty"
+    # Field boxes on a page: green from high_confidence, amber from medium_confidence, red below.
+    high_confidence: float = 0.9
+    medium_confidence: float = 0.6
+    dossiers_per_page: int = 50
+    audit_entries_shown: int = 200
+
+
+class BatchSettings(BaseSettings):
+    """``docproc batch``: reprocessing archives of many dossiers."""
+
+    model_config = SettingsConfigDict(env_prefix="DOCPROC_BATCH_")
+
+    # An archive of many dossiers is far larger than one upload. These caps bound the archive as a
+    # whole (checked on its directory before anything is decompressed); every dossier inside it still
+    # obeys the per-dossier limits (``Limits``: members, unpacked size, ratio, nesting) like an upload.
+    max_archive_members: int = 200_000
+    max_archive_total_bytes: int = 100 * 1024**3
+    # How deep folders given to ``docproc batch`` are searched for dossier folders and dossier ZIPs.
+    max_folder_depth: int = 4
+    # Documents handed to each worker process ahead of time: enough to keep every process busy,
+    # few enough that a huge archive is never loaded into memory at once.
+    documents_ahead_per_process: int = 4
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCPROC_", env_nested_delimiter="__", populate_by_name=True)
 
@@ -140,6 +187,12 @@ class Settings(BaseSettings):
     limits: Limits = Field(default_factory=Limits)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
+    # Stage caches (docproc/stage_cache.py): a document's text, its extraction and a dossier's check,
+    # each keyed by its input and the stage's version, under cache_dir/stages. Off: every run reads
+    # and extracts again (the OCR page cache above still applies).
+    stage_cache: bool = True
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @property
     def blob_dir(self) -> Path:
@@ -152,6 +205,10 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def stage_cache_dir(self) -> Path:
+        return self.cache_dir / "stages"
 
     @property
     def effective_ocr_cache_dir(self) -> Path:

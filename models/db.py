@@ -83,6 +83,28 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class UserRole(StrEnum):
+    """Roles of people signed in to the reviewers' workspace (``api/web``); see api/web/permissions.py."""
+
+    OBSERVER = "observer"  # reads dossiers, changes nothing
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class ReviewDecision(StrEnum):
+    """A reviewer's verdict on a dossier."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+
+
+class FindingVerdict(StrEnum):
+    """A reviewer's word on one finding: it stands (accepted) or it is wrong (dismissed)."""
+
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
@@ -115,7 +137,13 @@ class _Timestamps:
 
 class ApplicationRow(_Timestamps, Base):
     __tablename__ = "applications"
-    __table_args__ = (CheckConstraint(_status_check("status", ApplicationStatus), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_status_check("status", ApplicationStatus), name="status"),
+        CheckConstraint(
+            f"review_decision IS NULL OR {_status_check('review_decision', ReviewDecision)}",
+            name="review_decision",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     dossier_id: Mapped[str] = mapped_column(String(128), unique=True)
@@ -137,6 +165,11 @@ class ApplicationRow(_Timestamps, Base):
     error_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     finding_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The reviewer's decision (reviewers' workspace); the history is in audit_events.
+    review_decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     documents: Mapped[list[DocumentRow]] = relationship(
         back_populates="application",
@@ -302,10 +335,63 @@ class AuditEventRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     api_key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # A person signed in to the reviewers' workspace (users.id); no foreign key: the log outlives accounts.
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     action: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     document_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class UserRow(Base):
+    """A person who signs in to the reviewers' workspace; the password is kept as a scrypt hash."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_status_check("role", UserRole), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class UserSessionRow(Base):
+    """A signed-in browser: only the SHA-256 of its cookie token is stored, with its CSRF token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[UserRow] = relationship()
+
+
+class FindingDecisionRow(Base):
+    """A reviewer's verdict on one finding of an application (keyed by ``api.web.review.finding_key``)."""
+
+    __tablename__ = "finding_decisions"
+    __table_args__ = (
+        UniqueConstraint("application_id", "finding_key"),
+        CheckConstraint(_status_check("verdict", FindingVerdict), name="verdict"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    finding_key: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 # --------------------------------------------------------------------------- engines and migrations

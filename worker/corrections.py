@@ -4,10 +4,14 @@ Corrections are a flat mapping of field paths to values, e.g.
 ``{"doc_type": "invoice", "date": "2024-03-01", "amounts.total": 1120000.0, "parties.supplier.bin": "..."}``.
 A corrected value has confidence 1.0 and no provenance (a person typed it); ``null`` removes a value.
 The reading itself is never overwritten, so a correction can be withdrawn and a reprocess keeps it.
+Amounts the extractors derived rather than read (the amount without VAT as total − VAT, or the total
+as amount without VAT + VAT) follow a corrected total or VAT. The API (``PATCH /v1/documents/{id}``)
+and the reviewers' workspace both go through ``merge_corrections``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from models.domain import (
@@ -42,6 +46,21 @@ def correctable_paths() -> list[str]:
     return paths
 
 
+def merge_corrections(
+    existing: dict[str, Any] | None, fields: dict[str, Any], withdraw: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A document's corrections after a reviewer's change: ``withdraw`` paths dropped, ``fields`` set.
+
+    Raises ``CorrectionError`` (Russian message) when the result names an unknown field or an
+    impossible value; nothing is changed then.
+    """
+    withdrawn = set(withdraw)
+    merged = {path: value for path, value in (existing or {}).items() if path not in withdrawn}
+    merged.update(fields)
+    validate_corrections(merged)
+    return merged
+
+
 def validate_corrections(corrections: dict[str, Any]) -> None:
     """Raise ``CorrectionError`` (Russian message) for an unknown path or an impossible value."""
     probe = DocumentExtraction(file="probe")
@@ -52,7 +71,42 @@ def apply_corrections(extraction: DocumentExtraction, corrections: dict[str, Any
     corrected = extraction.model_copy(deep=True)
     for path, value in corrections.items():
         _apply(corrected, path, value)
+    _rederive_amounts(corrected, corrections)
     return corrected
+
+
+def _is_derived(value: ExtractedValue | None) -> bool:
+    """A figure the extractors computed from the others (nothing printed was read for it)."""
+    return value is not None and value.raw is None and value.provenance is None
+
+
+def _rederive_amounts(doc: DocumentExtraction, corrections: dict[str, Any]) -> None:
+    """Recompute a derived amount from corrected ones, so that one correction is enough.
+
+    E.g. a VAT misread as 320 400 left "amount without VAT" derived as total − 320 400; once the
+    reviewer corrects the VAT, the derived amount must follow, or the VAT check still fails.
+    """
+    a = doc.amounts
+    if a is None or not {"amounts.total", "amounts.vat", "amounts.amount_without_vat"} & corrections.keys():
+        return
+
+    def number(value: ExtractedValue | None) -> float | None:
+        if value is None or isinstance(value.value, bool) or not isinstance(value.value, int | float):
+            return None
+        return float(value.value)
+
+    total, vat, without = number(a.total), number(a.vat), number(a.amount_without_vat)
+    rederive_without = "amounts.amount_without_vat" not in corrections and _is_derived(a.amount_without_vat)
+    rederive_total = "amounts.total" not in corrections and _is_derived(a.total)
+    if rederive_without and total is not None and vat is not None:
+        a.amount_without_vat = _derived(round(total - vat, 2), a.total, a.vat)
+    elif rederive_total and without is not None and vat is not None:
+        a.total = _derived(round(without + vat, 2), a.amount_without_vat, a.vat)
+
+
+def _derived(value: float, *sources: ExtractedValue | None) -> ExtractedValue:
+    confidence = min((s.confidence for s in sources if s is not None), default=1.0)
+    return ExtractedValue(value=value, raw=None, confidence=confidence, provenance=None)
 
 
 def _value(value: Any) -> ExtractedValue | None:

@@ -101,6 +101,7 @@ def audit_log(
             id=r.id,
             at=r.at,
             api_key_id=r.api_key_id,
+            user_id=r.user_id,
             action=r.action,
             application_id=r.application_id,
             document_id=r.document_id,

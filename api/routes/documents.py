@@ -17,7 +17,7 @@ from api.views import document_detail
 from ingest.blobstore_db import load_bytes
 from models.db import DocumentStatus
 from models.domain import FileKind
-from worker.corrections import CorrectionError, validate_corrections
+from worker.corrections import CorrectionError, merge_corrections
 from worker.scheduling import plan_check
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -137,10 +137,8 @@ def correct_document(
     redis: RedisDep,
 ) -> DocumentDetail:
     doc = visible_document(session, principal, document_id)
-    merged = {k: v for k, v in (doc.corrections or {}).items() if k not in set(body.withdraw)}
-    merged.update(body.fields)
     try:
-        validate_corrections(merged)
+        merged = merge_corrections(doc.corrections, body.fields, body.withdraw)
     except CorrectionError as exc:
         raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_correction", str(exc)) from exc
     doc.corrections = merged or None

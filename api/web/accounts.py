@@ -1,0 +1,192 @@
+"""Reviewer accounts and browser sessions (no web framework here: the CLI and the tests use it too).
+
+Passwords are hashed with scrypt from the standard library (``hashlib.scrypt``, a memory-hard KDF
+recommended by OWASP beside argon2id): no compiled dependency to install, parameters stored with
+each hash so they can be raised later without invalidating existing accounts.
+
+A session is a random 256-bit token in an HttpOnly cookie; the database keeps only its SHA-256
+(a stolen database gives no usable cookie) plus the session's CSRF token, which forms carry.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models.db import UserRole, UserRow, UserSessionRow, utc_now
+
+# scrypt cost: N=2^14, r=8, p=1 (16 MiB; ~0.1 s a hash on the 2-core CI machine): the
+# interactive-login figure of the scrypt paper and of OWASP's password storage cheat sheet.
+SCRYPT_N = 2**14
+SCRYPT_R = 8
+SCRYPT_P = 1
+_SALT_BYTES = 16
+_HASH_BYTES = 32
+_SCHEME = "scrypt"
+MIN_PASSWORD_LENGTH = 10
+LOGIN_MAX_LENGTH = 64
+
+
+class AccountError(ValueError):
+    """A user cannot be created or changed as asked (Russian message)."""
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    return "$".join([_SCHEME, str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest)])
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != _SCHEME:
+            return False
+        expected = base64.b64decode(digest)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # maxmem above the 128·N·r bytes scrypt needs (the default 32 MiB would refuse larger N).
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=_HASH_BYTES, maxmem=256 * n * r + 2**20
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# Verified against when the login does not exist, so that a wrong login takes as long as a wrong
+# password and the timing does not tell which logins exist.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def normalise_login(login: str) -> str:
+    return login.strip().lower()
+
+
+def create_user(
+    session: Session, login: str, password: str, role: UserRole | str, display_name: str = ""
+) -> UserRow:
+    login = normalise_login(login)
+    if not login or len(login) > LOGIN_MAX_LENGTH or any(c.isspace() for c in login):
+        raise AccountError(
+            f"Логин должен быть непустым, без пробелов, не длиннее {LOGIN_MAX_LENGTH} символов."
+        )
+    try:
+        role = UserRole(role)
+    except ValueError as exc:
+        allowed = ", ".join(r.value for r in UserRole)
+        raise AccountError(f"Неизвестная роль «{role}». Допустимо: {allowed}.") from exc
+    check_password_strength(password)
+    if session.scalars(select(UserRow).where(UserRow.login == login)).first() is not None:
+        raise AccountError(f"Пользователь «{login}» уже существует.")
+    user = UserRow(
+        login=login,
+        display_name=display_name.strip() or login,
+        role=role.value,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Пароль слишком короткий: нужно не меньше {MIN_PASSWORD_LENGTH} символов.")
+
+
+def set_password(session: Session, user: UserRow, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(session, user.id)  # a changed password signs every browser out
+
+
+def disable_user(session: Session, user: UserRow) -> None:
+    user.disabled_at = utc_now()
+    end_all_sessions(session, user.id)
+
+
+def find_user(session: Session, login: str) -> UserRow | None:
+    return session.scalars(select(UserRow).where(UserRow.login == normalise_login(login))).first()
+
+
+def authenticate(session: Session, login: str, password: str) -> UserRow | None:
+    """The active user with this login and password, or None (same work either way)."""
+    user = find_user(session, login)
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.password_hash) or user.disabled_at is not None:
+        return None
+    return user
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    token: str  # goes into the cookie; only its hash is stored
+    row: UserSessionRow
+
+
+def open_session(session: Session, user: UserRow, ttl: dt.timedelta) -> OpenedSession:
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    row = UserSessionRow(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    session.add(row)
+    user.last_login_at = now
+    # Expired sessions of this user are dropped here, so the table does not grow without bound.
+    session.execute(
+        delete(UserSessionRow).where(UserSessionRow.user_id == user.id, UserSessionRow.expires_at < now)
+    )
+    session.flush()
+    return OpenedSession(token=token, row=row)
+
+
+def resolve_session(session: Session, token: str) -> UserSessionRow | None:
+    """The live session of this cookie token (its user active), or None."""
+    if not token:
+        return None
+    row = session.scalars(
+        select(UserSessionRow).where(UserSessionRow.token_hash == hash_token(token))
+    ).first()
+    if row is None or _as_utc(row.expires_at) <= utc_now() or row.user.disabled_at is not None:
+        return None
+    return row
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(UserSessionRow).where(UserSessionRow.token_hash == hash_token(token)))
+
+
+def end_all_sessions(session: Session, user_id: str) -> None:
+    session.execute(delete(UserSessionRow).where(UserSessionRow.user_id == user_id))
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes even for timezone-aware columns.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

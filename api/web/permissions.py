@@ -1,0 +1,43 @@
+"""Who may do what in the reviewers' workspace: pure rules over a user's role.
+
+| action                                                    | observer | reviewer | admin |
+|-----------------------------------------------------------|----------|----------|-------|
+| read dossiers, documents, pages, the report               | yes      | yes      | yes   |
+| correct values, accept / dismiss findings, decide dossier | —        | yes      | yes   |
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from models.db import UserRole
+
+
+class WebAction(StrEnum):
+    READ = "read"
+    REVIEW = "review"
+
+
+ALLOWED: dict[UserRole, frozenset[WebAction]] = {
+    UserRole.OBSERVER: frozenset({WebAction.READ}),
+    UserRole.REVIEWER: frozenset({WebAction.READ, WebAction.REVIEW}),
+    UserRole.ADMIN: frozenset(WebAction),
+}
+
+ACTION_LABELS_RU: dict[WebAction, str] = {
+    WebAction.READ: "просматривать досье",
+    WebAction.REVIEW: "исправлять значения и принимать решения по досье",
+}
+
+ROLE_LABELS_RU: dict[UserRole, str] = {
+    UserRole.OBSERVER: "наблюдатель",
+    UserRole.REVIEWER: "проверяющий",
+    UserRole.ADMIN: "администратор",
+}
+
+
+def user_may(role: UserRole | str, action: WebAction) -> bool:
+    try:
+        return action in ALLOWED[UserRole(role)]
+    except ValueError:
+        return False  # a role this version does not know may do nothing

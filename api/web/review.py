@@ -1,0 +1,312 @@
+"""What a reviewer can change, each change audited with who, when, before and after.
+
+* correct an extracted value (or withdraw a correction): through ``worker.corrections`` like the
+  API's ``PATCH /v1/documents/{id}``; the reading stays recorded and the dossier is checked again
+  at once (``worker.recheck``), so the page shows the new result;
+* accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``);
+* decide the dossier: complete or incomplete.
+
+The caller locks the application row first (``lock_application``) and commits afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.web.fields import field_label, value_at
+from models.db import (
+    ApplicationRow,
+    AuditEventRow,
+    DocumentRow,
+    FindingDecisionRow,
+    FindingVerdict,
+    ReviewDecision,
+    utc_now,
+)
+from models.domain import DocumentExtraction, Finding, Severity
+from validators.findings import catalogue
+from worker.corrections import CorrectionError, merge_corrections
+from worker.recheck import recheck_now
+
+# Audit actions written by the workspace (the API writes document.correct too, with its own details).
+CORRECT = "document.correct"
+WITHDRAW = "document.withdraw_correction"
+FINDING_ACTIONS = {
+    FindingVerdict.ACCEPTED: "finding.accept",
+    FindingVerdict.DISMISSED: "finding.dismiss",
+    None: "finding.reopen",
+}
+DOSSIER_DECISION = "application.review"
+SIGN_IN = "user.login"
+SIGN_OUT = "user.logout"
+
+
+class ReviewError(ValueError):
+    """The action cannot be done as asked (Russian message); nothing was changed."""
+
+
+def lock_application(session: Session, application_id: str) -> ApplicationRow | None:
+    """The application, locked for this transaction like every writer that starts a check round."""
+    return session.get(
+        ApplicationRow, application_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
+def audit_event(
+    session: Session,
+    user_id: str | None,
+    action: str,
+    application_id: str | None = None,
+    document_id: str | None = None,
+    **details: Any,
+) -> AuditEventRow:
+    row = AuditEventRow(
+        user_id=user_id,
+        action=action,
+        application_id=application_id,
+        document_id=document_id,
+        details=json.loads(json.dumps(details, ensure_ascii=False, default=str)),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def finding_key(finding: Finding) -> str:
+    """A finding's identity across check rounds: what it says and about which values.
+
+    The same code on the same file with the same evidence is the same finding; once a correction
+    changes a value it points at, it is a new finding and deserves a new look.
+    """
+    evidence = sorted(
+        json.dumps([e.file, e.field, e.value], ensure_ascii=False, default=str) for e in finding.evidence
+    )
+    parts = [finding.code, finding.file or "", finding.doc_type or "", finding.duplicate_of or "", *evidence]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def current_findings(app: ApplicationRow) -> list[Finding]:
+    return [Finding.model_validate(f) for f in (app.result or {}).get("findings") or []]
+
+
+def _finding_summary(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "label": catalogue().codes[finding.code].label if finding.code in catalogue().codes else finding.code,
+        "severity": finding.severity.value,
+        "file": finding.file,
+        "message": finding.message,
+    }
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+@dataclass
+class CorrectionOutcome:
+    event: AuditEventRow
+    rechecked: bool  # False: documents are still being read; their round will use the correction
+    resolved: list[Finding] = field(default_factory=list)  # findings the re-check no longer raises
+    raised: list[Finding] = field(default_factory=list)  # findings it raises anew
+
+
+def correct_value(
+    session: Session,
+    app: ApplicationRow,
+    doc: DocumentRow,
+    user_id: str,
+    path: str,
+    value: Any,
+    comment: str = "",
+) -> CorrectionOutcome:
+    """Set ``path`` of ``doc`` to ``value`` (the reading stays recorded) and check the dossier again."""
+    return _change_corrections(session, app, doc, user_id, path, {path: value}, (), comment, CORRECT)
+
+
+def withdraw_correction(
+    session: Session, app: ApplicationRow, doc: DocumentRow, user_id: str, path: str, comment: str = ""
+) -> CorrectionOutcome:
+    """Go back to what the reader read for ``path`` and check the dossier again."""
+    if path not in (doc.corrections or {}):
+        raise ReviewError(f"Значение «{field_label(path)}» не исправлялось.")
+    return _change_corrections(session, app, doc, user_id, path, {}, (path,), comment, WITHDRAW)
+
+
+def _change_corrections(
+    session: Session,
+    app: ApplicationRow,
+    doc: DocumentRow,
+    user_id: str,
+    path: str,
+    fields: dict[str, Any],
+    withdraw: tuple[str, ...],
+    comment: str,
+    action: str,
+) -> CorrectionOutcome:
+    if doc.application_id != app.id:
+        raise ReviewError("Документ не относится к этой заявке.")
+    read = _read_value(doc, path)
+    before = (doc.corrections or {}).get(path, read)
+    try:
+        merged = merge_corrections(doc.corrections, fields, withdraw)
+    except CorrectionError as exc:
+        raise ReviewError(str(exc)) from exc
+    after = merged.get(path, read)
+    if action == CORRECT and path in (doc.corrections or {}) and before == after:
+        raise ReviewError(f"Значение «{field_label(path)}» уже исправлено на это.")
+    old = {finding_key(f): f for f in current_findings(app)}
+    doc.corrections = merged or None
+    session.flush()
+    recheck = recheck_now(session, app)
+    outcome_details: dict[str, Any] = {"rechecked": recheck is not None}
+    resolved: list[Finding] = []
+    raised: list[Finding] = []
+    if recheck is not None:
+        new = {finding_key(f): f for f in recheck.result.findings}
+        resolved = [f for k, f in old.items() if k not in new]
+        raised = [f for k, f in new.items() if k not in old]
+        outcome_details.update(
+            revision=recheck.revision,
+            resolved=[_finding_summary(f) for f in resolved],
+            raised=[_finding_summary(f) for f in raised],
+            deliveries=recheck.deliveries,
+        )
+    event = audit_event(
+        session,
+        user_id,
+        action,
+        app.id,
+        doc.id,
+        file=doc.file_name,
+        field=path,
+        label=field_label(path),
+        read=read,
+        before=before,
+        after=after,
+        comment=comment.strip(),
+        **outcome_details,
+    )
+    return CorrectionOutcome(event=event, rechecked=recheck is not None, resolved=resolved, raised=raised)
+
+
+def _read_value(doc: DocumentRow, path: str) -> Any:
+    """What the reader read for ``path`` (before any correction)."""
+    if not doc.extraction:
+        return None
+    extraction = DocumentExtraction.model_validate(doc.extraction)
+    if path == "doc_type":
+        return extraction.doc_type.value
+    if path in ("language", "translation_of"):
+        return getattr(extraction, path)
+    found = value_at(extraction, path)
+    return None if found is None else found.value
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def decide_finding(
+    session: Session,
+    app: ApplicationRow,
+    user_id: str,
+    key: str,
+    verdict: FindingVerdict | None,
+    comment: str = "",
+) -> AuditEventRow:
+    """Accept or dismiss a current finding (``None``: take the verdict back)."""
+    finding = next((f for f in current_findings(app) if finding_key(f) == key), None)
+    if finding is None:
+        raise ReviewError("Этого замечания больше нет: досье проверено заново. Обновите страницу.")
+    comment = comment.strip()
+    if verdict == FindingVerdict.DISMISSED and not comment:
+        raise ReviewError("Укажите в комментарии, почему замечание отклоняется.")
+    row = session.scalars(
+        select(FindingDecisionRow).where(
+            FindingDecisionRow.application_id == app.id, FindingDecisionRow.finding_key == key
+        )
+    ).first()
+    before = {"verdict": row.verdict, "comment": row.comment} if row is not None else None
+    if verdict is None:
+        if row is None:
+            raise ReviewError("По этому замечанию ещё нет решения.")
+        session.delete(row)
+        after = None
+    else:
+        if row is None:
+            row = FindingDecisionRow(application_id=app.id, finding_key=key)
+            session.add(row)
+        row.code, row.file = finding.code, finding.file
+        row.verdict, row.comment = verdict.value, comment
+        row.user_id, row.decided_at = user_id, utc_now()
+        after = {"verdict": verdict.value, "comment": comment}
+    return audit_event(
+        session,
+        user_id,
+        FINDING_ACTIONS[verdict],
+        app.id,
+        finding_key=key,
+        finding=_finding_summary(finding),
+        before=before,
+        after=after,
+        comment=comment,
+    )
+
+
+def finding_verdicts(session: Session, application_id: str) -> dict[str, FindingDecisionRow]:
+    rows = session.scalars(
+        select(FindingDecisionRow).where(FindingDecisionRow.application_id == application_id)
+    )
+    return {row.finding_key: row for row in rows}
+
+
+def open_errors(findings: list[Finding], verdicts: dict[str, FindingDecisionRow]) -> list[Finding]:
+    """Errors no reviewer dismissed."""
+    return [
+        f
+        for f in findings
+        if f.severity == Severity.ERROR
+        and getattr(verdicts.get(finding_key(f)), "verdict", None) != FindingVerdict.DISMISSED.value
+    ]
+
+
+# --------------------------------------------------------------------------- the dossier
+
+
+def decide_dossier(
+    session: Session,
+    app: ApplicationRow,
+    user_id: str,
+    decision: ReviewDecision | None,
+    comment: str = "",
+) -> AuditEventRow:
+    """Mark the dossier complete or incomplete (``None``: back to undecided)."""
+    comment = comment.strip()
+    if decision is not None and app.result is None:
+        raise ReviewError("Проверка досье ещё не завершена: решение можно принять после неё.")
+    if decision == ReviewDecision.COMPLETE:
+        unresolved = open_errors(current_findings(app), finding_verdicts(session, app.id))
+        if unresolved and not comment:
+            raise ReviewError(
+                f"В досье {len(unresolved)} не отклонённых ошибок. Чтобы признать его комплектным, "
+                "отклоните их с комментарием или объясните решение в комментарии."
+            )
+    before = {"decision": app.review_decision, "comment": app.review_comment}
+    app.review_decision = decision.value if decision is not None else None
+    app.review_comment = comment or None
+    app.reviewed_by = user_id if decision is not None else None
+    app.reviewed_at = utc_now() if decision is not None else None
+    return audit_event(
+        session,
+        user_id,
+        DOSSIER_DECISION,
+        app.id,
+        before=before,
+        after={"decision": app.review_decision, "comment": app.review_comment},
+        comment=comment,
+    )

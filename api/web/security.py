@@ -1,0 +1,155 @@
+"""Sign-in, permissions and CSRF for the workspace, as FastAPI dependencies.
+
+* Every page needs a signed-in user (session cookie); without one the browser is sent to ``/login``.
+* Every POST carries the session's CSRF token in a hidden ``csrf_token`` field; the router checks it
+  before the handler runs, so no form can forget it. The sign-in form, which has no session yet,
+  is protected by a double-submit token (a cookie and the same value in the form).
+* Writing needs the reviewer (or admin) role; other roles get 403 with the reason in Russian.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request, status
+
+from api.deps import SessionDep
+from api.web.accounts import resolve_session
+from api.web.permissions import ACTION_LABELS_RU, ROLE_LABELS_RU, WebAction, user_may
+from models.db import UserRole
+
+SESSION_COOKIE = "docproc_session"
+LOGIN_CSRF_COOKIE = "docproc_login_csrf"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSRF_MESSAGE = (
+    "Форма отклонена: в ней нет действующего проверочного кода (CSRF). Обновите страницу и повторите "
+    "действие. Если вы не отправляли эту форму, закройте страницу: запрос мог прийти с чужого сайта."
+)
+
+
+class WebError(Exception):
+    """A refusal shown as a page: status code and a Russian message."""
+
+    def __init__(self, status_code: int, message: str, title: str = "Действие невозможно") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.title = title
+
+
+class LoginRequired(Exception):
+    """No live session: the browser goes to the sign-in page and comes back to ``next_url``."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+@dataclass(frozen=True)
+class WebUser:
+    id: str
+    login: str
+    display_name: str
+    role: UserRole
+    csrf_token: str
+
+    def may(self, action: WebAction | str) -> bool:
+        return user_may(self.role, WebAction(action))
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS_RU.get(self.role, self.role.value)
+
+
+def optional_user(request: Request, session: SessionDep) -> WebUser | None:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    row = resolve_session(session, token) if token else None
+    if row is None:
+        return None
+    user = row.user
+    web_user = WebUser(
+        id=user.id,
+        login=user.login,
+        display_name=user.display_name or user.login,
+        role=UserRole(user.role),
+        csrf_token=row.csrf_token,
+    )
+    request.state.web_user = web_user  # for the error page's header
+    return web_user
+
+
+OptionalUserDep = Annotated[WebUser | None, Depends(optional_user)]
+
+
+def current_user(request: Request, user: OptionalUserDep) -> WebUser:
+    if user is None:
+        raise LoginRequired(_back_to(request))
+    return user
+
+
+UserDep = Annotated[WebUser, Depends(current_user)]
+
+
+def require(action: WebAction) -> Callable[[WebUser], WebUser]:
+    def check(user: UserDep) -> WebUser:
+        if not user.may(action):
+            raise WebError(
+                status.HTTP_403_FORBIDDEN,
+                f"Пользователю с ролью «{user.role_label}» не разрешено {ACTION_LABELS_RU[action]}.",
+                title="Нет прав",
+            )
+        return user
+
+    return check
+
+
+ReviewerDep = Annotated[WebUser, Depends(require(WebAction.REVIEW))]
+
+
+async def verify_session_csrf(request: Request, user: OptionalUserDep) -> None:
+    """Router dependency: a POST must carry the CSRF token of the session that sends it."""
+    if request.method in _SAFE_METHODS:
+        return
+    if user is None:
+        raise LoginRequired(_back_to(request, referer=True))
+    form = await request.form()
+    _compare(form.get(CSRF_FIELD), user.csrf_token)
+
+
+async def verify_login_csrf(request: Request) -> None:
+    """Router dependency of the sign-in form: the form's token must equal the cookie set with it."""
+    if request.method in _SAFE_METHODS:
+        return
+    form = await request.form()
+    _compare(form.get(CSRF_FIELD), request.cookies.get(LOGIN_CSRF_COOKIE))
+
+
+def _compare(sent: object, expected: str | None) -> None:
+    if not isinstance(sent, str) or not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise WebError(status.HTTP_403_FORBIDDEN, CSRF_MESSAGE, title="Форма отклонена")
+
+
+def safe_next(url: str | None) -> str:
+    """Only a path of this site: never "//evil.example" or "https://…" (no open redirect)."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/dossiers"
+
+
+def _back_to(request: Request, referer: bool = False) -> str:
+    if referer:  # after a POST the page to come back to is the one that sent it
+        source = request.headers.get("referer", "")
+        base = str(request.base_url)
+        return safe_next(source[len(base) - 1 :] if source.startswith(base) else None)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{request.url.path}{query}"
+
+
+def login_url(next_url: str) -> str:
+    return f"/login?next={quote(safe_next(next_url), safe='/')}"

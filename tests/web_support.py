@@ -1,0 +1,244 @@
+"""Fixtures of the reviewers' workspace tests (test_web_*): a processed dossier with a misread value,
+users of each role, and signing in through the real forms.
+
+The dossier goes through the real service path (API upload, RQ worker in process, PostgreSQL), then
+one reading is made to look like an OCR slip on a scan: the act's VAT 302 400,00 read as 320 400,00
+(the amount without VAT derived from it, as the extractor derives it). The check then raises
+VAT_MISCALCULATED on the act, which a reviewer resolves by correcting the VAT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.test_service_support import (
+    ServiceEnv,
+    auth,
+    dossier_zip,
+    make_keys,
+    render_pdf,
+    run_worker_in_process,
+)
+
+# Real BINs that pass the check digit (shared/reference/kz_facts.md), so that the dossier's only
+# findings are the misread VAT and the documents a works dossier lacks here.
+APPLICANT_BIN = "141140001547"
+SUPPLIER_BIN = "090840000906"
+APPLICANT = "ТОО «Костанай Агромаш»"
+SUPPLIER = "ТОО «Техсервис Наладка»"
+MISREAD_FILE = "akt_7.pdf"
+PASSWORD = "correct horse battery"
+
+WEB_APPLICATION: dict[str, Any] = {
+    "dossier_id": "web_dossier_1",
+    "applicant": {"name": APPLICANT, "bin": APPLICANT_BIN, "address": "г. Костанай, ул. Абая, 12"},
+    "measure": "technology",
+    "measure_name": "Совершенствование технологических процессов",
+    "cost_type": "commissioning",
+    "cost_name": "Пусконаладочные работы",
+    "application_date": "2024-05-17",
+    "claimed_eligible_costs_kzt": 2520000.0,
+    "claimed_reimbursement_kzt": 1008000.0,
+    "prior_revenue_n_kzt": 5230000000.0,
+    "currency_rates": [],
+    "files": ["dogovor.pdf", "pp_1284.pdf", "akt_7.pdf", "schet_faktura_7.pdf"],
+}
+
+
+def web_documents() -> dict[str, bytes]:
+    """Contract, payment order, act and invoice of one works contract (text PDFs, Russian)."""
+    return {
+        "dogovor.pdf": render_pdf(
+            [
+                [
+                    "ДОГОВОР № 15/22 на выполнение пусконаладочных работ",
+                    "г. Костанай                                          01 марта 2022 г.",
+                    (
+                        f"{APPLICANT}, БИН {APPLICANT_BIN}, именуемое в дальнейшем «Заказчик», и {SUPPLIER}, "
+                        f"БИН {SUPPLIER_BIN}, именуемое в дальнейшем «Исполнитель», заключили настоящий договор."
+                    ),
+                    "1. Исполнитель выполняет пусконаладочные работы линии розлива.",
+                    (
+                        "2. Общая стоимость работ составляет 2 822 400,00 (Два миллиона восемьсот двадцать две "
+                        "тысячи четыреста) тенге 00 тиын, в том числе НДС 12% 302 400,00 тенге."
+                    ),
+                ],
+                [
+                    "Реквизиты сторон",
+                    f"Заказчик: {APPLICANT} БИН {APPLICANT_BIN}",
+                    f"Исполнитель: {SUPPLIER} БИН {SUPPLIER_BIN}",
+                ],
+            ]
+        ),
+        "pp_1284.pdf": render_pdf(
+            [
+                [
+                    "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 1284",
+                    "Дата: 10.01.2023",
+                    f"Отправитель денег: {APPLICANT}  ИИН/БИН {APPLICANT_BIN}",
+                    f"Бенефициар: {SUPPLIER}  ИИН/БИН {SUPPLIER_BIN}",
+                    "Сумма: 2 822 400,00 KZT",
+                    "Сумма прописью: Два миллиона восемьсот двадцать две тысячи четыреста тенге 00 тиын",
+                    (
+                        "Назначение платежа: оплата по договору № 15/22 от 01.03.2022 за пусконаладочные работы, "
+                        "в т.ч. НДС 12% 302 400,00"
+                    ),
+                    "КНП 859",
+                ]
+            ]
+        ),
+        "akt_7.pdf": render_pdf(
+            [
+                [
+                    "АКТ выполненных работ (оказанных услуг) № 7",
+                    "Дата составления: 20.01.2023",
+                    f"Заказчик: {APPLICANT}, БИН {APPLICANT_BIN}",
+                    f"Исполнитель: {SUPPLIER}, БИН {SUPPLIER_BIN}",
+                    "Договор: № 15/22 от 01.03.2022",
+                    "Пусконаладочные работы линии розлива    2 520 000,00",
+                    "НДС 12%    302 400,00",
+                    "Итого: 2 822 400,00 тенге",
+                ]
+            ]
+        ),
+        "schet_faktura_7.pdf": render_pdf(
+            [
+                [
+                    "СЧЕТ-ФАКТУРА № 7 от 20.01.2023",
+                    f"Поставщик: {SUPPLIER}, БИН {SUPPLIER_BIN}",
+                    f"Получатель: {APPLICANT}, БИН {APPLICANT_BIN}",
+                    "Договор (контракт) на поставку товаров (работ, услуг): № 15/22 от 01.03.2022",
+                    "Стоимость без НДС 2 520 000,00   НДС 12% 302 400,00   Всего 2 822 400,00",
+                ]
+            ]
+        ),
+    }
+
+
+@dataclass
+class Seeded:
+    application_id: str
+    documents: dict[str, str]  # file name -> document id
+
+    @property
+    def misread_document(self) -> str:
+        return self.documents[MISREAD_FILE]
+
+
+def seed_dossier(env: ServiceEnv, client: Any) -> Seeded:
+    """Upload, read (worker in process), then the VAT misread and a re-check."""
+    keys = make_keys(env)
+    upload = client.post(
+        "/v1/dossiers",
+        files={
+            "file": ("web_dossier_1.zip", dossier_zip(WEB_APPLICATION, web_documents()), "application/zip")
+        },
+        headers=auth(keys.admin),
+    )
+    assert upload.status_code == 202, upload.text
+    application_id = upload.json()["application_id"]
+    run_worker_in_process(env)
+    simulate_vat_misread(env, application_id)
+    from worker import context
+
+    with context.sessions(env.settings)() as session:
+        from models.db import ApplicationRow
+
+        app = session.get(ApplicationRow, application_id)
+        assert app is not None and app.status == "done", app and app.status
+        codes = {(f["code"], f.get("file")) for f in app.result["findings"]}  # type: ignore[index]
+        assert ("VAT_MISCALCULATED", MISREAD_FILE) in codes, codes
+        return Seeded(application_id, {d.file_name: d.id for d in app.documents})
+
+
+def simulate_vat_misread(env: ServiceEnv, application_id: str) -> None:
+    """The act's VAT as OCR would misread it on a scan: 302 400,00 → 320 400,00."""
+    from models.db import ApplicationRow, DocumentRow
+    from models.domain import DocumentExtraction, ExtractedValue
+    from worker import context
+    from worker.recheck import recheck_now
+
+    with context.sessions(env.settings).begin() as session:
+        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
+        assert app is not None
+        doc = next(d for d in app.documents if d.file_name == MISREAD_FILE)
+        reading = DocumentExtraction.model_validate(doc.extraction)
+        assert reading.amounts is not None and reading.amounts.vat is not None
+        assert reading.amounts.vat.value == 302400.0, reading.amounts.vat
+        reading.amounts.vat = reading.amounts.vat.model_copy(update={"value": 320400.0, "raw": "320 400,00"})
+        reading.amounts.amount_without_vat = ExtractedValue(value=2502000.0, raw=None, confidence=0.85)
+        row = session.get(DocumentRow, doc.id)
+        assert row is not None
+        row.extraction = reading.model_dump(mode="json")
+        session.flush()
+        assert recheck_now(session, app) is not None
+
+
+# --------------------------------------------------------------------------- users and signing in
+
+
+@dataclass
+class Users:
+    reviewer: str
+    observer: str
+    admin: str
+    reviewer_id: str
+
+
+def make_users(env: ServiceEnv) -> Users:
+    from api.web.accounts import create_user
+    from worker import context
+
+    with context.sessions(env.settings).begin() as session:
+        reviewer = create_user(session, "ivanova", PASSWORD, "reviewer", "Иванова А. Б.")
+        create_user(session, "observer", PASSWORD, "observer", "Наблюдатель")
+        create_user(session, "admin", PASSWORD, "admin", "Администратор")
+        return Users(reviewer="ivanova", observer="observer", admin="admin", reviewer_id=reviewer.id)
+
+
+_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF_RE.search(html)
+    assert found, "no csrf_token field in the page"
+    return found.group(1)
+
+
+def sign_in(client: Any, login: str, password: str = PASSWORD) -> str:
+    """Sign in through the form like a browser; returns the session's CSRF token."""
+    form = client.get("/login")
+    assert form.status_code == 200
+    answer = client.post(
+        "/login",
+        data={"login": login, "password": password, "csrf_token": csrf_of(form.text), "next": "/dossiers"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    page = client.get("/dossiers")
+    assert page.status_code == 200
+    return csrf_of(page.text)
+
+
+@pytest.fixture(name="seeded")
+def seeded_fixture(service_env: ServiceEnv, client: Any) -> Seeded:
+    return seed_dossier(service_env, client)
+
+
+@pytest.fixture(name="users")
+def users_fixture(service_env: ServiceEnv, client: Any) -> Users:
+    return make_users(service_env)
+
+
+@pytest.fixture(name="web")
+def web_client_fixture(service_env: ServiceEnv, client: Any) -> Iterator[Any]:
+    """A second client of the same app for browser-like use (cookies of its own)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(client.app) as web_client:
+        yield web_client
