@@ -173,6 +173,15 @@ def _register_service() -> None:
 _register_service()
 
 
+def _register_batch() -> None:
+    from docproc.cli_batch import register_batch_command
+
+    register_batch_command(app, console, err_console)
+
+
+_register_batch()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

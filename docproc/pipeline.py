@@ -21,6 +21,7 @@ from pathlib import Path
 
 from docproc import PIPELINE_VERSION
 from docproc.settings import Settings
+from docproc.stage_cache import StageCache
 from ingest.dossier import LoadedDossier, SourceFile, load_dossier
 from ingest.errors import IngestError
 from ingest.limits import check_limits
@@ -41,6 +42,8 @@ ProgressCallback = Callable[[str, DocumentExtraction], None]
 class DocumentOutcome:
     extraction: DocumentExtraction
     text: DocumentText | None  # None when the document could not be read
+    # Digest of the text as the extractors saw it (stage cache on), for the dossier check's cache key.
+    text_digest: str | None = None
 
 
 # --------------------------------------------------------------------------- one document
@@ -61,16 +64,27 @@ def _unreadable(name: str, sha256: str | None, error: IngestError, file_format: 
 
 
 def process_document(source: SourceFile, settings: Settings) -> DocumentOutcome:
-    """Read one document to an extraction. Never raises for a bad document: it becomes unreadable."""
+    """Read one document to an extraction. Never raises for a bad document: it becomes unreadable.
+
+    With ``settings.stage_cache`` the text and the extraction come from the stage caches when this
+    content was read (and extracted) before by the same stage versions (``docproc.stage_cache``).
+    """
     from extractors import extract_document
     from ocr.cache import OcrCache
     from ocr.reader import file_format_of, read_document
 
+    stages = _stage_cache(settings)
+    digest: str | None = None
     try:
         page_count = check_limits(source.data, source.kind, settings.limits)
-        text = read_document(
-            source.name, source.data, source.kind, settings, cache=OcrCache(settings.effective_ocr_cache_dir)
-        )
+        cached = stages.get_text(source.sha256, source.name) if stages is not None else None
+        if cached is not None:
+            text, digest = cached.text, cached.digest
+        else:
+            text = read_document(
+                source.name, source.data, source.kind, settings, cache=OcrCache(settings.effective_ocr_cache_dir)
+            )
+            digest = stages.put_text(text) if stages is not None else None
     except IngestError as exc:
         return _unreadable(source.name, source.sha256, exc)
     except Exception as exc:
@@ -81,7 +95,11 @@ def process_document(source: SourceFile, settings: Settings) -> DocumentOutcome:
             IngestError("read_failed", f"Документ не удалось прочитать: внутренняя ошибка ({type(exc).__name__})."),
         )
     try:
-        extraction = extract_document(text)
+        extraction = stages.get_extraction(digest) if stages is not None and digest else None
+        if extraction is None:
+            extraction = extract_document(text)
+            if stages is not None and digest:
+                extraction = stages.put_extraction(digest, extraction)
     except Exception as exc:
         log.exception("extracting %s failed", source.name)
         return _unreadable(
@@ -93,7 +111,17 @@ def process_document(source: SourceFile, settings: Settings) -> DocumentOutcome:
     extraction.sha256 = source.sha256
     extraction.file_format = file_format_of(text)
     extraction.pages = len(text.pages) or page_count
-    return DocumentOutcome(extraction=extraction, text=text)
+    return DocumentOutcome(extraction=extraction, text=text, text_digest=digest)
+
+
+def _stage_cache(settings: Settings) -> StageCache | None:
+    if not settings.stage_cache:
+        return None
+    try:
+        return StageCache(settings)
+    except Exception:  # e.g. an unknown OCR engine: reading reports it; no caching meanwhile
+        log.exception("stage cache unavailable")
+        return None
 
 
 def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:

@@ -68,6 +68,35 @@ def read_zip_members(
     return _read_archive(data, limits, depth, budget, expand_nested)
 
 
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its author wrote it (decoded as below, ``/`` separators, NFC) — not checked:
+    for grouping the members of a large archive before ``read_zip_entries`` checks them."""
+    return unicodedata.normalize("NFC", _decoded_name(info).replace("\\", "/"))
+
+
+def read_zip_entries(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits
+) -> list[ArchiveMember]:
+    """Some members of an open archive, checked and read exactly as if they were a whole upload.
+
+    For archives too large to take at once (``docproc batch``: many dossiers in one ZIP, read one
+    dossier at a time): the members' names, types, declared sizes and ratios are checked before
+    anything is decompressed, and ``limits`` (members, unpacked bytes) apply to ``infos`` together.
+    Nested archives are returned as they are. Raises ``IngestError`` like ``read_zip_members``.
+    """
+    budget = _Budget(bytes_left=limits.max_archive_total_bytes, members_left=limits.max_archive_members)
+    return [
+        ArchiveMember(name=name, data=_read_member(archive, info, name, budget))
+        for name, info in _select_members(infos, limits, budget)
+    ]
+
+
+def check_zip_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """The checks of ``read_zip_entries`` without reading anything (names, links, encryption, sizes)."""
+    budget = _Budget(bytes_left=limits.max_archive_total_bytes, members_left=limits.max_archive_members)
+    _select_members(infos, limits, budget)
+
+
 def _read_archive(
     data: bytes, limits: Limits, depth: int, budget: _Budget, expand_nested: bool
 ) -> list[ArchiveMember]:

@@ -102,6 +102,15 @@ def load_dossier_bytes(name: str, data: bytes, limits: Limits) -> LoadedDossier:
     return _assemble(posixpath.splitext(posixpath.basename(name))[0] or name, entries, limits)
 
 
+def load_dossier_members(source_name: str, members: Iterable[ArchiveMember], limits: Limits) -> LoadedDossier:
+    """A dossier whose files were taken out of a larger archive (``docproc batch``), names relative to
+    the dossier's folder: the same rules as a dossier folder or ZIP (nested archives opened one level)."""
+    entries = [
+        _Entry(name=_normalise_name(m.name), data=m.data) for m in members if not _has_hidden_part(m.name)
+    ]
+    return _assemble(source_name, entries, limits)
+
+
 def order_by_listing(names: list[str], listed: list[str]) -> tuple[list[str], list[RejectedFile]]:
     """Document names in dossier order (listed in application.json first, then the rest by name),
     plus a ``file_missing`` rejection for each listed name that matches none of them."""
@@ -142,6 +151,10 @@ def _read_folder_file(full: Path, name: str, root: Path, limits: Limits) -> _Ent
         if not full.resolve().is_relative_to(root):
             return _rejected(
                 name, "file_outside_dossier", "Файл — ссылка на место вне папки досье; он не прочитан."
+            )
+        if not full.is_file():  # a pipe or a device would block the read forever, or never end
+            return _rejected(
+                name, "file_not_regular", "Это не обычный файл (канал или устройство); он не прочитан."
             )
         check_file_size(full.stat().st_size, limits)  # before reading: never load a huge file
         return _Entry(name=name, data=full.read_bytes())

@@ -1,24 +1,20 @@
 """Content-addressed cache of OCR results: the same page image read the same way costs nothing twice.
 
 Key = sha256 over (page image hash, engine name + version, languages, psm, preprocessing signature);
-value = the page's ``PageText`` as JSON, one file per key. A corrupt or unreadable entry is a miss.
+value = the page's ``PageText`` as JSON, one file per key (``docproc.file_store``: atomic writes; a
+corrupt or unreadable entry is a miss).
 Tests can point the cache at a committed folder to replay OCR without tesseract.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
-from pydantic import ValidationError
 
+from docproc.file_store import ModelStore
 from models.domain import PageText
-
-log = logging.getLogger(__name__)
 
 
 def image_hash(image: np.ndarray) -> str:
@@ -36,36 +32,8 @@ def cache_key(
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-class OcrCache:
+class OcrCache(ModelStore[PageText]):
+    """OCR results per page, in the project's content-addressed file store (``docproc.file_store``)."""
+
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> PageText | None:
-        path = self._path(key)
-        try:
-            return PageText.model_validate_json(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, ValidationError) as exc:
-            log.warning("ignoring unreadable OCR cache entry %s: %s", path, exc)
-            return None
-
-    def put(self, key: str, page: PageText) -> None:
-        """Write atomically (temp file + rename) so concurrent workers never read half an entry."""
-        path = self._path(key)
-        tmp: str | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(page.model_dump_json().encode())
-            os.replace(tmp, path)
-            tmp = None
-        except OSError as exc:  # a read-only or full cache must not fail the OCR itself
-            log.warning("could not write OCR cache entry %s: %s", path, exc)
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        super().__init__(root, PageText)

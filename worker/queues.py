@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from redis import Redis
 from rq import Queue, Retry
 
-from docproc import PIPELINE_VERSION
 from docproc.settings import Settings
+from docproc.versions import document_stages_version
 
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -54,13 +54,14 @@ def queues(settings: Settings, connection: Redis) -> dict[str, Queue]:
 
 
 def pipeline_key(settings: Settings) -> str:
-    """What a cached reading depends on: the pipeline version and the settings that change its output."""
+    """What a cached reading depends on: the reader and extractor versions (not the validators') and
+    the settings that change their output."""
     relevant = {
         "ocr": settings.ocr.model_dump(mode="json"),
         "limits": settings.limits.model_dump(mode="json"),
     }
     digest = hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{PIPELINE_VERSION}-{digest}"
+    return f"{document_stages_version()}-{digest}"
 
 
 def _safe(part: str) -> str:

@@ -1,0 +1,103 @@
+"""The pipeline's stages and their versions: what a cached result of each stage depends on.
+
+Bump a stage's number in the same commit as a change to its code that changes its output (a new
+field, a better parser, a fixed check). Cached results of that stage and of every stage after it
+are then recomputed — and only those: after an extractor upgrade the documents are extracted again
+from their cached text, never read (OCR'd) again.
+
+Besides its number, each stage's output depends on data and settings that change without a code
+change; they enter the stage's fingerprint as a digest (``detail``):
+
+* reader — ``ocr/`` and the ingest limits: document bytes → ``DocumentText``. Detail: the OCR
+  settings, the OCR engine and its version (a new tesseract reads differently), the limits.
+* extractor — ``extractors/``: ``DocumentText`` → ``DocumentExtraction`` (and the pairing of
+  translations at dossier level). Detail: ``extractors/vocabulary.yaml``.
+* validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
+  Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
+
+``PIPELINE_VERSION`` (``docproc.__init__``) and so the service's cache key (``worker.queues``) are
+derived from the numbers here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docproc.settings import Settings
+
+RELEASE = "0.1.0"
+READER_VERSION = 2  # 2: seal lettering of text layers kept apart (PageText.seals)
+EXTRACTOR_VERSION = 2  # 2: seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers
+VALIDATOR_VERSION = 1
+
+STAGES = ("reader", "extractor", "validator")
+# Russian names of the stages, for messages (``docproc batch --dry-run``).
+STAGE_LABELS = {"reader": "чтение (OCR)", "extractor": "извлечение данных", "validator": "проверки"}
+
+_ROOT = Path(__file__).resolve().parents[1]
+_EXTRACTOR_DATA = ("extractors/vocabulary.yaml",)
+_VALIDATOR_DATA = ("validators/findings.yaml", "validators/rules/**/*.yaml")
+
+
+def pipeline_version() -> str:
+    return f"{RELEASE}+r{READER_VERSION}.e{EXTRACTOR_VERSION}.v{VALIDATOR_VERSION}"
+
+
+@dataclass(frozen=True)
+class StageFingerprint:
+    version: int
+    detail: str  # digest of the data and settings the stage's output depends on
+
+    @property
+    def key(self) -> str:
+        return f"{self.version}:{self.detail}"
+
+
+def _digest(parts: list[bytes]) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(hashlib.sha256(part).digest())
+    return hasher.hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def _data_digest(patterns: tuple[str, ...]) -> str:
+    # Read once per process: the package's data files do not change while it runs.
+    files = sorted(path for pattern in patterns for path in _ROOT.glob(pattern))
+    return _digest([f"{path.relative_to(_ROOT)}".encode() + b"\0" + path.read_bytes() for path in files])
+
+
+def document_stages_version() -> str:
+    """What a document's reading and extraction depend on in code and data (not the validators).
+
+    The service keys its per-content cache with it (``worker.queues.pipeline_key``): a validator
+    upgrade re-checks dossiers without reading any document again.
+    """
+    return f"{RELEASE}+r{READER_VERSION}.e{EXTRACTOR_VERSION}.{_data_digest(_EXTRACTOR_DATA)[:8]}"
+
+
+def reader_detail(settings: Settings) -> str:
+    from ocr.engine import create_engine
+
+    engine = create_engine(settings.ocr)
+    relevant = {
+        "ocr": settings.ocr.model_dump(mode="json"),
+        "limits": settings.limits.model_dump(mode="json"),
+        "engine": [engine.name, engine.version],
+    }
+    return _digest([json.dumps(relevant, sort_keys=True).encode()])
+
+
+def stage_fingerprints(settings: Settings) -> dict[str, StageFingerprint]:
+    """The current fingerprint of every stage (versions are read at call time: tests may patch them)."""
+    return {
+        "reader": StageFingerprint(READER_VERSION, reader_detail(settings)),
+        "extractor": StageFingerprint(EXTRACTOR_VERSION, _data_digest(_EXTRACTOR_DATA)),
+        "validator": StageFingerprint(VALIDATOR_VERSION, _data_digest(_VALIDATOR_DATA)),
+    }
