@@ -549,7 +549,7 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
     if money.vat is not None and not plausible_vat(float(money.vat.value), total_v):
         money.vat = None
     if money.vat is None:
-        money.vat = _vat_stated(view, total=total_v) or _vat_free(view)
+        money.vat = _vat_stated(view, total=total_v) or _vat_free(view) or _vat_share_printed(view, total_v)
     if money.vat is None:
         # Nothing said about VAT: the corpus reads that as none charged, but it is an assumption,
         # not a reading, so it stays below the confidence of anything printed.
@@ -562,13 +562,36 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
     _distrust_inconsistent(money)
 
 
+# A printed sum is the VAT share of the total when it equals total × rate / (1 + rate) to within this
+# (the VAT is rounded to the tiyn, and the total may have been rounded the other way).
+VAT_SHARE_TOLERANCE = 0.011
+
+
+def _vat_share_printed(view: DocView, total: float | None) -> Found | None:
+    """A sum printed anywhere in the document that is exactly the VAT share of the total at a known
+    rate. Its label may be lost (OCR tore "в т.ч. НДС 12% –" off its line or garbled it); a chance
+    match to the tiyn is implausible, but it is arithmetic, not a reading, so it counts a bit less."""
+    if total is None or total <= 0:
+        return None
+    shares = [total * rate / (1 + rate) for rate in VAT_RATES]
+    for s, e, v, _ in MONEY(view.text):
+        if any(abs(v - share) <= VAT_SHARE_TOLERANCE for share in shares):
+            return Found(value=v, raw=view.text[s:e], words=view.words_in(s, e), factor=DERIVED_FACTOR)
+    return None
+
+
 def _distrust_inconsistent(money: MoneyFound) -> None:
     """total ≠ without VAT + VAT: at least one member is misread; none of them is to be trusted
-    (a derived or fallback member drops below 0.5, the others are halved)."""
+    (a derived or fallback member drops below 0.5, the others are halved) — unless total and
+    without VAT agree at a VAT rate, which leaves the printed VAT as the one in error."""
     t, v, w = money.total, money.vat, money.without_vat
     if t is None or v is None or w is None:
         return
     if abs(float(w.value) + float(v.value) - float(t.value)) <= TRIPLE_TOLERANCE:
+        return
+    if any(abs(float(w.value) * (1 + rate) - float(t.value)) <= VAT_SHARE_TOLERANCE for rate in VAT_RATES):
+        # Total = without VAT × (1 + rate): those two agree, the printed VAT is the odd one out.
+        # That is what the document says (a miscalculated VAT for the validators), not a misreading.
         return
     for f in (t, v, w):
         f.factor = min(f.factor * INCONSISTENT_FACTOR, 0.49)

@@ -4,7 +4,11 @@
 often carry it only inside the seal) gets the BIN that other documents of the same dossier print
 for the same name. The value is marked as inferred: confidence ``INFERRED_CONFIDENCE``, no raw
 text, no provenance; only check-digit-valid BINs are copied, so a defect on one document never
-spreads to another.
+spreads to another. (Not called by the pipeline: inferring a BIN a document does not print is
+left to the reviewer.)
+
+``reconcile_contract_numbers``: a contract number that OCR misread on a scan takes the form a
+text-layer document of the dossier prints, when the two differ only by look-alike characters.
 """
 
 from __future__ import annotations
@@ -44,3 +48,72 @@ def fill_missing_bins(docs: list[DocumentExtraction]) -> None:
             # The most authoritative document's value, then the most frequent one.
             value = min(votes[key], key=lambda v: (rank[(key, v)], -votes[key][v]))
             p.bin = ExtractedValue(value=value, raw=None, confidence=INFERRED_CONFIDENCE, provenance=None)
+
+
+# --------------------------------------------------------------------------- contract numbers across documents
+
+# Formats whose text came from OCR (``DocumentExtraction.file_format``).
+OCR_FILE_FORMATS = frozenset({"pdf_scan", "image_jpg", "image_png", "image_tiff"})
+# A reading replaced by its sibling's printed form is a repair: believed a little less.
+RECONCILED_FACTOR = 0.9
+# Characters OCR takes for one another in document numbers: Cyrillic letters that look Latin, and
+# letters that look like digits. Two numbers that differ only where a letter stands on one side are
+# the same printed number; digit-for-digit differences ("2023" / "2024") never are.
+_CYRILLIC_AS_LATIN = dict(zip("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI", strict=True))
+_DIGIT_LOOKALIKES = {
+    "0": "OD", "1": "IL|", "2": "Z", "3": "З", "4": "AЧ", "5": "S", "6": "GБ", "7": "TZ", "8": "B", "9": "G",
+}
+
+
+def _latin(char: str) -> str:
+    upper = char.upper()
+    return _CYRILLIC_AS_LATIN.get(upper, upper)
+
+
+def _confusable(x: str, y: str) -> bool:
+    a, b = _latin(x), _latin(y)
+    if a == b:
+        return True
+    if a.isdigit() == b.isdigit():
+        return False  # two different digits, or two letters that do not look alike
+    digit, letter = (a, b) if a.isdigit() else (b, a)
+    return letter in _DIGIT_LOOKALIKES[digit]
+
+
+def same_printed_number(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` can be one printed number read differently by OCR."""
+    if len(a) != len(b) or a == b:
+        return a == b
+    return all(x == y or _confusable(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _number_readings(docs: list[DocumentExtraction]) -> list[tuple[DocumentExtraction, ExtractedValue]]:
+    """Every contract number in the dossier: contracts' own numbers and other documents' references."""
+    out: list[tuple[DocumentExtraction, ExtractedValue]] = []
+    for doc in docs:
+        if doc.doc_type == DocType.CONTRACT and doc.number is not None:
+            out.append((doc, doc.number))
+        if doc.contract_ref is not None and doc.contract_ref.number is not None:
+            out.append((doc, doc.contract_ref.number))
+    return out
+
+
+def reconcile_contract_numbers(docs: list[DocumentExtraction]) -> None:
+    """A contract number OCR misread ("К2-2023-052" for "KZ-2023-052", "79-TO" for "79-ТО") takes the
+    form that a text-layer document of the same dossier prints, when the two can only be one number.
+
+    Only OCR readings are changed, and only towards a value printed in a text layer (read exactly);
+    the raw text stays as OCR read it.
+    """
+    readings = _number_readings(docs)
+    exact = Counter(
+        str(value.value) for doc, value in readings if doc.file_format not in OCR_FILE_FORMATS and value.value
+    )
+    for doc, value in readings:
+        if doc.file_format not in OCR_FILE_FORMATS or not value.value or str(value.value) in exact:
+            continue
+        matches = [printed for printed in exact if same_printed_number(str(value.value), printed)]
+        if len(matches) != 1:
+            continue  # none, or ambiguous between two printed numbers
+        value.value = matches[0]
+        value.confidence = round(value.confidence * RECONCILED_FACTOR, 3)

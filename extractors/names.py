@@ -221,3 +221,19 @@ def name_before(text: str, end: int, window: int = 160) -> NameMatch | None:
 def normalise_for_compare(name: str) -> str:
     """Lower-case letters and digits only: to match the same name across documents and scripts."""
     return re.sub(r"[^\w]+", " ", name.lower()).strip()
+
+
+@lru_cache(maxsize=1)
+def _legal_form_tokens() -> frozenset[str]:
+    voc = vocabulary()
+    forms = voc.legal_prefix + voc.legal_suffix + [re.sub(r"\\(.)", r"\1", s) for s in voc.latin_suffix]
+    return frozenset(normalise_for_compare(f) for f in forms if normalise_for_compare(f))
+
+
+def core_name(name: str) -> str:
+    """A name without its legal form, for matching the same organisation written differently
+    ("ТОО «Костанай Агромаш»", "«Костанай Агромаш» ЖШС", a seal's "КОСТАНАЙ АГРОМАШ * Г. КОСТАНАЙ")."""
+    text = f" {normalise_for_compare(name)} "
+    for form in sorted(_legal_form_tokens(), key=len, reverse=True):
+        text = text.replace(f" {form} ", " ")
+    return " ".join(text.split())

@@ -11,7 +11,8 @@ Several independent readings propose (role, name) candidates, and the best-suppo
 * first organisation: for one-party documents (application, consent, strategy, payroll).
 
 A party's BIN is the one in its label band, else one printed right after its name anywhere in the
-document ("ТОО «X» (БИН 111040086517)"). Foreign parties usually have none: then bin stays None.
+document ("ТОО «X» (БИН 111040086517)"), else the one on the seal that bears its name (a weaker
+fallback, ``extractors.seals``). Foreign parties usually have none: then bin stays None.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from functools import lru_cache
 
 from extractors.found import Found
 from extractors.id_values import parse_bics, parse_bins, parse_ibans, parse_known_bics
-from extractors.identifiers import bic_for_iban
+from extractors.identifiers import bic_for_iban, is_valid_bin
 from extractors.names import NameMatch, find_org_names, name_at_start, name_before, normalise_for_compare
 from extractors.ner import persons
 from extractors.regions import Region, continuation_rows, find_hits, first_value, right_region
+from extractors.seals import seal_bin
 from extractors.view import DocView, LabelHit, Snippet, VLine, VWord, iter_bounded
 from extractors.vocabulary import vocabulary
 from models.domain import DocType, Party
@@ -60,6 +62,8 @@ LETTERHEAD_LINES = 3
 ISSUED_BY_SUPPLIER = (DocType.INVOICE, DocType.ACT_OF_WORK, DocType.WORK_REPORT)
 
 BAND_MAX_LINES = 7
+# A BIN under a role label that names no party (a signature block) is that role's, a little less surely.
+UNNAMED_BAND_FACTOR = 0.85
 AMBIGUOUS_FACTOR = 0.75
 _ID_LABEL = re.compile(
     r"(?:ИИН|БИН|ЖСН|БСН|BIN|IIN)(?:\s*/\s*(?:ИИН|БИН|ЖСН|БСН|BIN|IIN))?\s*[:№]?\s*$", re.IGNORECASE
@@ -101,7 +105,8 @@ def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
     if not roles:
         return []
     candidates: list[Candidate] = []
-    candidates += _label_candidates(view, roles)
+    unnamed_bins: dict[str, Found] = {}
+    candidates += _label_candidates(view, roles, unnamed_bins)
     candidates += _designation_candidates(view, roles)
     candidates += _prose_candidates(view, roles)
     if len(roles) == 1 or "employer" in roles:
@@ -115,40 +120,146 @@ def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
     for role in roles:
         group = chosen.get(role)
         if not group:
+            # The name is unreadable (a torn OCR line) but the BIN under the role's label is not:
+            # the party is still identified by it.
+            if role in unnamed_bins:
+                parties.append(Party(role=role, bin=unnamed_bins[role].to_value()))
             continue
         best = max(c.weight for c in group)
         # Another name offered for the same role with similar support makes the choice ambiguous.
         rivals = [c for c in candidates if c.role == role and c.key not in taken and c.weight >= 0.9 * best]
-        party = _party_from_group(view, role, group, single_party=len(roles) == 1)
+        party = _party_from_group(view, role, group, single_party=len(roles) == 1, band_bin=unnamed_bins.get(role))
         if rivals and party.name is not None:
             party.name.confidence = round(party.name.confidence * AMBIGUOUS_FACTOR, 3)
         parties.append(party)
-    return parties
+    _bins_from_seals(view, parties)
+    return _without_repeated_bins(parties)
+
+
+def _without_repeated_bins(parties: list[Party]) -> list[Party]:
+    """A party known by its BIN alone is dropped when a named party already has that BIN."""
+    named = {str(p.bin.value) for p in parties if p.name is not None and p.bin is not None}
+    return [p for p in parties if p.name is not None or p.bin is None or str(p.bin.value) not in named]
+
+
+def _bins_from_seals(view: DocView, parties: list[Party]) -> None:
+    """A party whose requisites print no BIN takes the one on its own seal (see ``extractors.seals``)."""
+    names = [str(p.name.value) for p in parties if p.name is not None]
+    taken = {str(p.bin.value) for p in parties if p.bin is not None}
+    for party in parties:
+        if party.bin is not None or party.name is None:
+            continue
+        name = str(party.name.value)
+        found = seal_bin(view, name, [n for n in names if n != name], taken)
+        if found is not None:
+            party.bin = found.to_value()
+            taken.add(str(found.value))
 
 
 # ---------------------------------------------------------------------- label strategy
 
 
-def _label_candidates(view: DocView, roles: tuple[str, ...]) -> list[Candidate]:
+def _label_candidates(
+    view: DocView, roles: tuple[str, ...], unnamed_bins: dict[str, Found] | None = None
+) -> list[Candidate]:
+    """Names (and their identifiers) right of or under role labels; ``unnamed_bins`` collects the BIN
+    under a role label that introduces no name."""
     hits: list[tuple[str, LabelHit]] = []
     for role in roles:
         hits += [(role, h) for h in find_hits(view, role)]
     hits.sort(key=lambda rh: (rh[1].line.index, rh[1].first))
+    # Any mention of a role, label or not ("Раздел C. Реквизиты получателя"), closes another role's band,
+    # and so does a BIN printed just above another role's label (that BIN opens the other block).
+    mentions = [(role, h) for role in roles for h in find_hits(view, role, only_label_like=False)]
+    above = {id(hit): _bin_above(view, hit, roles) for _, hit in hits}
     out: list[Candidate] = []
     all_hits = [h for _, h in hits]
     for role, hit in hits:
         x_right = _band_right(hit, all_hits)
         name = _name_after(view, hit, x_right)
-        if name is None:
-            continue
         # The band ends at another role's label; a repeated label of the same role
         # ("Тапсырыс берушінің ЖСН/БСН") continues it.
-        others = [h for r, h in hits if r != role]
+        others = [h for r, h in mentions if r != role]
+        others += [opening[0] for r, h in hits if r != role and (opening := above[id(h)]) is not None]
         band = _band(view, hit, others, x_right)
+        if name is None:
+            if unnamed_bins is not None and role not in unnamed_bins:
+                signed = _unnamed_band_bin(view, role, roles, hit, others, x_right)
+                if signed is not None:
+                    unnamed_bins[role] = signed
+            continue
         cand = Candidate(role, name, W_LABEL, name.words[0].start if name.words else hit.line.start, from_band=True)
         _ids_from_band(cand, band)
+        if cand.bin is None and (found_above := above[id(hit)]) is not None:
+            cand.bin = found_above[1]
         out.append(cand)
     return out
+
+
+ABOVE_MAX_LINES = 2
+ABOVE_BIN_FACTOR = 0.9
+
+
+def _bin_above(view: DocView, hit: LabelHit, roles: tuple[str, ...]) -> tuple[LabelHit, Found] | None:
+    """A labelled BIN on the line(s) just above the role label, opening the same requisites block
+    (the e-invoice form prints "6. БИН 150340246288" over "7. Поставщик АО «…»").
+
+    A BIN that closes the previous party's block ("Поставщик: X" / "БИН: 1" / "Покупатель: Y") is not
+    taken: above the BIN there must be a block heading that names a role ("Раздел C. Реквизиты
+    получателя") or nothing at all, not another party's label. Returns the BIN's label and value.
+    """
+    line = hit.line
+    lines = [ln for ln in view.lines[max(0, line.index - ABOVE_MAX_LINES) : line.index] if ln.page == line.page]
+    bottom = line.top
+    for ln in reversed(lines):
+        if bottom - ln.bottom > 2.0 * max(line.height, ln.height):
+            return None
+        if any(find_hits(view, r, lines=[ln], only_label_like=False) for r in roles):
+            return None
+        for bin_hit in find_hits(view, "bin", lines=[ln]):
+            found = first_value(right_region(view, bin_hit, continuation=0), parse_bins)
+            if found is not None and _opens_a_block(view, ln, roles):
+                found.factor *= ABOVE_BIN_FACTOR
+                return bin_hit, found
+        bottom = ln.top
+    return None
+
+
+BLOCK_HEADING_MAX_LINES = 12
+
+
+def _opens_a_block(view: DocView, line: VLine, roles: tuple[str, ...]) -> bool:
+    """Above ``line``: a heading that mentions a role, or no party label at all (the first block)."""
+    start = max(0, line.index - BLOCK_HEADING_MAX_LINES)
+    for ln in reversed([x for x in view.lines[start : line.index] if x.page == line.page]):
+        if any(find_hits(view, r, lines=[ln]) for r in roles):
+            return False  # another party's label: the BIN closes that party's block
+        if any(find_hits(view, r, lines=[ln], only_label_like=False) for r in roles):
+            return True
+    return True
+
+
+def _unnamed_band_bin(
+    view: DocView, role: str, roles: tuple[str, ...], hit: LabelHit, others: list[LabelHit], x_right: float
+) -> Found | None:
+    """The BIN under a role label that introduces no name: a signature block ("Исполнитель: ____ /
+    БИН 100940898331 / М.П.") names its party elsewhere, but the BIN under the label is that role's.
+
+    Weaker evidence than requisites, so the column ends at any mention of another role on the label's
+    line (a label or not: "Согласовано (Работодатель)"), and only a BIN whose check digit holds counts.
+    """
+    mentions = [
+        h.x0
+        for other in roles
+        if other != role
+        for h in find_hits(view, other, lines=[hit.line], only_label_like=False)
+        if h.first > hit.last
+    ]
+    band = _band(view, hit, others, min([x_right, *mentions]))
+    for s, e, value, factor in parse_bins(band.text):
+        if is_valid_bin(value):
+            return Found(value=value, raw=band.text[s:e], words=band.words_in(s, e), factor=factor * UNNAMED_BAND_FACTOR)
+    return None
 
 
 def _band_right(hit: LabelHit, others: list[LabelHit]) -> float:
@@ -553,7 +664,9 @@ def _choose(candidates: list[Candidate], roles: tuple[str, ...]) -> dict[str, li
     return chosen
 
 
-def _party_from_group(view: DocView, role: str, group: list[Candidate], single_party: bool) -> Party:
+def _party_from_group(
+    view: DocView, role: str, group: list[Candidate], single_party: bool, band_bin: Found | None = None
+) -> Party:
     group = sorted(group, key=lambda c: (-c.weight, c.offset))
     best = group[0]
     conf_boost = min(1.0, 0.85 + 0.1 * (len({c.weight for c in group}) - 1))
@@ -561,6 +674,8 @@ def _party_from_group(view: DocView, role: str, group: list[Candidate], single_p
     bin_found = next((c.bin for c in group if c.bin is not None), None)
     if bin_found is None:
         bin_found = _bin_near_occurrences(view, str(best.name.value))
+    if bin_found is None:
+        bin_found = band_bin
     if bin_found is None and single_party:
         bin_found = _first_labelled_bin(view)
     iban = next((c.iban for c in group if c.iban is not None), None)

@@ -49,12 +49,28 @@ def extract_period(view: DocView) -> Found | None:
 
 
 def _headers(view: DocView) -> dict[str, _Header]:
+    """Column headers: per column, the mention nearest above the first row of amounts (the header row
+    sits right over the table; the same word in the title, "Ведомость начисления и удержания …",
+    is not a column). Without a row of amounts, the topmost mention."""
     out: dict[str, _Header] = {}
-    for col in COLUMNS:
-        for hit in find_hits(view, f"payroll_{col}", only_label_like=False):
-            # The header row is above the totals; take the first (topmost) one.
-            out.setdefault(col, _Header(col, hit.x0, hit.x1, hit.line.index))
+    hits = {col: find_hits(view, f"payroll_{col}", only_label_like=False) for col in COLUMNS}
+    first_hit = min((h.line.index for col_hits in hits.values() for h in col_hits), default=None)
+    if first_hit is None:
+        return out
+    first_row = next(
+        (ln.index for ln in view.lines[first_hit + 1 :] if len(_amounts_on(view, ln)) >= MIN_ROW_AMOUNTS), None
+    )
+    for col, col_hits in hits.items():
+        above = [h for h in col_hits if first_row is None or h.line.index < first_row]
+        if not above:
+            continue
+        hit = above[0] if first_row is None else max(above, key=lambda h: h.line.index)
+        out[col] = _Header(col, hit.x0, hit.x1, hit.line.index)
     return out
+
+
+# A table row of a payroll sheet carries at least this many sums (accrued, withholdings, net).
+MIN_ROW_AMOUNTS = 3
 
 
 def _amounts_on(view: DocView, line: VLine, after: int = 0) -> list[tuple[float, float, Found]]:

@@ -30,6 +30,18 @@ _DATE_RANGE_WORDS = re.compile(
 )
 
 
+# What may stand between a contract number and its date: "от", "/", "dated", or a date label on the
+# next line of a form ("27.3. № ДУ-2022/177" / "27.4. Дата 27.06.2022").
+_DATE_LINK = re.compile(
+    r"[\s,]*(?:от|от\s+«|/|dated|of|vom|d\.|ж\.?|жылғы|\n[ \t]*(?:\d{1,2}(?:\.\d{1,2})*\.[ \t]+)?"
+    r"(?:дата|күні|date|datum)[ \t]*[:：]?)?[\s«]*",
+    re.IGNORECASE,
+)
+# A numbered form field holding the number ("27.3. № ДУ-2022/177" under "Договор (контракт)"): the
+# field's number at the start of the line is not a sentence end.
+_FIELD_NUMBER = re.compile(rf"\n[ \t]*\d{{1,2}}(?:\.\d{{1,2}})*\.[ \t]+(?={NUMBER_SIGN})")
+
+
 @dataclass(frozen=True)
 class ContractRef:
     start: int
@@ -60,14 +72,12 @@ def find_contract_refs(text: str) -> list[ContractRef]:
         nm = _NUM.search(fwd)
         number = number_span = None
         date = date_span = None
-        if nm and not re.search(r"[.;]\s|\n\s*\n", fwd[: nm.start()]):
+        if nm and not re.search(r"[.;]\s|\n\s*\n", _FIELD_NUMBER.sub("\n", fwd[: nm.start() + 1])[:-1]):
             number = _clean_token(nm.group(1))
             number_span = (m.end() + nm.start(1), m.end() + nm.start(1) + len(number))
             after = number_span[1]
             for d in dates:
-                if after <= d.start <= after + 16 and re.fullmatch(
-                    r"[\s,]*(?:от|от\s+«|/|dated|of|vom|d\.|ж\.?|жылғы)?[\s«]*", text[after : d.start], re.IGNORECASE
-                ):
+                if after <= d.start <= after + 16 and _DATE_LINK.fullmatch(text[after : d.start]):
                     date, date_span = d.value, (d.start, d.end)
                     break
             # Kazakh order inside the forward window: "Шарт (келісімшарт): 14.03.2024 № 179-ТО"

@@ -9,6 +9,7 @@ geometry-based reading (columns, cells, labels above values) can be exercised wi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
 from ocr.layout import group_lines
@@ -32,7 +33,7 @@ def _words(x: float, y: float, text: str, confidence: float) -> list[Word]:
 
 
 def layout_page(
-    placements: list[tuple[float, float, str]],
+    placements: Sequence[tuple[float, float, str]],
     page_no: int = 1,
     source: TextSource = TextSource.TEXT_LAYER,
     confidence: float = 1.0,
@@ -56,7 +57,7 @@ def layout_page(
 
 def layout_document(
     name: str,
-    placements: list[tuple[float, float, str]] | list[list[tuple[float, float, str]]],
+    placements: Sequence[tuple[float, float, str]] | Sequence[Sequence[tuple[float, float, str]]],
     source: TextSource = TextSource.TEXT_LAYER,
     confidence: float = 1.0,
 ) -> DocumentText:

@@ -237,6 +237,9 @@ class DocView:
             words = [page.words[i] for i in idx if page.words[i].text.strip()]
             if skip_noise:
                 words = _drop_scatter(words)
+            # A table rule that OCR read as "|" separates two cells: it is a boundary, not a word.
+            rules = [(w.bbox.x0 + w.bbox.x1) / 2 for w in words if _RULE_MARK.fullmatch(w.text)]
+            words = [w for w in words if not _RULE_MARK.fullmatch(w.text)]
             if not words:
                 continue
             words.sort(key=lambda w: w.bbox.x0)
@@ -254,7 +257,7 @@ class DocView:
                 line_on_page=k,
                 cells=cells,
             )
-            line.segment_starts = list(range(len(vwords))) if cells else _segment_starts(vwords, line.height)
+            line.segment_starts = list(range(len(vwords))) if cells else _segment_starts(vwords, line.height, rules)
             line.set_separators()
             self.lines.append(line)
 
@@ -355,13 +358,19 @@ class DocView:
 # ---------------------------------------------------------------------- helpers
 
 
-def _segment_starts(words: list[VWord], height: float) -> list[int]:
+def _segment_starts(words: list[VWord], height: float, rules: list[float] | None = None) -> list[int]:
+    """Where cells start: after a gutter wider than ``COLUMN_GAP_HEIGHTS``, or across a table rule at x."""
     starts = [0]
     for i in range(1, len(words)):
-        gap = words[i].bbox.x0 - words[i - 1].bbox.x1
-        if gap > COLUMN_GAP_HEIGHTS * height:
+        left, right = words[i - 1].bbox.x1, words[i].bbox.x0
+        gap = right - left
+        if gap > COLUMN_GAP_HEIGHTS * height or any(left <= x <= right for x in rules or ()):
             starts.append(i)
     return starts
+
+
+# A word made only of vertical bars is a table rule that OCR read as text.
+_RULE_MARK = re.compile(r"[|¦│]+")
 
 
 _SCATTER_OK = re.compile(r"^(?:[0-9№#%*()\-–—/:;.,]|[A-Za-zА-Яа-яЁё]\.)$")

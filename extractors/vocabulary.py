@@ -40,10 +40,25 @@ def _alternation(patterns: list[str]) -> str:
     return "|".join(f"(?:{p})" for p in sorted(patterns, key=len, reverse=True))
 
 
+# A label word at least this long may be split by OCR after its first letter: a table rule just left of
+# a capital ("| Отправитель") leaves "о тправитель". Shorter words would match too much by chance.
+OCR_SPLIT_MIN_LETTERS = 5
+_LEADING_WORD = re.compile(rf"^[^\W\d_]{{{OCR_SPLIT_MIN_LETTERS},}}")
+
+
+def ocr_tolerant(pattern: str) -> str:
+    """A label pattern that also matches its first word split after the first letter by OCR."""
+    if not _LEADING_WORD.match(pattern):
+        return pattern
+    return pattern[0] + r"\s?" + pattern[1:]
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
-    labels = {name: re.compile(_alternation(pats), FLAGS) for name, pats in raw["labels"].items()}
+    labels = {
+        name: re.compile(_alternation([ocr_tolerant(p) for p in pats]), FLAGS) for name, pats in raw["labels"].items()
+    }
     currencies = [
         (code, re.compile(rf"(?<![A-Za-zА-Яа-яЁё])(?:{_alternation(toks)})(?![A-Za-zА-Яа-яЁё])", FLAGS))
         for code, toks in raw["currencies"].items()

@@ -94,6 +94,25 @@ class Word(BaseModel):
     line: int = 0
 
 
+class SealText(BaseModel):
+    """What a round seal (stamp) on a page says, kept apart from the page's words.
+
+    Seal lettering is left out of ``PageText.words`` because it pollutes the lines it crosses; a
+    party's BIN printed only in its seal is still worth knowing, so extractors may read it here as a
+    weaker fallback.
+    """
+
+    bbox: BBox
+    # Lettering set along the seal's circles, each read clockwise; the outer circle first.
+    rings: list[str] = Field(default_factory=list)
+    # Straight lettering inside the seal ("БИН 111040086517", "М.П."), in reading order.
+    words: list[Word] = Field(default_factory=list)
+
+    @property
+    def centre_text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
 class PageText(BaseModel):
     page_no: int  # 1-based
     width: float
@@ -105,6 +124,8 @@ class PageText(BaseModel):
     lines: list[list[int]] = Field(default_factory=list)
     # Tables as rows of cell strings, where the source has them (XLSX, pdfplumber tables).
     tables: list[list[list[str | None]]] = Field(default_factory=list)
+    # Round seals whose lettering was taken out of ``words`` (PDF text layers); a fallback layer only.
+    seals: list[SealText] = Field(default_factory=list)
     mean_confidence: float = 1.0
     rotation: int = 0  # degrees the page image was turned before OCR
     ocr_engine: str | None = None  # e.g. "tesseract 5.3.0 rus+kaz+eng psm 3"

@@ -128,11 +128,23 @@ def test_header_without_vat_is_not_a_vat_free_statement() -> None:
 
 def test_inconsistent_triple_is_not_confident() -> None:
     doc = _invoice_with_totals(
-        [(60, 200, "Итого"), (250, 200, "26 000 000.00"), (400, 200, "3 000 000.00"), (500, 200, "29 120 000.00")]
+        [(60, 200, "Итого"), (250, 200, "26 000 000.00"), (400, 200, "3 000 000.00"), (500, 200, "29 500 000.00")]
     )
     amounts = doc.amounts
     assert amounts is not None and amounts.total is not None and amounts.vat is not None
     assert amounts.total.confidence < 0.5 and amounts.vat.confidence < 0.5
+
+
+def test_triple_whose_total_and_base_agree_at_a_rate_keeps_the_printed_vat_trusted() -> None:
+    # 26 000 000 × 1.12 = 29 120 000: total and base agree, so the printed VAT is the document's own
+    # miscalculation (for the validators to report), not a misreading.
+    doc = _invoice_with_totals(
+        [(60, 200, "Итого"), (250, 200, "26 000 000.00"), (400, 200, "3 000 000.00"), (500, 200, "29 120 000.00")]
+    )
+    amounts = doc.amounts
+    assert amounts is not None and amounts.total is not None and amounts.vat is not None
+    assert amounts.vat.value == 3_000_000.00
+    assert amounts.total.confidence >= 0.5 and amounts.vat.confidence >= 0.5
 
 
 def test_explicit_vat_free_gives_zero() -> None:
