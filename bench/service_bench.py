@@ -2,9 +2,13 @@
 
 Runs against the real PostgreSQL and Redis (a throwaway schema and queue prefix, removed afterwards):
 
-* latency — ``docproc serve`` in a subprocess; N clients (asyncio + httpx) each upload one-document
-  requests to their own application, back to back; every request must answer 202. Uploads only
-  store and enqueue, so no worker runs meanwhile. The load generator shares the machine's cores.
+* latency — ``docproc serve`` in a subprocess; N clients each upload one-document requests to their
+  own application; every request must answer 202. Uploads only store and enqueue, so no worker runs
+  meanwhile. The load generator shares the machine's cores: ``--generator httpx`` (asyncio + httpx,
+  optional pauses between uploads) costs about as much CPU per request as the server does, so on 2
+  cores it takes half the machine; ``--generator wrk`` (Debian's ``wrk``, C + a Lua script that
+  builds each multipart body with new content) keeps N connections busy back to back for a fixed
+  duration at a fraction of that cost.
 * throughput — the same K dossiers (corpus folders, zipped) uploaded to a fresh database, then
   ``docproc worker -n P`` for P = 1 and P = 2, stopped when every dossier is checked. Time is measured in the database, from the
   first document job's start to the last dossier check, so process start-up and warm-up are not in
@@ -12,6 +16,7 @@ Runs against the real PostgreSQL and Redis (a throwaway schema and queue prefix,
 
     .venv/bin/python bench/service_bench.py                      # both parts, defaults below
     .venv/bin/python bench/service_bench.py --part latency --clients 50 --uploads 10
+    .venv/bin/python bench/service_bench.py --part latency --clients 50 --generator wrk --seconds 20
     .venv/bin/python bench/service_bench.py --part throughput --dossiers 4
 """
 
@@ -225,6 +230,95 @@ def bench_latency(clients: int, uploads: int, server_workers: int, think_s: floa
     }
 
 
+_WRK_SCRIPT = r"""
+local apps = {%(apps)s}
+local key = "%(key)s"
+local f = assert(io.open("%(template)s", "rb")); local template = f:read("*a"); f:close()
+local boundary = "----docprocbench"
+local counter = 0
+local thread_id = 0
+local next_thread = 0
+
+function setup(thread)
+  next_thread = next_thread + 1
+  thread:set("thread_id", next_thread)
+end
+
+function request()
+  counter = counter + 1
+  -- Threads interleave over the applications, so the requests in flight at one moment go to
+  -- different applications (as with one client per application), not to one application's lock.
+  local app = apps[((counter * %(threads)s + thread_id) %% #apps) + 1]
+  -- Bytes after %%EOF are ignored by PDF readers but change the hash: every upload is new content.
+  local content = template .. "\n%% wrk " .. thread_id .. " " .. counter .. "\n"
+  local body = "--" .. boundary .. "\r\n"
+    .. 'Content-Disposition: form-data; name="files"; filename="doc_' .. thread_id .. '_' .. counter .. '.pdf"\r\n'
+    .. "Content-Type: application/pdf\r\n\r\n" .. content .. "\r\n--" .. boundary .. "--\r\n"
+  local headers = {
+    ["Authorization"] = "Bearer " .. key,
+    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+  }
+  return wrk.format("POST", "/v1/applications/" .. app .. "/documents", headers, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("WRK %%d %%d %%d %%.3f %%.3f %%.3f %%.3f %%.3f\n",
+    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, summary.duration / 1e6))
+end
+"""
+
+
+def bench_latency_wrk(clients: int, seconds: float, server_workers: int) -> dict[str, float]:
+    """``clients`` connections uploading back to back for ``seconds`` (wrk: the generator costs little CPU)."""
+    from tests.test_service_support import APPLICATION, dossier_documents
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk), or use --generator httpx")
+    template = dossier_documents()["pp_1284.pdf"]
+    with bench_env() as env, running_server(env, server_workers) as base:
+        key = create_key(env, "portal", [APPLICATION["applicant"]["bin"]])  # type: ignore[index]
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+            apps = [
+                http.post("/v1/applications", json={**APPLICATION, "dossier_id": f"bench-{i}"}).json()["id"]
+                for i in range(clients)
+            ]
+            for app_id in apps:  # warm-up, not counted
+                http.post(f"/v1/applications/{app_id}/documents", files={"files": ("w.pdf", _document(template, -1))})
+        threads = min(clients, 2)
+        template_path = env.data_dir / "template.pdf"
+        template_path.write_bytes(template)
+        script = env.data_dir / "upload.lua"
+        script.write_text(
+            _WRK_SCRIPT
+            % {
+                "apps": ", ".join(f'"{a}"' for a in apps),
+                "key": key,
+                "template": template_path,
+                "threads": threads,
+            }
+        )
+        result = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{round(seconds)}s", "--timeout", "30s",
+             "-s", str(script), base],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"wrk failed: {result.stdout}{result.stderr}")
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("WRK "))
+    requests, bad_status, socket_errors, p50, p90, p99, max_ms, duration = (float(x) for x in line.split()[1:])
+    return {
+        "requests": requests,
+        "failures": bad_status + socket_errors,
+        "p50_ms": p50,
+        "p90_ms": p90,
+        "p99_ms": p99,
+        "max_ms": max_ms,
+        "requests_per_s": requests / duration,
+    }
+
+
 # --------------------------------------------------------------------------- dossier throughput
 
 
@@ -358,6 +452,8 @@ def main() -> None:
         default=0.0,
         help="mean pause of each client between uploads (0: back to back)",
     )
+    parser.add_argument("--generator", choices=["httpx", "wrk"], default="httpx", help="load generator")
+    parser.add_argument("--seconds", type=float, default=20, help="duration of a wrk run")
     parser.add_argument("--dossiers", type=int, default=4)
     parser.add_argument(
         "--repeat", type=int, default=1, help="alternate 1- and 2-process runs this many times"
@@ -366,11 +462,15 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict[str, object] = {"cpus": os.cpu_count()}
     if args.part in ("latency", "all"):
-        figures["latency"] = latency = bench_latency(
-            args.clients, args.uploads, args.server_workers, args.think_ms / 1000
-        )
+        if args.generator == "wrk":
+            latency = bench_latency_wrk(args.clients, args.seconds, args.server_workers)
+            shape = f"{args.clients} wrk connections back to back for {args.seconds:.0f} s"
+        else:
+            latency = bench_latency(args.clients, args.uploads, args.server_workers, args.think_ms / 1000)
+            shape = f"{args.clients} clients x {args.uploads} uploads, think {args.think_ms:.0f} ms"
+        figures["latency"] = latency
         print(
-            f"upload latency, {args.clients} clients x {args.uploads} uploads, think {args.think_ms:.0f} ms, "
+            f"upload latency, {shape}, "
             f"{args.server_workers} server process(es): "
             f"p50 {latency['p50_ms']:.0f} ms, p90 {latency['p90_ms']:.0f} ms, p99 {latency['p99_ms']:.0f} ms, "
             f"max {latency['max_ms']:.0f} ms, {latency['requests_per_s']:.0f} req/s, failures {latency['failures']:.0f}"
