@@ -283,17 +283,19 @@ APPLICATION = {
 }
 
 
-def dossier_documents(variant: str = "") -> dict[str, bytes]:
+def dossier_documents(
+    variant: str = "", applicant_bin: str = APPLICANT_BIN, supplier_bin: str = SUPPLIER_BIN
+) -> dict[str, bytes]:
     """A small works dossier: contract, payment order, act, invoice (text PDFs, Russian)."""
-    return dict(_rendered_dossier(variant))
+    return dict(_rendered_dossier(variant, applicant_bin, supplier_bin))
 
 
 @functools.lru_cache(maxsize=32)
-def _rendered_dossier(variant: str) -> tuple[tuple[str, bytes], ...]:
-    return tuple(_render_dossier(variant).items())
+def _rendered_dossier(variant: str, applicant_bin: str, supplier_bin: str) -> tuple[tuple[str, bytes], ...]:
+    return tuple(_render_dossier(variant, applicant_bin, supplier_bin).items())
 
 
-def _render_dossier(variant: str) -> dict[str, bytes]:
+def _render_dossier(variant: str, applicant_bin: str, supplier_bin: str) -> dict[str, bytes]:
     tag = f" {variant}" if variant else ""
     supplier = f"ТОО «Техсервис Наладка{tag}»"
     applicant = APPLICATION["applicant"]["name"]  # type: ignore[index]
@@ -304,8 +306,8 @@ def _render_dossier(variant: str) -> dict[str, bytes]:
                     "ДОГОВОР № 15/22 на выполнение пусконаладочных работ",
                     "г. Костанай                                          01 марта 2022 г.",
                     (
-                        f"{applicant}, БИН {APPLICANT_BIN}, именуемое в дальнейшем «Заказчик», и {supplier}, "
-                        f"БИН {SUPPLIER_BIN}, именуемое в дальнейшем «Исполнитель», заключили настоящий договор."
+                        f"{applicant}, БИН {applicant_bin}, именуемое в дальнейшем «Заказчик», и {supplier}, "
+                        f"БИН {supplier_bin}, именуемое в дальнейшем «Исполнитель», заключили настоящий договор."
                     ),
                     "1. Исполнитель выполняет пусконаладочные работы линии розлива.",
                     (
@@ -315,8 +317,8 @@ def _render_dossier(variant: str) -> dict[str, bytes]:
                 ],
                 [
                     "Реквизиты сторон",
-                    f"Заказчик: {applicant} БИН {APPLICANT_BIN}",
-                    f"Исполнитель: {supplier} БИН {SUPPLIER_BIN}",
+                    f"Заказчик: {applicant} БИН {applicant_bin}",
+                    f"Исполнитель: {supplier} БИН {supplier_bin}",
                 ],
             ]
         ),
@@ -325,8 +327,8 @@ def _render_dossier(variant: str) -> dict[str, bytes]:
                 [
                     "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 1284",
                     "Дата: 10.01.2023",
-                    f"Отправитель денег: {applicant}  ИИН/БИН {APPLICANT_BIN}",
-                    f"Бенефициар: {supplier}  ИИН/БИН {SUPPLIER_BIN}",
+                    f"Отправитель денег: {applicant}  ИИН/БИН {applicant_bin}",
+                    f"Бенефициар: {supplier}  ИИН/БИН {supplier_bin}",
                     "Сумма: 2 822 400,00 KZT",
                     "Сумма прописью: Два миллиона восемьсот двадцать две тысячи четыреста тенге 00 тиын",
                     (
@@ -342,8 +344,8 @@ def _render_dossier(variant: str) -> dict[str, bytes]:
                 [
                     "АКТ выполненных работ (оказанных услуг) № 7",
                     "Дата составления: 20.01.2023",
-                    f"Заказчик: {applicant}, БИН {APPLICANT_BIN}",
-                    f"Исполнитель: {supplier}, БИН {SUPPLIER_BIN}",
+                    f"Заказчик: {applicant}, БИН {applicant_bin}",
+                    f"Исполнитель: {supplier}, БИН {supplier_bin}",
                     "Договор: № 15/22 от 01.03.2022",
                     "Пусконаладочные работы линии розлива    2 520 000,00",
                     "НДС 12%    302 400,00",
@@ -355,8 +357,8 @@ def _render_dossier(variant: str) -> dict[str, bytes]:
             [
                 [
                     "СЧЕТ-ФАКТУРА № 7 от 20.01.2023",
-                    f"Поставщик: {supplier}, БИН {SUPPLIER_BIN}",
-                    f"Получатель: {applicant}, БИН {APPLICANT_BIN}",
+                    f"Поставщик: {supplier}, БИН {supplier_bin}",
+                    f"Получатель: {applicant}, БИН {applicant_bin}",
                     "Договор (контракт) на поставку товаров (работ, услуг): № 15/22 от 01.03.2022",
                     "Стоимость без НДС 2 520 000,00   НДС 12% 302 400,00   Всего 2 822 400,00",
                 ]

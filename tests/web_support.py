@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from tests.test_service_support import (
+    APPLICATION,
     ServiceEnv,
     auth,
+    dossier_documents,
     dossier_zip,
     make_keys,
-    render_pdf,
     run_worker_in_process,
 )
 
@@ -29,95 +30,20 @@ from tests.test_service_support import (
 # findings are the misread VAT and the documents a works dossier lacks here.
 APPLICANT_BIN = "141140001547"
 SUPPLIER_BIN = "090840000906"
-APPLICANT = "ТОО «Костанай Агромаш»"
-SUPPLIER = "ТОО «Техсервис Наладка»"
+APPLICANT: str = APPLICATION["applicant"]["name"]  # type: ignore[index]
 MISREAD_FILE = "akt_7.pdf"
 PASSWORD = "correct horse battery"
 
 WEB_APPLICATION: dict[str, Any] = {
+    **APPLICATION,
     "dossier_id": "web_dossier_1",
-    "applicant": {"name": APPLICANT, "bin": APPLICANT_BIN, "address": "г. Костанай, ул. Абая, 12"},
-    "measure": "technology",
-    "measure_name": "Совершенствование технологических процессов",
-    "cost_type": "commissioning",
-    "cost_name": "Пусконаладочные работы",
-    "application_date": "2024-05-17",
-    "claimed_eligible_costs_kzt": 2520000.0,
-    "claimed_reimbursement_kzt": 1008000.0,
-    "prior_revenue_n_kzt": 5230000000.0,
-    "currency_rates": [],
-    "files": ["dogovor.pdf", "pp_1284.pdf", "akt_7.pdf", "schet_faktura_7.pdf"],
+    "applicant": {**APPLICATION["applicant"], "bin": APPLICANT_BIN},  # type: ignore[dict-item]
 }
 
 
 def web_documents() -> dict[str, bytes]:
     """Contract, payment order, act and invoice of one works contract (text PDFs, Russian)."""
-    return {
-        "dogovor.pdf": render_pdf(
-            [
-                [
-                    "ДОГОВОР № 15/22 на выполнение пусконаладочных работ",
-                    "г. Костанай                                          01 марта 2022 г.",
-                    (
-                        f"{APPLICANT}, БИН {APPLICANT_BIN}, именуемое в дальнейшем «Заказчик», и {SUPPLIER}, "
-                        f"БИН {SUPPLIER_BIN}, именуемое в дальнейшем «Исполнитель», заключили настоящий договор."
-                    ),
-                    "1. Исполнитель выполняет пусконаладочные работы линии розлива.",
-                    (
-                        "2. Общая стоимость работ составляет 2 822 400,00 (Два миллиона восемьсот двадцать две "
-                        "тысячи четыреста) тенге 00 тиын, в том числе НДС 12% 302 400,00 тенге."
-                    ),
-                ],
-                [
-                    "Реквизиты сторон",
-                    f"Заказчик: {APPLICANT} БИН {APPLICANT_BIN}",
-                    f"Исполнитель: {SUPPLIER} БИН {SUPPLIER_BIN}",
-                ],
-            ]
-        ),
-        "pp_1284.pdf": render_pdf(
-            [
-                [
-                    "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 1284",
-                    "Дата: 10.01.2023",
-                    f"Отправитель денег: {APPLICANT}  ИИН/БИН {APPLICANT_BIN}",
-                    f"Бенефициар: {SUPPLIER}  ИИН/БИН {SUPPLIER_BIN}",
-                    "Сумма: 2 822 400,00 KZT",
-                    "Сумма прописью: Два миллиона восемьсот двадцать две тысячи четыреста тенге 00 тиын",
-                    (
-                        "Назначение платежа: оплата по договору № 15/22 от 01.03.2022 за пусконаладочные работы, "
-                        "в т.ч. НДС 12% 302 400,00"
-                    ),
-                    "КНП 859",
-                ]
-            ]
-        ),
-        "akt_7.pdf": render_pdf(
-            [
-                [
-                    "АКТ выполненных работ (оказанных услуг) № 7",
-                    "Дата составления: 20.01.2023",
-                    f"Заказчик: {APPLICANT}, БИН {APPLICANT_BIN}",
-                    f"Исполнитель: {SUPPLIER}, БИН {SUPPLIER_BIN}",
-                    "Договор: № 15/22 от 01.03.2022",
-                    "Пусконаладочные работы линии розлива    2 520 000,00",
-                    "НДС 12%    302 400,00",
-                    "Итого: 2 822 400,00 тенге",
-                ]
-            ]
-        ),
-        "schet_faktura_7.pdf": render_pdf(
-            [
-                [
-                    "СЧЕТ-ФАКТУРА № 7 от 20.01.2023",
-                    f"Поставщик: {SUPPLIER}, БИН {SUPPLIER_BIN}",
-                    f"Получатель: {APPLICANT}, БИН {APPLICANT_BIN}",
-                    "Договор (контракт) на поставку товаров (работ, услуг): № 15/22 от 01.03.2022",
-                    "Стоимость без НДС 2 520 000,00   НДС 12% 302 400,00   Всего 2 822 400,00",
-                ]
-            ]
-        ),
-    }
+    return dossier_documents(applicant_bin=APPLICANT_BIN, supplier_bin=SUPPLIER_BIN)
 
 
 @dataclass
