@@ -22,8 +22,14 @@ from ocr.cache import OcrCache, cache_key, image_hash
 from ocr.engine import OcrEngine, OcrError, OcrTimeout, create_engine, engine_label
 from ocr.ink import InkRange
 from ocr.layout import group_lines
-from ocr.preprocess import PageTransform, pipeline_signature, preprocess
-from ocr.raster import count_image_frames, image_pages, open_pdf, render_page
+from ocr.preprocess import (
+    PageTransform,
+    detect_orientation,
+    pipeline_signature,
+    preprocess,
+    preprocess_deferring_orientation,
+)
+from ocr.raster import count_image_frames, image_pages, open_pdf, page_draws_text, render_page
 from ocr.structured import read_docx, read_xlsx, read_xml
 from ocr.text_layer import assess_text_layer, text_layer_is_usable, text_layer_page
 
@@ -86,9 +92,12 @@ class PageOcr:
             if hit is not None:
                 return hit.model_copy(update={"page_no": page_no})
         try:
-            processed, transform = preprocess(image, ocr, engine)
-            languages = languages_for_script(ocr, transform.script, transform.script_confidence)
-            words = engine.recognize(processed, languages, ocr.psm)
+            if ocr.orientation_check == "when_unsure" and "orient" in ocr.preprocess:
+                processed, transform, words, languages = self._read_orienting_when_unsure(image)
+            else:
+                processed, transform = preprocess(image, ocr, engine)
+                languages = languages_for_script(ocr, transform.script, transform.script_confidence)
+                words = engine.recognize(processed, languages, ocr.psm)
             words, languages = self._retry_other_languages(processed, words, languages)
         except OcrError as exc:
             log.warning("OCR failed on page %d: %s", page_no, exc)
@@ -98,6 +107,36 @@ class PageOcr:
         if self.cache is not None:
             self.cache.put(key, page)
         return page
+
+    def _read_orienting_when_unsure(
+        self, image: np.ndarray
+    ) -> tuple[np.ndarray, PageTransform, list[Word], str]:
+        """Read the page as it stands; ask OSD only when that reading is unsure (``orientation_check``).
+
+        A confident reading means the page is upright and in the default languages' script; turned pages
+        and pages in another script read far below ``osd_below_confidence``. When OSD turns the page, it
+        is preprocessed again from the start with that turn (deskew must see upright lines).
+        """
+        engine, ocr = self.engine, self.settings
+        deferred = preprocess_deferring_orientation(image, ocr, engine)
+        processed, transform = deferred.image, deferred.transform
+        words = engine.recognize(processed, ocr.languages, ocr.psm)
+        if deferred.osd_input is None or mean_word_confidence(words) >= ocr.osd_below_confidence:
+            return processed, transform, words, ocr.languages
+        try:
+            osd = detect_orientation(deferred.osd_input, ocr, engine)
+        except OcrError as exc:  # sparse pages: OSD cannot tell, keep the reading as it is
+            transform.notes.append(f"osd: {exc}".strip()[:120])
+            return processed, transform, words, ocr.languages
+        del deferred  # the OSD input, a page-sized image, is not needed for what follows
+        languages = languages_for_script(ocr, osd.script, osd.script_confidence)
+        if osd.degrees % 360 != 0 and osd.confidence >= ocr.osd_min_confidence:
+            processed, transform = preprocess(image, ocr, engine, orientation=osd)
+        else:
+            transform.script, transform.script_confidence = osd.script, osd.script_confidence
+            if languages == ocr.languages:
+                return processed, transform, words, languages  # upright, default script: nothing to redo
+        return processed, transform, engine.recognize(processed, languages, ocr.psm), languages
 
 
 def _unscale(word: Word, scale: float) -> Word:
@@ -168,11 +207,30 @@ def _open_plumber(data: bytes) -> pdfplumber.PDF | None:
         return None
 
 
+class _LazyPlumber:
+    """pdfplumber's view of the PDF, opened only when a page has text to assess (never for a pure scan)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pdf: pdfplumber.PDF | None = None
+        self._tried = False
+
+    def get(self) -> pdfplumber.PDF | None:
+        if not self._tried:
+            self._tried = True
+            self._pdf = _open_plumber(self._data)
+        return self._pdf
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+
 def _pdf_pages(
     data: bytes, settings: Settings, ocr: PageOcr, progress: Progress | None
 ) -> Iterator[PageText]:
     pdf = open_pdf(data)
-    plumber = None
+    plumber = _LazyPlumber(data)
     try:
         total = len(pdf)
         if total == 0:
@@ -182,9 +240,8 @@ def _pdf_pages(
                 "too_many_pages",
                 f"PDF содержит {total} страниц, допускается не более {settings.limits.max_pdf_pages}.",
             )
-        plumber = _open_plumber(data)
         for index in range(total):
-            page = _text_layer_or_none(plumber, index, settings)
+            page = _text_layer_or_none(plumber.get(), index, settings) if page_draws_text(pdf, index) else None
             if page is None:
                 image = render_page(
                     pdf, index, settings.ocr.dpi, settings.limits.max_image_megapixels * 1_000_000
@@ -195,8 +252,7 @@ def _pdf_pages(
                 progress(index + 1, total)
             yield page
     finally:
-        if plumber is not None:
-            plumber.close()
+        plumber.close()
         pdf.close()
 
 

@@ -53,8 +53,16 @@ def test_a_low_confidence_page_is_retried_and_the_clearly_better_reading_kept() 
 
 def test_a_script_osd_is_sure_of_selects_its_languages_directly() -> None:
     engine = LanguageAwareEngine("chi_sim+eng", script="Han", script_conf=5.0)
-    PageOcr(_settings(), engine, cache=None).read(PAGE, 1)
+    settings = Settings(ocr=OcrSettings(preprocess=["grayscale", "orient"], orientation_check="before_ocr"))
+    PageOcr(settings, engine, cache=None).read(PAGE, 1)
     assert engine.calls == ["chi_sim+eng"]
+
+
+def test_with_osd_only_when_unsure_the_script_osd_names_is_read_after_the_unsure_default() -> None:
+    engine = LanguageAwareEngine("chi_sim+eng", script="Han", script_conf=5.0)
+    page = PageOcr(_settings(), engine, cache=None).read(PAGE, 1)
+    assert engine.calls == ["rus+kaz+eng", "chi_sim+eng"]
+    assert "chi_sim+eng" in (page.ocr_engine or "")
 
 
 def test_unsure_script_keeps_the_default() -> None:
