@@ -83,7 +83,7 @@ def bmp_bytes(image: np.ndarray) -> bytes:
     pytesseract wrote, and Leptonica decodes BMP as fast as PNG (PNM, also uncompressed, it reads byte by
     byte: 10-50 % more OCR time). Same pixels, so exactly the same reading.
     """
-    import cv2
+    from ocr.opencv import cv2
 
     if image.dtype == np.bool_:
         image = image.astype(np.uint8) * 255

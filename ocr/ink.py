@@ -9,10 +9,10 @@ import colorsys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from docproc.settings import OcrSettings
+from ocr.opencv import cv2
 
 
 @dataclass(frozen=True)
