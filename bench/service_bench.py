@@ -139,6 +139,8 @@ def _free_port() -> int:
 
 @contextmanager
 def running_server(env: BenchEnv, workers: int) -> Iterator[str]:
+    from tests.test_service_support import wait_until_healthy
+
     port = _free_port()
     process = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
@@ -150,16 +152,7 @@ def running_server(env: BenchEnv, workers: int) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start: {process.stderr.read() if process.stderr else ''}")
-            time.sleep(0.2)
+        wait_until_healthy(process, base)
         yield base
     finally:
         process.terminate()

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tests.test_service_support import (
     dossier_zip,
     make_keys,
     needs_services,
+    wait_until_healthy,
     worker_command,
     write_dossier,
 )
@@ -57,18 +57,7 @@ def server(service_env: ServiceEnv) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"server did not start: {process.stderr.read() if process.stderr else ''}"
-                )
-            time.sleep(0.2)
+        wait_until_healthy(process, base)
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)

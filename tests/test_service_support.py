@@ -204,6 +204,24 @@ def keys_fixture(service_env: ServiceEnv, client: Any) -> Keys:
 # --------------------------------------------------------------------------- workers
 
 
+def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: float = 60) -> None:
+    """Block until ``docproc serve`` answers ``/health`` with 200; raise RuntimeError if it died or timed out."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start: {process.stderr.read() if process.stderr else ''}")
+        time.sleep(0.2)
+
+
 def run_worker_in_process(env: ServiceEnv) -> None:
     """Process everything queued, in this process (RQ SimpleWorker, burst mode)."""
     from rq import SimpleWorker

@@ -298,9 +298,17 @@ def _application(session: Session, application_id: str) -> ApplicationRow:
         .where(ApplicationRow.id == application_id)
         .options(selectinload(ApplicationRow.documents))
     ).one_or_none()
+    return _found(app)
+
+
+def _found(app: ApplicationRow | None) -> ApplicationRow:
     if app is None:
         raise WebError(status.HTTP_404_NOT_FOUND, "Такого досье нет.", title="Досье не найдено")
     return app
+
+
+def _locked_application(session: Session, application_id: str) -> ApplicationRow:
+    return _found(review.lock_application(session, application_id))
 
 
 def dossier_context(
@@ -406,9 +414,7 @@ def decide_dossier(
     decision: str = Form(""),
     comment: str = Form(""),
 ) -> Response:
-    app = review.lock_application(session, application_id)
-    if app is None:
-        raise WebError(status.HTTP_404_NOT_FOUND, "Такого досье нет.", title="Досье не найдено")
+    app = _locked_application(session, application_id)
     choice = {"complete": ReviewDecision.COMPLETE, "incomplete": ReviewDecision.INCOMPLETE, "reset": None}
     if decision not in choice:
         raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{decision}».")
@@ -431,9 +437,7 @@ def decide_finding(
     verdict: str = Form(""),
     comment: str = Form(""),
 ) -> Response:
-    app = review.lock_application(session, application_id)
-    if app is None:
-        raise WebError(status.HTTP_404_NOT_FOUND, "Такого досье нет.", title="Досье не найдено")
+    app = _locked_application(session, application_id)
     choice = {"accepted": FindingVerdict.ACCEPTED, "dismissed": FindingVerdict.DISMISSED, "reopen": None}
     if verdict not in choice:
         raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{verdict}».")
@@ -565,9 +569,7 @@ def correct_document(
     action: str = Form("save"),
 ) -> Response:
     doc = _document(session, document_id)
-    app = review.lock_application(session, doc.application_id)
-    if app is None:
-        raise WebError(status.HTTP_404_NOT_FOUND, "Такого досье нет.", title="Досье не найдено")
+    app = _locked_application(session, doc.application_id)
     try:
         if action == "withdraw":
             outcome = review.withdraw_correction(session, app, doc, user.id, path, comment)
