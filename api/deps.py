@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis import Redis
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from api.access import ACTION_LABELS_RU, Action, Principal, may, sees_applicant
 from api.auth import resolve_key
@@ -91,7 +91,10 @@ def visible_application(
     serialises writers of one application and lets ``plan_check`` skip its own locking read.
     """
     lock = {"key_share": True} if for_update else None
-    app = session.get(ApplicationRow, application_id, with_for_update=lock)
+    # Writers (uploads above all) do not read the stored result, a JSON of tens of kilobytes once a
+    # dossier has been checked; it loads on first access if one does.
+    options = [defer(ApplicationRow.result)] if for_update else []
+    app = session.get(ApplicationRow, application_id, with_for_update=lock, options=options)
     if app is None or not sees_applicant(principal, app.applicant_bin):
         raise not_found()
     return app
