@@ -231,6 +231,17 @@ local boundary = "----docprocbench"
 local counter = 0
 local thread_id = 0
 local next_thread = 0
+local think_ms = %(think_ms)s
+
+function init(args)
+  math.randomseed(thread_id * 7919 + 17)
+end
+
+-- A person (or a portal) between two files: uniform 0..2x the mean, as the httpx generator does.
+function delay()
+  if think_ms == 0 then return 0 end
+  return math.random(0, 2 * think_ms)
+end
 
 function setup(thread)
   next_thread = next_thread + 1
@@ -263,8 +274,11 @@ end
 """
 
 
-def bench_latency_wrk(clients: int, seconds: float, server_workers: int) -> dict[str, float]:
-    """``clients`` connections uploading back to back for ``seconds`` (wrk: the generator costs little CPU)."""
+def bench_latency_wrk(
+    clients: int, seconds: float, server_workers: int, think_s: float = 0.0
+) -> dict[str, float]:
+    """``clients`` connections uploading for ``seconds``, back to back or pausing ``think_s`` on average
+    between two files (wrk: the generator costs little CPU)."""
     from tests.test_service_support import APPLICATION, dossier_documents
 
     if shutil.which("wrk") is None:
@@ -290,6 +304,7 @@ def bench_latency_wrk(clients: int, seconds: float, server_workers: int) -> dict
                 "key": key,
                 "template": template_path,
                 "threads": threads,
+                "think_ms": round(think_s * 1000),
             }
         )
         result = subprocess.run(
@@ -456,8 +471,9 @@ def main() -> None:
     figures: dict[str, object] = {"cpus": os.cpu_count()}
     if args.part in ("latency", "all"):
         if args.generator == "wrk":
-            latency = bench_latency_wrk(args.clients, args.seconds, args.server_workers)
-            shape = f"{args.clients} wrk connections back to back for {args.seconds:.0f} s"
+            latency = bench_latency_wrk(args.clients, args.seconds, args.server_workers, args.think_ms / 1000)
+            pause = f"think {args.think_ms:.0f} ms" if args.think_ms else "back to back"
+            shape = f"{args.clients} wrk connections, {pause}, for {args.seconds:.0f} s"
         else:
             latency = bench_latency(args.clients, args.uploads, args.server_workers, args.think_ms / 1000)
             shape = f"{args.clients} clients x {args.uploads} uploads, think {args.think_ms:.0f} ms"
