@@ -353,6 +353,10 @@ class _BatchRun:
         self.executor: Executor | None = None
         self.in_flight: dict[Future[Any], tuple[_Running, int]] = {}
         self.queue_target: _QueueTarget | None = None
+        # dossier_id -> the source that first carried it in this run: results (--out files, the
+        # database's application rows) are keyed by dossier_id, so a second dossier with the same id
+        # would silently overwrite the first one's.
+        self.first_source_of: dict[str, str] = {}
 
     # ------------------------------------------------------------------ main loop
 
@@ -397,6 +401,16 @@ class _BatchRun:
             return
         if loaded.application is None:
             self._refused(source, loaded, loaded.application_error or "нет корректного application.json")
+            return
+        first = self.first_source_of.setdefault(loaded.application.dossier_id, source.key)
+        if first != source.key:
+            self._refused(
+                source,
+                loaded,
+                f"dossier_id «{loaded.application.dossier_id}» уже встречался в этом запуске ({first}); "
+                "второе досье с тем же номером не проверяется, чтобы не перезаписать результаты первого — "
+                "проверьте его отдельным запуском или исправьте dossier_id",
+            )
             return
         current_hash = input_hash(loaded)
         previous = self.journal.get(source.key, self.mode)

@@ -484,15 +484,19 @@ def test_nesting_inside_a_nested_dossier_zip_is_limited(tmp_path: Path, settings
     # archive.zip → deep.zip → docs.zip → more.zip → dogovor.pdf: the batch archive is a level too.
     documents = dossier_documents(variant="7")
     innermost = zip_bytes({"more.zip": zip_bytes({"dogovor.pdf": documents["dogovor.pdf"]})})
-    application = {**APPLICATION, "dossier_id": "deep", "files": ["pp_1284.pdf", "docs.zip"]}
-    dossier = zip_bytes(
-        {
-            "application.json": json.dumps(application, ensure_ascii=False).encode(),
-            "pp_1284.pdf": documents["pp_1284.pdf"],
-            "docs.zip": innermost,
-        }
-    )
-    archive = _write_zip(tmp_path / "archive.zip", [("deep.zip", dossier), ("second.zip", dossier)])
+
+    def dossier_zip(dossier_id: str) -> bytes:
+        application = {**APPLICATION, "dossier_id": dossier_id, "files": ["pp_1284.pdf", "docs.zip"]}
+        return zip_bytes(
+            {
+                "application.json": json.dumps(application, ensure_ascii=False).encode(),
+                "pp_1284.pdf": documents["pp_1284.pdf"],
+                "docs.zip": innermost,
+            }
+        )
+
+    dossier = dossier_zip("deep")
+    archive = _write_zip(tmp_path / "archive.zip", [("deep.zip", dossier), ("second.zip", dossier_zip("second"))])
     nested = run_batch([archive], settings, BatchOptions(out_dir=tmp_path / "nested"))
     assert [row.status for row in nested.rows] == [Outcome.DONE, Outcome.DONE]
     (tmp_path / "deep.zip").write_bytes(dossier)
@@ -519,6 +523,25 @@ def test_a_csv_manifest_lists_dossiers_and_a_missing_one_is_reported(
     summary = run_batch([manifest], settings, BatchOptions())
     assert [row.status for row in summary.rows] == [Outcome.DONE, Outcome.DONE, Outcome.REFUSED]
     assert "Строка 4" in summary.rows[2].reason and "не найдено" in summary.rows[2].reason
+
+
+def test_a_second_dossier_with_the_same_dossier_id_is_refused_not_overwriting_the_first(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # A re-submission copied into the same archive: both folders say dossier_id "dossier_01". Results
+    # are keyed by dossier_id, so checking both would leave one --out file for two dossiers.
+    archive = make_archive(tmp_path / "archive", 1)
+    copy = archive / "dossier_01_resubmitted"
+    shutil.copytree(archive / "dossier_01", copy)
+    out = tmp_path / "out"
+    for _ in range(2):  # a rerun refuses it again (refusals are re-examined) and skips the first
+        summary = run_batch([archive], settings, BatchOptions(out_dir=out))
+        rows = {Path(row.source).name: row for row in summary.rows}
+        assert rows["dossier_01"].status in (Outcome.DONE, Outcome.SKIPPED)
+        refused = rows["dossier_01_resubmitted"]
+        assert refused.status == Outcome.REFUSED
+        assert "dossier_01" in refused.reason and "уже встречался" in refused.reason
+    assert sorted(p.name for p in out.iterdir()) == ["dossier_01.json"]
 
 
 def test_inputs_that_are_not_dossiers_are_refused_rows_not_crashes(
