@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 RELEASE = "0.1.0"
 READER_VERSION = 2  # 2: seal lettering of text layers kept apart (PageText.seals)
-EXTRACTOR_VERSION = 2  # 2: seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers
+EXTRACTOR_VERSION = 3  # 2: seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers; 3: translation pairing weighs party requisites as one name match
 VALIDATOR_VERSION = 1
 
 STAGES = ("reader", "extractor", "validator")

@@ -13,6 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extractors.classify import Classification
+from extractors.identifiers import is_valid_bin, is_valid_iban
 from extractors.names import find_org_names
 from extractors.values import find_amounts, find_dates, looks_like_money
 from extractors.view import DocView
@@ -21,6 +22,17 @@ from models.domain import DocType, DocumentExtraction, DocumentText
 NATIONAL_LANGUAGES = {"ru", "kk"}
 # A pairing needs at least this much shared evidence (one shared document number is enough).
 MIN_LINK_SCORE = 3.0
+# What the translation declares (source language, type of the translated document) for or against
+# a candidate. A contradicted type weighs as much as a contradicted language: "Перевод договора"
+# is not the translation of an invoice, however many requisites the two share.
+DECLARED_MATCH = 2.0
+DECLARED_CONTRADICTED = -2.0
+# Evidence that identifies the document itself (its number) weighs more than evidence that only
+# identifies its parties: every document between the same two companies shares their BINs,
+# IBANs, SWIFT codes and account numbers, so together they count as one name match.
+DOCUMENT_NUMBER_WEIGHT = 3.0
+SHORT_NUMBER_WEIGHT = 1.0
+PARTY_EVIDENCE_WEIGHT = 1.0
 
 _NUMBER_LIKE = re.compile(
     r"(?<![\w/.-])([A-Za-zА-Яа-яЁё0-9][A-Za-zА-Яа-яЁё0-9/-]*\d[A-Za-zА-Яа-яЁё0-9/-]*)(?![\w/-])"
@@ -37,8 +49,24 @@ _TRANSLIT = str.maketrans(
 )
 
 
+_BIC = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+# Account and phone numbers: long runs of digits that are not dates or amounts.
+_LONG_DIGITS = re.compile(r"\d{9,}")
+
+
 def transliterate(text: str) -> str:
     return text.lower().translate(_TRANSLIT)
+
+
+def is_party_requisite(token: str) -> bool:
+    """A BIN/IIN, IBAN, SWIFT/BIC or account number: it names a party, not a document."""
+    compact = token.replace(" ", "")
+    return (
+        (len(compact) == 12 and compact.isdigit() and is_valid_bin(compact))
+        or is_valid_iban(compact)
+        or _BIC.fullmatch(compact) is not None
+        or _LONG_DIGITS.fullmatch(compact) is not None
+    )
 
 
 def _features(text: str) -> dict[str, Any]:
@@ -78,12 +106,19 @@ def _original_features(doc: DocumentExtraction, text: DocumentText | None) -> di
 def link_score(hints: dict[str, Any], original: DocumentExtraction, feats: dict[str, Any]) -> float:
     score = 0.0
     if hints.get("source_language"):
-        score += 2.0 if hints["source_language"] == original.language else -2.0
+        score += DECLARED_MATCH if hints["source_language"] == original.language else DECLARED_CONTRADICTED
     if hints.get("translated_doc_type"):
-        score += 2.0 if hints["translated_doc_type"] == original.doc_type.value else -1.0
+        matches = hints["translated_doc_type"] == original.doc_type.value
+        score += DECLARED_MATCH if matches else DECLARED_CONTRADICTED
     shared_numbers = set(hints.get("numbers", [])) & feats["numbers"]
+    requisites = {n for n in shared_numbers if is_party_requisite(n)}
     # Long identifiers (document numbers) weigh more than short ones.
-    score += sum(3.0 if len(n) >= 5 or re.search(r"[A-ZА-Я/-]", n) else 1.0 for n in shared_numbers)
+    score += sum(
+        DOCUMENT_NUMBER_WEIGHT if len(n) >= 5 or re.search(r"[A-ZА-Я/-]", n) else SHORT_NUMBER_WEIGHT
+        for n in shared_numbers - requisites
+    )
+    if requisites:
+        score += PARTY_EVIDENCE_WEIGHT
     score += min(3.0, float(len(set(hints.get("dates", [])) & feats["dates"])))
     score += min(3.0, float(len(set(hints.get("amounts", [])) & {float(a) for a in feats["amounts"]})))
     best_name = 0.0

@@ -51,3 +51,38 @@ def test_translation_without_a_matching_original_stays_unlinked() -> None:
     docs = [extract_document(t) for t in texts.values()]
     link_translations(docs, texts)
     assert next(d for d in docs if d.file == "perevod_x.pdf").translation_of is None
+
+
+def test_shared_bank_requisites_do_not_outweigh_the_declared_document_type() -> None:
+    # Two English documents between the same two companies, both with the parties' IBAN, SWIFT code
+    # and BIN. The translation declares a contract; the contract is a scan whose OCR lost its number
+    # and damaged its requisites, so the invoice shares more numbers with the translation than the
+    # contract does — but they are the parties' numbers, not the document's.
+    requisites = ["Beneficiary bank: Harbour Commercial Bank plc, SWIFT HCBKGB2L",
+                  "IBAN GB29NWBK60161331926819", "Customer BIN 120240075230, IBAN KZ818563260060105101"]
+    contract = lines_document(
+        "scan_0007.pdf",
+        ["SERVICE AGREEMENT", "London, 3 March 2023", "Between Kestrel Process Advisory Ltd (Contractor)",
+         "and Aral Feed Mills LLP (Customer)", "The contract price is USD 48,500.00",
+         "Beneficiary bank: Harbour Commercial Bank plc, SWlFT HCBKG82L", "lBAN G829NWBK6O161331926819"],
+    )
+    invoice = lines_document(
+        "att_2.pdf",
+        ["INVOICE No. KPA-0912", "Date: 30 June 2023", "Kestrel Process Advisory Ltd", "Bill to: Aral Feed Mills LLP",
+         "Total due USD 48,500.00", *requisites],
+    )
+    translation = lines_document(
+        "perevod.pdf",
+        ["Перевод с английского языка на русский язык", "ДОГОВОР НА ОКАЗАНИЕ УСЛУГ", "г. Лондон, 03.03.2023",
+         "ТОО «Арал Фид Миллс» (Заказчик) и Kestrel Process Advisory Ltd (Исполнитель)",
+         "Цена договора составляет 48 500,00 долларов США",
+         "Банк получателя: Harbour Commercial Bank plc, SWIFT HCBKGB2L, IBAN GB29NWBK60161331926819",
+         "БИН Заказчика 120240075230, ИИК KZ818563260060105101"],
+    )
+    texts = {d.file: d for d in (contract, invoice, translation)}
+    docs = [extract_document(t) for t in texts.values()]
+    by_file = {d.file: d for d in docs}
+    assert by_file["scan_0007.pdf"].doc_type == DocType.CONTRACT
+    assert by_file["att_2.pdf"].doc_type == DocType.INVOICE
+    link_translations(docs, texts)
+    assert by_file["perevod.pdf"].translation_of == "scan_0007.pdf"
