@@ -182,6 +182,15 @@ def _register_batch() -> None:
 _register_batch()
 
 
+def _register_cache() -> None:
+    from docproc.cli_cache import register_cache_commands
+
+    register_cache_commands(app, console, err_console)
+
+
+_register_cache()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
