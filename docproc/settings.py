@@ -156,6 +156,15 @@ class WebSettings(BaseSettings):
     medium_confidence: float = 0.6
     dossiers_per_page: int = 50
     audit_entries_shown: int = 200
+    # Sign-in throttling (api/web/accounts.py; state in the sign_in_failures table, so every API process
+    # sees the same counts). Failed sign-ins counted within the last sign_in_window_s seconds:
+    sign_in_window_s: int = Field(15 * 60, ge=1)
+    # ... per login as typed (existing or not): guessing one reviewer's password gets a handful of tries
+    # per window; the locked-out reviewer waits until the oldest counted failure leaves the window.
+    sign_in_max_failures_per_login: int = Field(5, ge=1)
+    # ... per client address, across logins: one address cannot try a common password on many logins.
+    # Higher than per login because a whole office may sign in from one NAT address.
+    sign_in_max_failures_per_address: int = Field(30, ge=1)
 
 
 class BatchSettings(BaseSettings):

@@ -374,6 +374,27 @@ class UserSessionRow(Base):
     user: Mapped[UserRow] = relationship()
 
 
+# Longest client address kept (an IPv6 address with a zone id fits); longer values are cut to it.
+CLIENT_ADDRESS_MAX_LENGTH = 64
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in to the workspace, counted by ``api.web.accounts`` to throttle password guessing.
+
+    Written before the password is checked (a request in flight counts, so parallel guesses cannot all
+    slip under the limit) and deleted when the password proves right; rows older than the window are
+    deleted whenever one is written.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # The login as typed (normalised), whether or not such a user exists: the count tells nothing.
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    client_address: Mapped[str] = mapped_column(String(CLIENT_ADDRESS_MAX_LENGTH), index=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
 class FindingDecisionRow(Base):
     """A reviewer's verdict on one finding of an application (keyed by ``api.web.review.finding_key``)."""
 

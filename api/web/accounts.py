@@ -6,6 +6,9 @@ each hash so they can be raised later without invalidating existing accounts.
 
 A session is a random 256-bit token in an HttpOnly cookie; the database keeps only its SHA-256
 (a stolen database gives no usable cookie) plus the session's CSRF token, which forms carry.
+
+Failed sign-ins are counted in the database (every API process sees them) per login as typed and
+per client address; at a limit the password is not even checked until the window lets one through.
 """
 
 from __future__ import annotations
@@ -14,13 +17,22 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models.db import UserRole, UserRow, UserSessionRow, utc_now
+from docproc.settings import WebSettings
+from models.db import (
+    CLIENT_ADDRESS_MAX_LENGTH,
+    SignInFailureRow,
+    UserRole,
+    UserRow,
+    UserSessionRow,
+    utc_now,
+)
 
 # scrypt cost: N=2^14, r=8, p=1 (16 MiB; ~0.1 s a hash on the 2-core CI machine): the
 # interactive-login figure of the scrypt paper and of OWASP's password storage cheat sheet.
@@ -132,6 +144,115 @@ def authenticate(session: Session, login: str, password: str) -> UserRow | None:
     if not verify_password(password, user.password_hash) or user.disabled_at is not None:
         return None
     return user
+
+
+# --------------------------------------------------------------------------- sign-in throttling
+
+LIMIT_LOGIN = "login"
+LIMIT_ADDRESS = "address"
+# Recorded for a request without a peer address (never the case over TCP, as ``docproc serve`` runs):
+# such requests share one per-address count rather than escaping it.
+UNKNOWN_ADDRESS = "unknown"
+_SECONDS_PER_MINUTE = 60
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    window: dt.timedelta
+    max_per_login: int
+    max_per_address: int
+
+    @classmethod
+    def of(cls, web: WebSettings) -> ThrottlePolicy:
+        return cls(
+            window=dt.timedelta(seconds=web.sign_in_window_s),
+            max_per_login=web.sign_in_max_failures_per_login,
+            max_per_address=web.sign_in_max_failures_per_address,
+        )
+
+
+@dataclass(frozen=True)
+class SignInThrottle:
+    """What the earlier failures say about one sign-in attempt."""
+
+    locked: tuple[str, ...] = ()  # limits already reached: refuse without checking the password
+    retry_after_s: int = 0  # when locked: seconds until an attempt is let through again
+    completes: tuple[str, ...] = ()  # limits this attempt reaches if its password is wrong
+
+    @property
+    def retry_after_min(self) -> int:
+        return max(1, math.ceil(self.retry_after_s / _SECONDS_PER_MINUTE))
+
+
+def throttle_login(login: str) -> str:
+    # A longer login cannot exist (create_user refuses it); cut, it still counts against its prefix.
+    return normalise_login(login)[:LOGIN_MAX_LENGTH]
+
+
+def claim_sign_in_attempt(
+    session: Session, login: str, client_address: str, policy: ThrottlePolicy, now: dt.datetime | None = None
+) -> SignInFailureRow:
+    """Record the attempt as a failure before its password is checked, and drop rows past the window.
+
+    The caller commits before ``sign_in_throttle``: counting only after one's own row is visible to
+    every process means that of many parallel guesses no more than the limit get their password checked.
+    """
+    now = now or utc_now()
+    # Rows another sign-in is deleting right now are skipped (PostgreSQL; SQLite ignores the clause),
+    # so parallel sign-ins never wait for each other here; the next sign-in deletes what is left.
+    stale = (
+        select(SignInFailureRow.id)
+        .where(SignInFailureRow.failed_at < now - policy.window)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(SignInFailureRow).where(SignInFailureRow.id.in_(stale)))
+    row = SignInFailureRow(
+        login=throttle_login(login),
+        client_address=(client_address or UNKNOWN_ADDRESS)[:CLIENT_ADDRESS_MAX_LENGTH],
+        failed_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def sign_in_throttle(
+    session: Session, attempt: SignInFailureRow, policy: ThrottlePolicy, now: dt.datetime | None = None
+) -> SignInThrottle:
+    """The limits the other failures within the window reach. A locked attempt's own row is deleted:
+    refused attempts do not prolong the lock, which ends when the oldest counted failure leaves the window."""
+    now = now or utc_now()
+    since = now - policy.window
+    locked: list[str] = []
+    completes: list[str] = []
+    retry_at = now
+    for name, column, value, limit in (
+        (LIMIT_LOGIN, SignInFailureRow.login, attempt.login, policy.max_per_login),
+        (LIMIT_ADDRESS, SignInFailureRow.client_address, attempt.client_address, policy.max_per_address),
+    ):
+        newest = session.scalars(
+            select(SignInFailureRow.failed_at)
+            .where(column == value, SignInFailureRow.failed_at >= since, SignInFailureRow.id != attempt.id)
+            .order_by(SignInFailureRow.failed_at.desc())
+            .limit(limit)
+        ).all()
+        if len(newest) >= limit:
+            locked.append(name)
+            # The count drops below the limit when the limit-th newest failure leaves the window.
+            retry_at = max(retry_at, _as_utc(newest[-1]) + policy.window)
+        elif len(newest) == limit - 1:
+            completes.append(name)
+    if not locked:
+        return SignInThrottle(completes=tuple(completes))
+    session.delete(attempt)
+    session.flush()
+    wait_s = max(1, math.ceil((retry_at - now).total_seconds()))
+    return SignInThrottle(locked=tuple(locked), retry_after_s=wait_s)
+
+
+def clear_sign_in_failures(session: Session, login: str) -> None:
+    """After a successful sign-in: this login's count starts again (its claim row included)."""
+    session.execute(delete(SignInFailureRow).where(SignInFailureRow.login == throttle_login(login)))
 
 
 # --------------------------------------------------------------------------- sessions

@@ -45,6 +45,8 @@ FINDING_ACTIONS = {
 DOSSIER_DECISION = "application.review"
 SIGN_IN = "user.login"
 SIGN_OUT = "user.logout"
+# Failed sign-ins reached a throttling limit (details: login as typed, client address, which limits).
+SIGN_IN_LOCKED = "user.login_locked"
 
 
 class ReviewError(ValueError):

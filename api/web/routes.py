@@ -134,6 +134,19 @@ def _login_page(
     return response
 
 
+def _client_address(request: Request) -> str:
+    """The address failed sign-ins are counted by.
+
+    ``docproc serve`` runs uvicorn with ``proxy_headers=True``: its middleware replaces the peer address
+    with the client named in ``X-Forwarded-For`` only when the peer is in ``FORWARDED_ALLOW_IPS``
+    (default 127.0.0.1 and ::1: a reverse proxy on the same machine), taking the nearest address that
+    is not itself a trusted proxy. From any other peer the header is ignored, so a client cannot choose
+    the address it is counted under; a proxy elsewhere must be listed there, or every sign-in counts
+    under the proxy's address.
+    """
+    return request.client.host if request.client is not None else ""
+
+
 @public_router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, user: OptionalUserDep, next: str = "/dossiers") -> Response:
     if user is not None:
@@ -150,11 +163,39 @@ def login(
     password: str = Form(""),
     next: str = Form("/dossiers"),
 ) -> Response:
+    policy = accounts.ThrottlePolicy.of(settings.web)
+    attempt = accounts.claim_sign_in_attempt(session, login, _client_address(request), policy)
+    session.commit()  # visible to every API process before the count and the slow password check
+    throttle = accounts.sign_in_throttle(session, attempt, policy)
+    if throttle.locked:
+        session.commit()
+        page = _login_page(
+            request,
+            next,
+            f"Слишком много неудачных попыток входа. Повторите через {throttle.retry_after_min} мин.",
+            login,
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+        page.headers["Retry-After"] = str(throttle.retry_after_s)
+        return page
     user = accounts.authenticate(session, login, password)
     if user is None:
+        if throttle.completes:
+            # No user_id: whoever typed the passwords is unknown, and the login may not exist.
+            review.audit_event(
+                session,
+                None,
+                review.SIGN_IN_LOCKED,
+                login=attempt.login,
+                client_address=attempt.client_address,
+                limits=list(throttle.completes),
+                window_s=settings.web.sign_in_window_s,
+            )
+        session.commit()
         return _login_page(
             request, next, "Неверный логин или пароль.", login, status_code=status.HTTP_401_UNAUTHORIZED
         )
+    accounts.clear_sign_in_failures(session, login)
     ttl = dt.timedelta(hours=settings.web.session_ttl_hours)
     opened = accounts.open_session(session, user, ttl)
     review.audit_event(session, user.id, review.SIGN_IN)

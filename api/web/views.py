@@ -27,7 +27,7 @@ from api.web.fields import (
     value_at,
     value_paths,
 )
-from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, finding_key
+from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED, finding_key
 from docproc.report import SEVERITY_LABEL, STATUS_LABEL
 from docproc.settings import Settings
 from models.db import (
@@ -114,6 +114,7 @@ AUDIT_ACTION_LABELS = {
     FINDING_ACTIONS[FindingVerdict.DISMISSED]: "Замечание отклонено",
     FINDING_ACTIONS[None]: "Решение по замечанию отменено",
     DOSSIER_DECISION: "Решение по досье",
+    SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
 }
 
 
