@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 
 RELEASE = "0.1.0"
 READER_VERSION = 2  # 2: seal lettering of text layers kept apart (PageText.seals)
-EXTRACTOR_VERSION = 3  # 2: seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers; 3: translation pairing weighs party requisites as one name match
+# Extractor history: 2 seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers;
+# 3 translation pairing weighs party requisites as one name match; 4 item rows summed when the totals
+# row is unreadable, a lost contract number taken from the dossier's citations, translations prefer
+# an original of the declared type.
+EXTRACTOR_VERSION = 4
 VALIDATOR_VERSION = 1
 
 STAGES = ("reader", "extractor", "validator")

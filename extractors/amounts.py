@@ -313,21 +313,69 @@ def _largest_amount_row(view: DocView) -> list[tuple[VLine, list[Found]]]:
     return [] if best is None else [(best[1], best[2])]
 
 
+# The totals row found by its size alone, when OCR lost its label: how far to trust it.
+UNLABELLED_TOTAL_FACTOR = 0.6
+
+
 def _from_totals_row(view: DocView) -> MoneyFound | None:
     rows = _total_rows(view)
     factor = 1.0
     if not rows:
         rows = _largest_amount_row(view)
-        factor = 0.6
+        factor = UNLABELLED_TOTAL_FACTOR
     if not rows:
         return None
     # The grand total is the row with the largest sum (sub-totals and "в т.ч." lines are smaller).
     _, amounts = max(rows, key=lambda r: max(float(f.value) for f in r[1]))
     money = _row_money(amounts)
+    if factor < 1.0:
+        money = _item_rows_sum(view, money) or money
     for f in (money.total, money.vat, money.without_vat):
         if f is not None:
             f.factor *= factor
     return money
+
+
+def _item_pair(view: DocView, line: VLine) -> tuple[Found, Found] | None:
+    """(amount before VAT, amount with VAT) of an item row: two sums on the line that one VAT rate links."""
+    amounts = [
+        _found_amount(view, line, s, e, float(v))
+        for s, e, v, _ in MONEY(line.text)
+        if re.search(r"[.,]\d{2}$", line.text[s:e]) and v > 0
+    ]
+    for i, without in enumerate(amounts):
+        for total in amounts[i + 1 :]:
+            gross, net = float(total.value), float(without.value)
+            # VAT is rounded to the tiyn per row.
+            if any(abs(net * (1 + rate) - gross) <= 0.011 for rate in VAT_RATES):
+                return without, total
+    return None
+
+
+def _item_rows_sum(view: DocView, largest: MoneyFound) -> MoneyFound | None:
+    """The item rows' sum standing in for a totals row that OCR garbled beyond reading.
+
+    Without a totals label the largest sum on the page is taken as the total; when that sum is itself
+    one of several item rows (each with its amount before VAT and with VAT linked by a VAT rate), it is
+    only the largest row, and the rows' sum is the document's total. Derived, so it stays below the
+    validators' trust threshold: a mismatch it causes is reported as unverified, never as an error.
+    """
+    pairs = [pair for line in view.lines if (pair := _item_pair(view, line)) is not None]
+    if len(pairs) < 2 or largest.total is None:
+        return None
+    if not any(abs(float(total.value) - float(largest.total.value)) <= 0.011 for _, total in pairs):
+        return None
+    gross = round(sum(float(total.value) for _, total in pairs), 2)
+    top = max(float(total.value) for _, total in pairs)
+    if abs(gross - 2 * top) <= 0.011 * len(pairs):
+        return None  # the largest "row" is the sum of the others: the totals row itself, label lost
+    net = round(sum(float(without.value) for without, _ in pairs), 2)
+    evidence = [w for _, total in pairs for w in total.words]
+    return MoneyFound(
+        total=Found(value=gross, raw=None, words=evidence, factor=DERIVED_FACTOR),
+        without_vat=Found(value=net, raw=None, words=[w for p, _ in pairs for w in p.words], factor=DERIVED_FACTOR),
+        vat=Found(value=round(gross - net, 2), raw=None, words=[], factor=DERIVED_FACTOR),
+    )
 
 
 def _row_money(amounts: list[Found]) -> MoneyFound:

@@ -8,7 +8,8 @@ spreads to another. (Not called by the pipeline: inferring a BIN a document does
 left to the reviewer.)
 
 ``reconcile_contract_numbers``: a contract number that OCR misread on a scan takes the form a
-text-layer document of the dossier prints, when the two differ only by look-alike characters.
+text-layer document of the dossier prints, when the two differ only by look-alike characters; a
+scanned contract whose number OCR lost altogether takes the number its dossier cites for it.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def fill_missing_bins(docs: list[DocumentExtraction]) -> None:
 OCR_FILE_FORMATS = frozenset({"pdf_scan", "image_jpg", "image_png", "image_tiff"})
 # A reading replaced by its sibling's printed form is a repair: believed a little less.
 RECONCILED_FACTOR = 0.9
+# A scanned contract whose number OCR lost is given the number the other documents cite for it only
+# when at least this many of them cite that number with the contract's own date (and no other number
+# with that date): one citation could itself be the defect a reviewer is looking for.
+MIN_CITATIONS = 2
 # Characters OCR takes for one another in document numbers: Cyrillic letters that look Latin, and
 # letters that look like digits. Two numbers that differ only where a letter stands on one side are
 # the same printed number; digit-for-digit differences ("2023" / "2024") never are.
@@ -117,3 +122,33 @@ def reconcile_contract_numbers(docs: list[DocumentExtraction]) -> None:
             continue  # none, or ambiguous between two printed numbers
         value.value = matches[0]
         value.confidence = round(value.confidence * RECONCILED_FACTOR, 3)
+    _cite_lost_contract_numbers(docs)
+
+
+def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
+    """A scanned contract whose number OCR did not read at all takes the number that the dossier's
+    payment orders, acts and invoices cite together with the contract's date (marked inferred: no raw
+    text, no place on the page, confidence ``INFERRED_CONFIDENCE``). A reference to the same number
+    with another date can then be reported, instead of every reference being unverifiable."""
+    contracts = [d for d in docs if d.doc_type == DocType.CONTRACT]
+    dated = Counter(str(d.date.value) for d in contracts if d.date is not None and d.date.value)
+    for contract in contracts:
+        if contract.number is not None or contract.file_format not in OCR_FILE_FORMATS:
+            continue
+        if contract.date is None or not contract.date.value or dated[str(contract.date.value)] > 1:
+            continue  # no date to match the citations by, or two contracts of one day
+        cited = Counter(
+            str(doc.contract_ref.number.value)
+            for doc in docs
+            if doc is not contract
+            and doc.contract_ref is not None
+            and doc.contract_ref.number is not None
+            and doc.contract_ref.number.value
+            and doc.contract_ref.date is not None
+            and str(doc.contract_ref.date.value) == str(contract.date.value)
+        )
+        if len(cited) != 1:
+            continue  # never cited with this date, or cited under two numbers
+        number, count = cited.most_common(1)[0]
+        if count >= MIN_CITATIONS:
+            contract.number = ExtractedValue(value=number, raw=None, confidence=INFERRED_CONFIDENCE, provenance=None)

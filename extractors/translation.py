@@ -136,6 +136,7 @@ def link_translations(docs: list[DocumentExtraction], texts: dict[str, DocumentT
     if not originals:
         return
     feats = {d.file: _original_features(d, texts.get(d.file)) for d in originals}
+    types = {d.file: d.doc_type.value for d in originals}
     for doc in docs:
         if doc.doc_type != DocType.TRANSLATION:
             continue
@@ -143,8 +144,14 @@ def link_translations(docs: list[DocumentExtraction], texts: dict[str, DocumentT
             _features(texts[doc.file].text) if doc.file in texts else {}
         )
         scored = sorted(((link_score(hints, o, feats[o.file]), o.file) for o in originals), reverse=True)
-        if scored and scored[0][0] >= MIN_LINK_SCORE:
-            # Ties are broken by evidence only; equal evidence means we cannot tell: leave unset.
-            if len(scored) > 1 and scored[1][0] == scored[0][0]:
-                continue
-            doc.translation_of = scored[0][1]
+        if not scored or scored[0][0] < MIN_LINK_SCORE:
+            continue
+        best = [name for score, name in scored if score == scored[0][0]]
+        if len(best) > 1:
+            # Equal evidence: an invoice citing the contract's number, date and parties shares as
+            # much with the contract's translation as the contract does. The type the translation
+            # declares ("Перевод договора") decides then — only then, as OCR may misread it on a scan.
+            declared = hints.get("translated_doc_type")
+            best = [name for name in best if declared and types[name] == declared]
+        if len(best) == 1:
+            doc.translation_of = best[0]

@@ -374,3 +374,50 @@ def test_esf_xml_is_read_as_an_invoice() -> None:
     assert total is not None and vat is not None and without is not None
     assert abs(total - vat - without) < 0.01 and currency == "KZT"
     assert {p.role for p in x.parties} == {"supplier", "customer"}
+
+
+def test_a_totals_row_ocr_garbled_beyond_reading_gives_way_to_the_item_rows_sum() -> None:
+    # A scanned act of three item rows; the totals row lost its label and its numbers broke across
+    # lines ("Итого" read as "ltoro ;", each sum split in two), so the largest readable sum is one row.
+    from extractors import extract_document
+    from extractors.synthetic import layout_document
+    from models.domain import TextSource
+
+    rows = [
+        (40, 60, "АКТ ВЫПОЛНЕННЫХ РАБОТ (ОКАЗАННЫХ УСЛУГ) № 77 от 12.09.2024"),
+        (40, 80, "Исполнитель: ТОО «Сарыарка Инжиниринг» БИН 150240690367"),
+        (40, 95, "Заказчик: ТОО «Балхаш Металл» БИН 130240964630"),
+        (40, 120, "№ Наименование Кол. Стоимость без НДС НДС 12% Стоимость с НДС"),
+        (40, 135, "1 Аудит энергопотребления 1 4 150 000,00 498 000,00 4 648 000,00"),
+        (40, 150, "2 Обучение персонала 1 2 300 000,00 276 000,00 2 576 000,00"),
+        (40, 165, "3 Настройка оборудования 2 1 200 000,00 144 000,00 1 344 000,00"),
+        (40, 180, "ltoro ; 7 650 918 8 568"),
+        (40, 192, ",00 000,00 000,00"),
+    ]
+    doc = extract_document(layout_document("akt_77.pdf", rows, source=TextSource.OCR, confidence=0.9))
+    assert doc.amounts is not None and doc.amounts.total is not None
+    assert doc.amounts.total.value == 8_568_000.0
+    assert doc.amounts.amount_without_vat is not None and doc.amounts.amount_without_vat.value == 7_650_000.0
+    # Derived, not printed: below the validators' trust threshold (a mismatch it caused would be
+    # reported as unverified, not as an error).
+    assert doc.amounts.total.confidence < 0.5
+
+
+def test_a_totals_row_whose_label_ocr_garbled_is_not_counted_as_another_item_row() -> None:
+    # One item row and the totals row repeating it under a label OCR misread ("Итою ХМ"): the total is
+    # the row's sum once, not twice.
+    from extractors import extract_document
+    from extractors.synthetic import layout_document
+    from models.domain import TextSource
+
+    rows = [
+        (40, 60, "СЧЕТ-ФАКТУРА № 5521 от 03.04.2024"),
+        (40, 80, "Поставщик: ТОО «Каспий Аудит» БИН 150240690367"),
+        (40, 95, "Получатель: ТОО «Балхаш Металл» БИН 130240964630"),
+        (40, 120, "№ Наименование Кол. Стоимость без НДС Ставка НДС Сумма НДС Всего с НДС"),
+        (40, 135, "1 Энергоаудит услуга 1 2 537 000,00 12% 304 440,00 2 841 440,00"),
+        (40, 150, "Итою ХМ 2 537 000,00 304 440,00 2 841 440,00"),
+    ]
+    doc = extract_document(layout_document("sf_5521.pdf", rows, source=TextSource.OCR, confidence=0.9))
+    assert doc.amounts is not None and doc.amounts.total is not None
+    assert doc.amounts.total.value == 2_841_440.0

@@ -298,3 +298,43 @@ def test_reconcile_contract_numbers_leaves_an_ambiguous_reading() -> None:
     reconcile_contract_numbers([first, second, scan])
     assert scan.contract_ref is not None and scan.contract_ref.number is not None
     assert scan.contract_ref.number.value == "К2-2023-052"
+
+
+def test_a_scanned_contract_whose_number_ocr_lost_takes_the_number_its_dossier_cites() -> None:
+    import datetime as dt
+
+    from tests.fixtures.validator_samples import CONTRACT_DATE, CONTRACT_NO, works_dossier
+    from validators import check_dossier
+
+    application, docs = works_dossier()
+    by_file = {d.file: d for d in docs}
+    contract = by_file["dogovor.pdf"]
+    contract.file_format, contract.number = "pdf_scan", None  # OCR lost the number, kept the date
+    late = by_file["pp_102.pdf"]
+    assert late.contract_ref is not None
+    late.contract_ref.date = ExtractedValue(value=dt.date(2023, 3, 11), raw="11.03.2023")  # the defect
+    reconcile_contract_numbers(docs)
+    assert contract.number is not None and contract.number.value == CONTRACT_NO
+    assert contract.number.raw is None and contract.number.provenance is None  # inferred, not read
+    assert contract.number.confidence <= 0.5
+    findings = [(f.code, f.file) for f in check_dossier(application, docs).findings]
+    assert ("WRONG_CONTRACT_REFERENCE", "pp_102.pdf") in findings
+    assert contract.date is not None and contract.date.value == CONTRACT_DATE
+
+
+def test_a_lost_contract_number_is_not_inferred_from_one_citation_or_from_a_text_layer() -> None:
+    from tests.fixtures.validator_samples import works_dossier
+
+    _, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    cited = [d for d in docs if d.contract_ref is not None and d.file != "pp_101.pdf"]
+    for doc in cited:
+        doc.contract_ref = None  # only pp_101 still cites the contract: one citation is not enough
+    contract.file_format, contract.number = "pdf_scan", None
+    reconcile_contract_numbers(docs)
+    assert contract.number is None
+    _, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    contract.file_format, contract.number = "pdf_text", None  # a text layer printing no number
+    reconcile_contract_numbers(docs)
+    assert contract.number is None

@@ -86,3 +86,32 @@ def test_shared_bank_requisites_do_not_outweigh_the_declared_document_type() -> 
     assert by_file["att_2.pdf"].doc_type == DocType.INVOICE
     link_translations(docs, texts)
     assert by_file["perevod.pdf"].translation_of == "scan_0007.pdf"
+
+
+def test_a_translation_that_names_what_it_translates_prefers_an_original_of_that_type() -> None:
+    # The foreign invoice cites the contract's number, date, sum and term; the contract is a scan whose
+    # OCR damaged its number and lost the term line. On shared evidence alone the contract's
+    # translation fits the invoice better than the contract it translates.
+    contract = lines_document(
+        "scan_a.pdf",
+        ["CONSULTING AGREEMENT No. CA-552l", "Singapore, 14 March 2023", "Orchid Lean Partners Pte. Ltd.",
+         "and Ertis Paper LLP", "Total fee USD 61,000.00"],
+    )
+    invoice = lines_document(
+        "att_b.pdf",
+        ["INVOICE No. OLP-2023-044", "Date: 2 October 2023", "Orchid Lean Partners Pte. Ltd.",
+         "Bill to: Ertis Paper LLP", "Under Consulting Agreement No. CA-5521 of 14 March 2023",
+         "Contract fee USD 61,000.00", "Amount due USD 61,000.00", "Services until 30 September 2023"],
+    )
+    translation = lines_document(
+        "perevod_1.pdf",
+        ["Перевод с английского языка на русский язык", "ДОГОВОР НА КОНСАЛТИНГОВЫЕ УСЛУГИ № CA-5521",
+         "г. Сингапур, 14.03.2023", "Orchid Lean Partners Pte. Ltd. и ТОО «Эртис Пэйпер»",
+         "Общее вознаграждение 61 000,00 долларов США", "Срок: до 30.09.2023"],
+    )
+    texts = {d.file: d for d in (contract, invoice, translation)}
+    docs = [extract_document(t) for t in texts.values()]
+    by_file = {d.file: d for d in docs}
+    assert (by_file["scan_a.pdf"].doc_type, by_file["att_b.pdf"].doc_type) == (DocType.CONTRACT, DocType.INVOICE)
+    link_translations(docs, texts)
+    assert by_file["perevod_1.pdf"].translation_of == "scan_a.pdf"
