@@ -387,6 +387,39 @@ def test_invalid_bin_is_reported_instead_of_party_mismatch() -> None:
     assert result.findings[0].severity == "error"
 
 
+def _shifted(bin_: str) -> str:
+    """``bin_`` as OCR misreads a photo: its second digit lost, a "0" gained three places further on."""
+    shifted = bin_[0] + bin_[2:5] + "0" + bin_[5:]
+    assert len(shifted) == 12 and shifted != bin_
+    return shifted
+
+
+def test_a_shifted_ocr_reading_of_a_known_bin_is_unverified_not_invalid() -> None:
+    from extractors.identifiers import is_valid_bin
+
+    misread = _shifted(APPLICANT_BIN)
+    assert not is_valid_bin(misread)
+    app, docs = works_dossier()
+    photo = get(docs, "pp_102.pdf")
+    photo.file_format = "image_jpg"
+    photo.parties[0].bin = value(misread)  # the payer: the applicant, printed correctly elsewhere
+    result = run(app, docs)
+    assert keys(result) == set()
+    unverified = [f for f in result.findings if f.code == "UNVERIFIED_FIELD" and f.file == "pp_102.pdf"]
+    assert unverified and APPLICANT_BIN in unverified[0].message and misread in unverified[0].message
+    # The same reading on a text layer is what the document prints: an invalid BIN.
+    photo.file_format = "pdf_text"
+    assert keys(run(app, docs)) == {("INVALID_BIN", "pp_102.pdf")}
+
+
+def test_one_wrong_digit_on_a_scan_stays_an_invalid_bin() -> None:
+    app, docs = works_dossier()
+    scan = get(docs, "akt_1.pdf")
+    scan.file_format = "pdf_scan"
+    scan.parties[1].bin = value(broken_bin(SUPPLIER_BIN))  # one digit off: a printed slip as likely as OCR
+    assert keys(run(app, docs)) == {("INVALID_BIN", "akt_1.pdf")}
+
+
 def test_swapped_roles_and_foreign_parties_are_not_mismatches() -> None:
     app, docs = works_dossier()
     pp = get(docs, "pp_101.pdf")

@@ -6,10 +6,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from rapidfuzz.distance import Hamming, Levenshtein
+
 from models.domain import DocumentExtraction, Evidence, ExtractedValue, Finding
 from validators.findings import catalogue, make_finding
 from validators.rules import Rules, RuleSet, default_rules
 from validators.values import as_date, evidence, trusted
+
+# An OCR shift of a 12-digit number: at most one digit dropped and one inserted (two edits), which
+# moves every digit between them, so that at least three positions differ. A person's slip (one digit
+# wrong, two neighbours swapped) changes one or two positions.
+OCR_SHIFT_MAX_EDITS = 2
+OCR_SHIFT_MIN_POSITIONS = 3
 
 
 def resolve_rules(rules: RuleSet | Rules | None, on: dt.date | None) -> Rules:
@@ -25,6 +33,9 @@ def resolve_rules(rules: RuleSet | Rules | None, on: dt.date | None) -> Rules:
 class CheckContext:
     rules: Rules
     findings: list[Finding] = field(default_factory=list)
+    # Check-digit-valid BINs/IINs printed anywhere in the dossier (and the applicant's): what an OCR
+    # reading of a party's number can be compared with.
+    dossier_bins: frozenset[str] = frozenset()
     _unverified: set[tuple[str | None, str]] = field(default_factory=set)
 
     @property
@@ -78,6 +89,23 @@ class CheckContext:
         if a in b or b in a:
             return True
         return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+    def bin_misread_by_ocr(self, doc: DocumentExtraction, value: str) -> str | None:
+        """The dossier's valid BIN that ``value`` (check digit failed) is an OCR misreading of, if any.
+
+        Only a shift counts: one digit lost and another gained elsewhere, so that several positions
+        differ ("191140429234" read "111404209234"). A single wrong digit or two swapped neighbours
+        — the typing slips a check digit exists to catch — stay an invalid BIN, scan or not.
+        """
+        if doc.file_format not in self.rules.checks.ocr_file_formats:
+            return None
+        for known in sorted(self.dossier_bins):
+            if (
+                Levenshtein.distance(value, known) <= OCR_SHIFT_MAX_EDITS
+                and Hamming.distance(value, known) >= OCR_SHIFT_MIN_POSITIONS
+            ):
+                return known
+        return None
 
     OCR_ROLE_REASON = (
         "на скане БИН другой стороны договора прочитан под этой ролью — вероятно, подпись поля не распознана"

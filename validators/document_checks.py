@@ -57,6 +57,14 @@ def check_bins(ctx: CheckContext, doc: DocumentExtraction) -> None:
                 doc, f"parties.{party.role}.bin", "БИН/ИИН", ctx.low_confidence_reason(party.bin), party.bin
             )
             continue
+        known = ctx.bin_misread_by_ocr(doc, value)
+        if known is not None:
+            reason = (
+                f"на скане номер прочитан как {value}, а в других документах досье напечатан {known} — "
+                "вероятно, ошибка распознавания (цифры сдвинуты)"
+            )
+            ctx.unverified(doc, f"parties.{party.role}.bin", "БИН/ИИН", reason, party.bin)
+            continue
         invalid.append((party, value))
     if invalid:
         party, value = invalid[0]

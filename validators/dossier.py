@@ -8,6 +8,7 @@ from functools import partial
 
 from pydantic import BaseModel, Field
 
+from extractors.identifiers import is_valid_bin
 from models.domain import Application, ChecklistItem, ComputedResult, DocumentExtraction, Finding, Severity
 from validators.amount_checks import check_amounts_vs_contract, check_cap, check_payments_vs_contract
 from validators.checklist import build_checklist
@@ -20,6 +21,7 @@ from validators.findings import is_scored, make_finding
 from validators.party_checks import check_contract_references, check_parties
 from validators.reimbursement import compute_reimbursement
 from validators.rules import Rules, RuleSet, default_rules
+from validators.values import norm_bin, raw
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def _valid_bins(application: Application, documents: list[DocumentExtraction]) -> frozenset[str]:
+    printed = [norm_bin(raw(p.bin)) for doc in documents for p in doc.parties] + [application.applicant.bin]
+    return frozenset(b for b in printed if b is not None and is_valid_bin(b))
+
+
 def check_dossier(
     application: Application,
     documents: list[DocumentExtraction],
@@ -100,6 +107,7 @@ def check_dossier(
     ctx = CheckContext(resolved)
     ctx.findings.extend(notes)
     view = build_view(application, documents, resolved)
+    ctx.dossier_bins = _valid_bins(application, view.documents)
 
     for doc in view.documents:
         if view.is_later_copy(doc.file):
