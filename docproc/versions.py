@@ -38,7 +38,7 @@ READER_VERSION = 2  # 2: seal lettering of text layers kept apart (PageText.seal
 # row is unreadable, a lost contract number taken from the dossier's citations, translations prefer
 # an original of the declared type.
 EXTRACTOR_VERSION = 4
-VALIDATOR_VERSION = 2  # 2: an OCR shift of a BIN printed elsewhere in the dossier is unverified, not invalid
+VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

@@ -291,6 +291,29 @@ def test_2026_document_message_names_16_percent() -> None:
     assert "16 %" in f.message and "1 600 000,00" in f.message.replace("\u00a0", " ")
 
 
+def test_a_foreign_suppliers_vat_in_its_own_currency_is_not_judged_by_kazakh_rates() -> None:
+    invoice = _invoice(dt.date(2024, 6, 30), 2_000_000.0)  # 20 %: a European supplier's VAT
+    invoice.amounts.currency = value("EUR")  # type: ignore[union-attr]
+    assert "VAT_MISCALCULATED" not in {f.code for f in check_document(invoice)}
+
+
+@pytest.mark.parametrize(
+    ("vat", "flagged"),
+    [
+        (7_232.0, False),  # 0.06 % of the base: a stray figure OCR read as the VAT
+        (1_234_500.0, True),  # 10 %: a wrong rate is reported on a scan as on a text layer
+        (1_659_168.0, True),  # 12 % taken on the total: a real miscalculation
+    ],
+)
+def test_on_a_scan_only_a_plausible_vat_is_called_miscalculated(vat: float, flagged: bool) -> None:
+    invoice = _invoice(dt.date(2024, 8, 27), vat, base=12_345_000.0)
+    invoice.file_format = "pdf_scan"
+    findings = check_document(invoice)
+    assert ("VAT_MISCALCULATED" in {f.code for f in findings}) == flagged
+    if not flagged:
+        assert any(f.code == "UNVERIFIED_FIELD" and "7 232" in f.message.replace("\u00a0", " ") for f in findings)
+
+
 # --------------------------------------------------------------------------- AMOUNT_WORDS_MISMATCH
 
 

@@ -10,7 +10,7 @@ from models.domain import DocType, DocumentExtraction, Finding
 from validators.context import CheckContext, doc_date, resolve_rules
 from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.rules import Rules, RuleSet
-from validators.values import as_decimal, evidence, money, norm_bin, norm_currency, raw
+from validators.values import KZT, as_decimal, evidence, money, norm_bin, norm_currency, raw
 
 VAT_DOC_TYPES = (DocType.CONTRACT, DocType.ACT_OF_WORK, DocType.INVOICE)
 
@@ -109,7 +109,20 @@ def check_vat(ctx: CheckContext, doc: DocumentExtraction) -> None:
         weak = next(ev for ev in used if not ctx.ok(ev))
         ctx.unverified(doc, "amounts.vat", "НДС", ctx.low_confidence_reason(weak), a.vat)
         return
-    tolerance = ctx.rules.checks.vat_tolerance
+    currency = norm_currency(raw(a.currency))
+    if currency not in (None, KZT):
+        # A foreign supplier's invoice in its own currency charges its own country's VAT, if any:
+        # Kazakhstan's rates do not apply to it, so there is nothing to recompute.
+        return
+    checks = ctx.rules.checks
+    if doc.file_format in checks.ocr_file_formats and base > 0:
+        share = vat / base
+        if not checks.ocr_vat_share_min <= share <= checks.ocr_vat_share_max:
+            pct = fmt_pct(share.quantize(Decimal("0.0001")))
+            reason = f"НДС {fmt_money(vat, currency)} — {pct} % суммы без НДС: вероятно, прочитан неверно"
+            ctx.unverified(doc, "amounts.vat", "НДС", reason, a.vat)
+            return
+    tolerance = checks.vat_tolerance
     day = doc_date(doc) if ctx.ok(doc.date) else None
     if day is not None:
         rate = ctx.rules.vat_rate_on(day)
@@ -127,7 +140,6 @@ def check_vat(ctx: CheckContext, doc: DocumentExtraction) -> None:
     if any(ctx.explained_by_ocr(doc, vat, ref) for ref in references):
         ctx.unverified(doc, "amounts.vat", "НДС", ctx.OCR_DIGIT_REASON, a.vat)
         return
-    currency = norm_currency(raw(a.currency))
     ctx.add(
         make_finding(
             "VAT_MISCALCULATED",

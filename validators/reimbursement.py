@@ -26,10 +26,9 @@ from validators.context import CheckContext
 from validators.contracts import contract_label
 from validators.document_values import payroll_month
 from validators.dossier_view import DossierView
-from validators.values import as_date, as_decimal, money, norm_bin, norm_currency, raw, same_currency
+from validators.values import KZT, as_date, as_decimal, money, norm_bin, norm_currency, raw, same_currency
 
 EXCLUDING_CODES = frozenset({"OUT_OF_PERIOD", "PAYMENT_BEFORE_CONTRACT", "PARTY_MISMATCH"})
-KZT = "KZT"
 
 
 def _f(x: Decimal | None) -> float | None:

@@ -161,6 +161,10 @@ class ChecksVersion(Versioned):
     duplicate_min_matching_fields: int = Field(ge=1)
     employee_name_min_score: float = Field(ge=0, le=100)
     ocr_file_formats: list[str] = Field(default_factory=lambda: ["pdf_scan", "image_jpg", "image_png", "image_tiff"])
+    # Shares of the amount without VAT that a miscalculated VAT can plausibly have (a wrong rate, VAT
+    # taken on the total); outside them a VAT read by OCR is a misreading, not a miscalculation.
+    ocr_vat_share_min: Decimal = Field(Decimal("0.03"), ge=0)
+    ocr_vat_share_max: Decimal = Field(Decimal("0.30"), ge=0)
 
 
 # --------------------------------------------------------------------------- the rule set

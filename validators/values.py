@@ -131,6 +131,10 @@ def norm_bin(value: Any) -> str | None:
     return digits or None
 
 
+# The national currency: amounts in it need no declared exchange rate, and Kazakhstan's VAT applies.
+KZT = "KZT"
+
+
 def norm_currency(value: Any) -> str | None:
     if value is None:
         return None
