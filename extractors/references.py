@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, find_dates
+from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, DateMatch, find_dates
 from extractors.vocabulary import vocabulary
 
 # A wrapped label cell ("Назначение / платежа:") can land between "№" and the number in reading order.
@@ -53,7 +53,7 @@ class ContractRef:
 
 
 def _clean_token(token: str) -> str:
-    return token.strip(" .,;:()«»\"")
+    return token.strip(' .,;:()«»"')
 
 
 def find_contract_refs(text: str) -> list[ContractRef]:
@@ -106,7 +106,38 @@ def find_contract_refs(text: str) -> list[ContractRef]:
         start = min([m.start()] + [s[0] for s in spans])
         end = max([m.end()] + [s[1] for s in spans])
         refs.append(ContractRef(start, end, number, number_span, date, date_span))
-    return _dedupe(refs)
+    return _dedupe(refs) or _basis_refs(text, all_dates)
+
+
+def _basis_refs(text: str, all_dates: list[DateMatch]) -> list[ContractRef]:
+    """References given as a basis field: "Основание № 178-У/2023 от 06.07.2023" on a line of its own."""
+    label = vocabulary().label("contract_basis")
+    refs: list[ContractRef] = []
+    for line in re.finditer(r"[^\n]+", text):
+        head = re.match(
+            rf"[ \t]*(?:\d{{1,2}}(?:\.\d{{1,2}})*\.?[ \t]+)?(?:{label.pattern})[ \t]*[:：]?[ \t]*",
+            line.group(0),
+            label.flags,
+        )
+        if head is None:
+            continue
+        rest = line.group(0)[head.end() :]
+        nm = re.match(rf"{NUMBER_SIGN}\s*({NUMBER_TOKEN})", rest)
+        if nm is None or not re.search(r"\d", nm.group(1)):
+            continue
+        number = _clean_token(nm.group(1))
+        s = line.start() + head.end() + nm.start(1)
+        number_span = (s, s + len(number))
+        date = date_span = None
+        for d in all_dates:
+            if number_span[1] <= d.start <= number_span[1] + 16 and _DATE_LINK.fullmatch(
+                text[number_span[1] : d.start]
+            ):
+                date, date_span = d.value, (d.start, d.end)
+                break
+        end = date_span[1] if date_span else number_span[1]
+        refs.append(ContractRef(line.start(), end, number, number_span, date, date_span))
+    return refs
 
 
 def _dedupe(refs: list[ContractRef]) -> list[ContractRef]:
@@ -139,7 +170,10 @@ def legal_act_spans(text: str) -> list[tuple[int, int]]:
         if title:
             tail = tail[: title.start()]
         end = m.end()
-        for t in re.finditer(rf"{NUMBER_SIGN}\s*{NUMBER_TOKEN}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}|\d{{4}}\s*(?:года|г\.|жыл\w*)", tail):
+        for t in re.finditer(
+            rf"{NUMBER_SIGN}\s*{NUMBER_TOKEN}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}|\d{{4}}\s*(?:года|г\.|жыл\w*)",
+            tail,
+        ):
             end = m.end() + t.end()
         spans.append((start, end))
     return spans

@@ -338,3 +338,32 @@ def test_a_lost_contract_number_is_not_inferred_from_one_citation_or_from_a_text
     contract.file_format, contract.number = "pdf_text", None  # a text layer printing no number
     reconcile_contract_numbers(docs)
     assert contract.number is None
+
+
+def test_a_basis_field_naming_the_contract_by_number_and_date_is_a_reference() -> None:
+    refs = find_contract_refs("АКТ № 14\nОснование № 178-У/2023 от 06.07.2023\nИтого 1 000,00")
+    assert [(r.number, str(r.date)) for r in refs] == [("178-У/2023", "2023-07-06")]
+    kazakh = find_contract_refs("3. Негіздеме: № ДУ-2022/180 07.08.2022")
+    assert [(r.number, str(r.date)) for r in kazakh] == [("ДУ-2022/180", "2022-08-07")]
+    # A power of attorney the signatory acts on is not the contract; nor is a basis that is an order.
+    assert find_contract_refs("действующего на основании доверенности № 15 от 10.01.2023") == []
+    assert find_contract_refs("Основание: приказ № 12 от 01.02.2023") == []
+    # A reference by the word "договор" is preferred to a basis field.
+    both = find_contract_refs("по договору № 5 от 01.02.2022\nОснование № 7 от 01.01.2022")
+    assert [r.number for r in both] == ["5"]
+
+
+def test_an_act_whose_contract_is_named_only_in_its_basis_field_refers_to_it() -> None:
+    doc = extract_document(
+        lines_document(
+            "akt_9.pdf",
+            ["АКТ ВЫПОЛНЕННЫХ РАБОТ (ОКАЗАННЫХ УСЛУГ) № 9 от 30.11.2023",
+             "Исполнитель: ТОО «Тобол Сервис» БИН 150240690367",
+             "Заказчик: ТОО «Ертіс Қағаз» БИН 130240964630",
+             "Основание № 44-У/2023 от 12.09.2023",
+             "Итого 2 240 000,00 в т.ч. НДС 240 000,00"],
+        )
+    )
+    assert doc.contract_ref is not None and doc.contract_ref.number is not None
+    assert doc.contract_ref.number.value == "44-У/2023"
+    assert doc.date is not None and str(doc.date.value) == "2023-11-30"  # not the contract's date
