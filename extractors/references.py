@@ -37,6 +37,26 @@ _DATE_LINK = re.compile(
     r"(?:дата|күні|date|datum)[ \t]*[:：]?)?[\s«]*",
     re.IGNORECASE,
 )
+# A form's label cell wrapped onto its own line between the number and "от DATE" in reading order
+# ("… по договору № ТД-21/46" / "Назначение" / "от 25.06.2021"): one short line without digits.
+_WRAPPED_LABEL_LINK = re.compile(r"[ \t]*\n[ \t]*[^\W\d][^\n\d]{1,24}\n[ \t]*от[\s«]*", re.IGNORECASE)
+_DATE_LINK_MAX_GAP = 16
+_WRAPPED_LABEL_MAX_GAP = 45
+
+
+def _linked_date(text: str, after: int, dates: list[DateMatch]) -> DateMatch | None:
+    """The date that follows a contract number ``after`` through a link ("от", "/", "dated", a label)."""
+    for d in dates:
+        if d.start < after:
+            continue
+        gap = text[after : d.start]
+        if d.start - after <= _DATE_LINK_MAX_GAP and _DATE_LINK.fullmatch(gap):
+            return d
+        if d.start - after <= _WRAPPED_LABEL_MAX_GAP and _WRAPPED_LABEL_LINK.fullmatch(gap):
+            return d
+    return None
+
+
 # A numbered form field holding the number ("27.3. № ДУ-2022/177" under "Договор (контракт)"): the
 # field's number at the start of the line is not a sentence end.
 _FIELD_NUMBER = re.compile(rf"\n[ \t]*\d{{1,2}}(?:\.\d{{1,2}})*\.[ \t]+(?={NUMBER_SIGN})")
@@ -75,11 +95,9 @@ def find_contract_refs(text: str) -> list[ContractRef]:
         if nm and not re.search(r"[.;]\s|\n\s*\n", _FIELD_NUMBER.sub("\n", fwd[: nm.start() + 1])[:-1]):
             number = _clean_token(nm.group(1))
             number_span = (m.end() + nm.start(1), m.end() + nm.start(1) + len(number))
-            after = number_span[1]
-            for d in dates:
-                if after <= d.start <= after + 16 and _DATE_LINK.fullmatch(text[after : d.start]):
-                    date, date_span = d.value, (d.start, d.end)
-                    break
+            linked = _linked_date(text, number_span[1], dates)
+            if linked is not None:
+                date, date_span = linked.value, (linked.start, linked.end)
             # Kazakh order inside the forward window: "Шарт (келісімшарт): 14.03.2024 № 179-ТО"
             if date is None:
                 for d in dates:
@@ -121,20 +139,20 @@ def _basis_refs(text: str, all_dates: list[DateMatch]) -> list[ContractRef]:
         )
         if head is None:
             continue
-        rest = line.group(0)[head.end() :]
-        nm = re.match(rf"{NUMBER_SIGN}\s*({NUMBER_TOKEN})", rest)
+        start = line.start() + head.end()
+        # Kazakh order: the date first ("Негіздеме 2022 жылғы 4 ақпан № 172/22").
+        leading = next((d for d in all_dates if d.start == start), None)
+        after_date = leading.end if leading is not None else start
+        nm = re.match(rf"(?:\s*ж\.?)?[ \t]*{NUMBER_SIGN}\s*({NUMBER_TOKEN})", text[after_date : line.end()])
         if nm is None or not re.search(r"\d", nm.group(1)):
             continue
         number = _clean_token(nm.group(1))
-        s = line.start() + head.end() + nm.start(1)
+        s = after_date + nm.start(1)
         number_span = (s, s + len(number))
         date = date_span = None
-        for d in all_dates:
-            if number_span[1] <= d.start <= number_span[1] + 16 and _DATE_LINK.fullmatch(
-                text[number_span[1] : d.start]
-            ):
-                date, date_span = d.value, (d.start, d.end)
-                break
+        linked = leading or _linked_date(text, number_span[1], all_dates)
+        if linked is not None:
+            date, date_span = linked.value, (linked.start, linked.end)
         end = date_span[1] if date_span else number_span[1]
         refs.append(ContractRef(line.start(), end, number, number_span, date, date_span))
     return refs

@@ -367,3 +367,15 @@ def test_an_act_whose_contract_is_named_only_in_its_basis_field_refers_to_it() -
     assert doc.contract_ref is not None and doc.contract_ref.number is not None
     assert doc.contract_ref.number.value == "44-У/2023"
     assert doc.date is not None and str(doc.date.value) == "2023-11-30"  # not the contract's date
+
+
+def test_a_contract_date_after_a_wrapped_label_cell_and_a_kazakh_basis_field() -> None:
+    # Reading order of a two-column form: the left column's label ("Назначение") between the number
+    # and "от DATE" of the purpose text.
+    wrapped = find_contract_refs("Зарплата за май по трудовому договору № ТД-7/24\nНазначение\nот 03.01.2024\nКод 311")
+    assert [(r.number, str(r.date)) for r in wrapped] == [("ТД-7/24", "2024-01-03")]
+    # A line with figures in between is another field, not a label: no date is linked across it.
+    apart = find_contract_refs("по договору № 5\nИтого к оплате 1 000\nот 01.02.2022")
+    assert [(r.number, r.date) for r in apart] == [("5", None)]
+    kazakh = find_contract_refs("Негіздеме 2023 жылғы 9 наурыз № 81/23\nАВР-5 13.10.2023")
+    assert [(r.number, str(r.date)) for r in kazakh] == [("81/23", "2023-03-09")]
