@@ -357,8 +357,8 @@ def _item_rows_sum(view: DocView, largest: MoneyFound) -> MoneyFound | None:
 
     Without a totals label the largest sum on the page is taken as the total; when that sum is itself
     one of several item rows (each with its amount before VAT and with VAT linked by a VAT rate), it is
-    only the largest row, and the rows' sum is the document's total. Derived, so it stays below the
-    validators' trust threshold: a mismatch it causes is reported as unverified, never as an error.
+    only the largest row, and the rows' sum is the document's total. It stays below the validators'
+    trust threshold: a mismatch it causes (a row OCR lost) is reported as unverified, never as an error.
     """
     pairs = [pair for line in view.lines if (pair := _item_pair(view, line)) is not None]
     if len(pairs) < 2 or largest.total is None:
@@ -371,10 +371,12 @@ def _item_rows_sum(view: DocView, largest: MoneyFound) -> MoneyFound | None:
         return None  # the largest "row" is the sum of the others: the totals row itself, label lost
     net = round(sum(float(without.value) for without, _ in pairs), 2)
     evidence = [w for _, total in pairs for w in total.words]
+    # A weak strategy (FALLBACK_FACTOR) on top of the unlabelled row's factor: below the validators'
+    # trust threshold even when every word was read with full confidence.
     return MoneyFound(
-        total=Found(value=gross, raw=None, words=evidence, factor=DERIVED_FACTOR),
-        without_vat=Found(value=net, raw=None, words=[w for p, _ in pairs for w in p.words], factor=DERIVED_FACTOR),
-        vat=Found(value=round(gross - net, 2), raw=None, words=[], factor=DERIVED_FACTOR),
+        total=Found(value=gross, raw=None, words=evidence, factor=FALLBACK_FACTOR),
+        without_vat=Found(value=net, raw=None, words=[w for p, _ in pairs for w in p.words], factor=FALLBACK_FACTOR),
+        vat=Found(value=round(gross - net, 2), raw=None, words=[], factor=FALLBACK_FACTOR),
     )
 
 
