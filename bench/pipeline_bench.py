@@ -197,12 +197,15 @@ def bench_text(work: Path, pages: int) -> dict[str, Any]:
 
 @contextmanager
 def text_layer_instrumented(timer: StageTimer) -> Iterator[None]:
-    """Split the text-layer reading: pdfplumber parsing the page, then the reader's own work on it."""
+    """Split the text-layer reading: pdfium's characters, then the reader's own work on them (and
+    pdfplumber, for the pages pdfium leaves to it)."""
     import pdfplumber.page
 
     import ocr.reader
 
     patches: list[tuple[Any, str, str]] = [
+        (ocr.reader, "read_char_page", "pdfium: characters"),
+        (ocr.reader, "usable_text_layer_page", "text layer: check, words, seals"),
         (pdfplumber.page.Page, "parse_objects", "pdfplumber: parse the page"),
         (ocr.reader, "assess_text_layer", "text layer: assess"),
         (ocr.reader, "text_layer_page", "text layer: words, tables, seals"),

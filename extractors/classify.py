@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
+from extractors.prefilter import Literals, Needles, fold, needles
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
 from models.domain import DocType
@@ -71,8 +73,64 @@ def _line_weight(view: DocView, line: VLine, rank: int) -> float:
     return weight
 
 
+@dataclass(frozen=True)
+class _TypePatterns:
+    """A type's title patterns, with what makes matching them cheap (same results as one by one)."""
+
+    patterns: list[re.Pattern[str]]
+    any_match: re.Pattern[str]  # all patterns as one alternation: matches where any of them does
+    spanning: list[re.Pattern[str]]  # the patterns that can match a space (only they cross a line break)
+    any_spanning: re.Pattern[str] | None
+    # Literal text every match of some pattern contains (case-folded as the regex engine folds); a
+    # text holding none of them cannot match. None: a pattern has no such literal (always search).
+    needles: Needles
+    spanning_needles: Needles
+
+    def may_match(self, folded: str) -> bool:
+        return self.needles is None or self.needles.found_in(folded)
+
+    def may_span(self, folded: str) -> bool:
+        return self.spanning_needles is None or self.spanning_needles.found_in(folded)
+
+
+# Pattern syntax through which a regex may match a space; a pattern with none of it cannot cross the
+# space that joins two lines. Conservative: "\\S" and the like only cost a needless check.
+_SPACE_CAPABLE = (" ", "\\s", "\\S", ".", "\\W", "\\D", "\\B", "[^", "\\x", "\\u", "\\N", "\\0", "\\p", "(?x")
+
+
+def _can_match_space(pattern: re.Pattern[str]) -> bool:
+    return any(token in pattern.pattern for token in _SPACE_CAPABLE) or bool(pattern.flags & re.VERBOSE)
+
+
+def _alternation(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags if patterns else 0)
+
+
+def _needles(patterns: list[re.Pattern[str]]) -> Needles:
+    """Any one of the patterns matching: the alternatives of all of them."""
+    found = [needles(p) for p in patterns]
+    if not found or any(n is None for n in found):
+        return None
+    return Literals.of(tuple(group for f in found if f is not None for group in f.groups))
+
+
+@lru_cache(maxsize=1)
+def _type_patterns() -> dict[str, _TypePatterns]:
+    out = {}
+    for doc_type, patterns in vocabulary().doc_types.items():
+        spanning = [p for p in patterns if _can_match_space(p)]
+        out[doc_type] = _TypePatterns(
+            patterns=patterns,
+            any_match=_alternation(patterns),
+            spanning=spanning,
+            any_spanning=_alternation(spanning) if spanning else None,
+            needles=_needles(patterns),
+            spanning_needles=_needles(spanning),
+        )
+    return out
+
+
 def _type_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float, int]]) -> dict[str, float]:
-    voc = vocabulary()
     scores: dict[str, float] = {}
     texts = [re.sub(r"\s+", " ", line.text) for line in lines]
     weights = [_line_weight(view, line, rank) for rank, line in enumerate(lines)]
@@ -83,19 +141,28 @@ def _type_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float
         if doc_type not in where or w > where[doc_type][0]:
             where[doc_type] = (w, line.index)
 
+    types = _type_patterns()
+    folded = [fold(text) for text in texts]  # folding is per character: joined texts fold the same
     for i, text in enumerate(texts):
-        for doc_type, patterns in voc.doc_types.items():
-            if any(p.search(text) for p in patterns):
+        # A title wrapped over two or three lines ("СОГЛАСИЕ" / "на распространение … данных").
+        joined = {
+            span: (" ".join(texts[i : i + span]), " ".join(folded[i : i + span]))
+            for span in (2, 3)
+            if i + span <= len(texts)
+        }
+        widest = joined[max(joined)][1] if joined else None  # holds every literal the narrower ones do
+        for doc_type, typed in types.items():
+            if typed.may_match(folded[i]) and typed.any_match.search(text):
                 credit(doc_type, weights[i], lines[i])
                 continue
-            # A title wrapped over two or three lines ("СОГЛАСИЕ" / "на распространение … данных").
-            for span in (2, 3):
-                if i + span > len(texts):
-                    break
-                joined = " ".join(texts[i : i + span])
+            if typed.any_spanning is None or widest is None or not typed.may_span(widest):
+                continue
+            for span, (wrapped, wrapped_folded) in joined.items():
+                if not typed.may_span(wrapped_folded) or not typed.any_spanning.search(wrapped):
+                    continue  # no pattern matches at all, so none crosses the break
                 # Only a match that crosses the line break counts here; one inside a single line
                 # is that line's own evidence.
-                if any(m.start() < len(text) < m.end() for p in patterns for m in p.finditer(joined)):
+                if any(m.start() < len(text) < m.end() for p in typed.spanning for m in p.finditer(wrapped)):
                     credit(doc_type, min(weights[i : i + span]), lines[i])
                     break
     return scores
@@ -118,14 +185,20 @@ _FUZZY_TITLES = {
 }
 
 
-def _title_similarity(title: str, line_words: list[str]) -> float:
-    """Order-free similarity: every title word must have a close match among the line's words."""
+def _title_similarity(title: str, line_words: list[str], floor: float = 0.0) -> float:
+    """Order-free similarity: every title word must have a close match among the line's words.
+
+    Below ``floor`` the exact figure does not matter: the first title word without a match that good
+    ends the comparison (its best, or 0, is returned).
+    """
     best_per_word = []
     for tw in title.split():
         if len(tw) <= 2:
             continue
-        best = max((fuzz.ratio(tw, lw) for lw in line_words), default=0.0)
-        best_per_word.append(best)
+        found = process.extractOne(tw, line_words, scorer=fuzz.ratio, score_cutoff=floor) if line_words else None
+        if found is None:
+            return 0.0
+        best_per_word.append(found[1])
     return min(best_per_word) if best_per_word else 0.0
 
 
@@ -147,7 +220,7 @@ def _fuzzy_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[floa
                 for title in titles:
                     if span > 1 and len(title.split()) == 1:
                         continue
-                    r = _title_similarity(title, words)
+                    r = _title_similarity(title, words, floor=FUZZY_TITLE_MIN)
                     if r < FUZZY_TITLE_MIN:
                         continue
                     # Slightly below an exact match of the same line, so exact evidence wins ties.

@@ -136,6 +136,15 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 def find_dates(text: str) -> list[DateMatch]:
     """All dates in the text, in order, without overlaps (the earliest, longest match wins)."""
+    return list(_find_dates(text))
+
+
+# Several extractors ask for the dates of the same document text: the scan is made once.
+DATE_MEMO_TEXTS = 16
+
+
+@lru_cache(maxsize=DATE_MEMO_TEXTS)
+def _find_dates(text: str) -> tuple[DateMatch, ...]:
     found: list[DateMatch] = []
     for pattern, kind in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -162,7 +171,7 @@ def find_dates(text: str) -> list[DateMatch]:
         if out and d.start < out[-1].end:
             continue
         out.append(d)
-    return out
+    return tuple(out)
 
 
 def parse_date(text: str | None) -> dt.date | None:

@@ -10,11 +10,11 @@ works the same for PDF points, image pixels and spreadsheet cells.
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from extractors.prefilter import fold, may_match, needles
 from models.domain import BBox, DocumentText, PageText, Provenance, Word
 
 # A gap wider than this many word heights separates two columns (cells) of one line. Measured on
@@ -80,6 +80,11 @@ class VLine:
         return "".join(w.sep_before + w.text for w in self.words)
 
     @cached_property
+    def folded(self) -> str:
+        """``text`` case-folded as ``re.IGNORECASE`` compares (for ``extractors.prefilter``)."""
+        return fold(self.text)
+
+    @cached_property
     def word_offsets(self) -> list[int]:
         """Offset of each word in ``text``."""
         out, offset = [], 0
@@ -107,7 +112,7 @@ class VLine:
 
     @cached_property
     def height(self) -> float:
-        return max(statistics.median(w.bbox.y1 - w.bbox.y0 for w in self.words), 1e-6)
+        return max(_median([w.bbox.y1 - w.bbox.y0 for w in self.words]), 1e-6)
 
     def segment_of(self, pos: int) -> tuple[int, int]:
         """[first, last) word positions of the cell holding word ``pos``."""
@@ -238,8 +243,9 @@ class DocView:
             if skip_noise:
                 words = _drop_scatter(words)
             # A table rule that OCR read as "|" separates two cells: it is a boundary, not a word.
-            rules = [(w.bbox.x0 + w.bbox.x1) / 2 for w in words if _RULE_MARK.fullmatch(w.text)]
-            words = [w for w in words if not _RULE_MARK.fullmatch(w.text)]
+            is_rule = [_is_rule_mark(w.text) for w in words]
+            rules = [(w.bbox.x0 + w.bbox.x1) / 2 for w, rule in zip(words, is_rule) if rule]
+            words = [w for w, rule in zip(words, is_rule) if not rule]
             if not words:
                 continue
             words.sort(key=lambda w: w.bbox.x0)
@@ -291,7 +297,10 @@ class DocView:
 
     def find_labels(self, name: str, pattern: re.Pattern[str], lines: Iterable[VLine] | None = None) -> list[LabelHit]:
         hits: list[LabelHit] = []
+        need = needles(pattern)
         for line in self.lines if lines is None else lines:
+            if need is not None and not may_match(need, line.folded):
+                continue  # the line lacks text every match contains (extractors.prefilter)
             text = line.text
             for m in pattern.finditer(text):
                 if m.end() == m.start():
@@ -352,7 +361,7 @@ class DocView:
     @cached_property
     def median_height(self) -> float:
         hs = [ln.height for ln in self.lines]
-        return statistics.median(hs) if hs else 1.0
+        return _median(hs) if hs else 1.0
 
 
 # ---------------------------------------------------------------------- helpers
@@ -370,7 +379,20 @@ def _segment_starts(words: list[VWord], height: float, rules: list[float] | None
 
 
 # A word made only of vertical bars is a table rule that OCR read as text.
-_RULE_MARK = re.compile(r"[|¦│]+")
+_RULE_MARKS = "|¦│"
+
+
+def _is_rule_mark(text: str) -> bool:
+    return bool(text) and not text.strip(_RULE_MARKS)
+
+
+def _median(values: list[float]) -> float:
+    """``statistics.median`` (the same result), without its overhead: it runs for every line."""
+    data = sorted(values)
+    n = len(data)
+    if n % 2:
+        return data[n // 2]
+    return (data[n // 2 - 1] + data[n // 2]) / 2
 
 
 _SCATTER_OK = re.compile(r"^(?:[0-9№#%*()\-–—/:;.,]|[A-Za-zА-Яа-яЁё]\.)$")

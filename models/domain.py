@@ -122,7 +122,8 @@ class PageText(BaseModel):
     words: list[Word] = Field(default_factory=list)
     # Reading-order lines as plain text; each entry lists the indexes of its words in ``words``.
     lines: list[list[int]] = Field(default_factory=list)
-    # Tables as rows of cell strings, where the source has them (XLSX, pdfplumber tables).
+    # Tables as rows of cell strings, where the source has them (XLSX, DOCX); text-layer PDFs leave it
+    # empty (no extractor reads ruled tables: rows are read from the words and lines).
     tables: list[list[list[str | None]]] = Field(default_factory=list)
     # Round seals whose lettering was taken out of ``words`` (PDF text layers); a fallback layer only.
     seals: list[SealText] = Field(default_factory=list)

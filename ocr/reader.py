@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pdfplumber
+import pypdfium2 as pdfium
 
 from docproc.settings import OcrSettings, Settings
 from ingest.errors import UnreadableDocument
@@ -22,6 +23,7 @@ from ocr.cache import OcrCache, cache_key, image_hash
 from ocr.engine import OcrEngine, OcrError, OcrTimeout, create_engine, engine_label
 from ocr.ink import InkRange
 from ocr.layout import group_lines
+from ocr.pdfium_text import NeedsPdfplumber, read_char_page
 from ocr.preprocess import (
     PageTransform,
     detect_orientation,
@@ -29,9 +31,9 @@ from ocr.preprocess import (
     preprocess,
     preprocess_deferring_orientation,
 )
-from ocr.raster import count_image_frames, image_pages, open_pdf, page_draws_text, render_page
+from ocr.raster import count_image_frames, image_pages, open_pdf, render_page
 from ocr.structured import read_docx, read_xlsx, read_xml
-from ocr.text_layer import assess_text_layer, text_layer_is_usable, text_layer_page
+from ocr.text_layer import usable_text_layer_page
 
 log = logging.getLogger(__name__)
 
@@ -183,18 +185,44 @@ def _failed_page(page_no: int, image: np.ndarray, label: str) -> PageText:
 # --------------------------------------------------------------------------- PDF
 
 
-def _text_layer_or_none(plumber: pdfplumber.PDF | None, index: int, settings: Settings) -> PageText | None:
-    if plumber is None:
-        return None
+def _text_layer_or_none(
+    pdf: pdfium.PdfDocument, plumber: _LazyPlumber, index: int, settings: Settings
+) -> PageText | None:
+    """The page's own text layer when it is usable, else None (the page is OCR'd).
+
+    Characters come from pdfium (``ocr.pdfium_text``); pdfplumber reads only the pages whose pdfium
+    reading would differ from pdfminer's (unmapped glyphs, /ActualText, turned pages, ...).
+    """
     ink = InkRange.from_settings(settings.ocr) if settings.ocr.drop_stamp_text else None
-    page = plumber.pages[index]
     try:
-        if not text_layer_is_usable(assess_text_layer(page, ink), settings.ocr):
-            return None
-        return text_layer_page(page, index + 1, ink)
+        page = read_char_page(pdf, index)
+    except NeedsPdfplumber as exc:
+        log.debug("page %d read with pdfplumber: %s", index + 1, exc)
+        return _plumber_text_layer(plumber.get(), index, settings, ink)
+    except Exception as exc:  # noqa: BLE001 - pdfplumber may still read what pdfium's text page cannot
+        log.warning("pdfium cannot read the text of page %d, trying pdfplumber: %s", index + 1, exc)
+        return _plumber_text_layer(plumber.get(), index, settings, ink)
+    if not page.draws_text:
+        return None
+    return _usable_text_layer(page, index, settings, ink)
+
+
+def _usable_text_layer(page: object, index: int, settings: Settings, ink: InkRange | None) -> PageText | None:
+    try:
+        return usable_text_layer_page(page, index + 1, ink, settings.ocr)
     except Exception as exc:  # noqa: BLE001 - a text layer pdfminer chokes on is read by OCR instead
         log.warning("text layer of page %d unreadable, using OCR: %s", index + 1, exc)
         return None
+
+
+def _plumber_text_layer(
+    plumber: pdfplumber.PDF | None, index: int, settings: Settings, ink: InkRange | None
+) -> PageText | None:
+    if plumber is None:
+        return None
+    page = plumber.pages[index]
+    try:
+        return _usable_text_layer(page, index, settings, ink)
     finally:
         page.close()
 
@@ -208,7 +236,7 @@ def _open_plumber(data: bytes) -> pdfplumber.PDF | None:
 
 
 class _LazyPlumber:
-    """pdfplumber's view of the PDF, opened only when a page has text to assess (never for a pure scan)."""
+    """pdfplumber's view of the PDF, opened only for a page pdfium's reading leaves to it (``NeedsPdfplumber``)."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
@@ -241,7 +269,7 @@ def _pdf_pages(
                 f"PDF содержит {total} страниц, допускается не более {settings.limits.max_pdf_pages}.",
             )
         for index in range(total):
-            page = _text_layer_or_none(plumber.get(), index, settings) if page_draws_text(pdf, index) else None
+            page = _text_layer_or_none(pdf, plumber, index, settings)
             if page is None:
                 image = render_page(
                     pdf, index, settings.ocr.dpi, settings.limits.max_image_megapixels * 1_000_000

@@ -1,13 +1,20 @@
-"""Words with boxes from a PDF's own text layer (pdfplumber), and whether that layer can be trusted."""
+"""Words with boxes from a PDF's own text layer, and whether that layer can be trusted.
+
+The functions take a pdfplumber page or an ``ocr.pdfium_text.CharPage`` (pdfium's reading of the same
+page in pdfplumber's shape): both have ``chars``, ``images``, ``width``, ``height``, ``filter`` and
+``extract_words``.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from docproc.settings import OcrSettings
 from models.domain import BBox, PageText, SealText, TextSource, Word
@@ -15,6 +22,8 @@ from ocr.ink import InkRange, is_ink_pdf_color
 from ocr.layout import group_lines
 
 log = logging.getLogger(__name__)
+
+_WORDS = TypeAdapter(list[Word])
 
 PRIVATE_USE = range(0xE000, 0xF900)
 
@@ -24,8 +33,33 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
 
 def _is_rotated(char: dict[str, Any]) -> bool:
     """Not set on a horizontal baseline (turned by any angle, upside down included)."""
-    a, b, c, d = (float(x) for x in (char.get("matrix") or (1, 0, 0, 1, 0, 0))[:4])
-    return abs(b) > 1e-3 or abs(c) > 1e-3 or a < 0 or d < 0
+    m = char.get("matrix") or IDENTITY
+    return abs(m[1]) > 1e-3 or abs(m[2]) > 1e-3 or m[0] < 0 or m[3] < 0
+
+
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+# Ink decisions per ink range, per colour: a page has a handful of colours and thousands of characters.
+_INK_MEMOS: dict[InkRange, dict[object, bool]] = {}
+INK_MEMO_MAX = 4096  # colours remembered per ink range before the memo starts over (text in a gradient)
+
+
+def _ink_test(ink: InkRange) -> Callable[[object], bool]:
+    """``is_ink_pdf_color`` for one ink range, remembering its answers per colour."""
+    memo = _INK_MEMOS.setdefault(ink, {})
+
+    def is_ink(color: object) -> bool:
+        try:
+            return memo[color]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable colour (a list): decide without remembering
+            return is_ink_pdf_color(color, ink)
+        if len(memo) >= INK_MEMO_MAX:
+            memo.clear()
+        decided = memo[color] = is_ink_pdf_color(color, ink)
+        return decided
+
+    return is_ink
 
 
 def _centre(char: dict[str, Any]) -> tuple[float, float]:
@@ -51,7 +85,8 @@ def seal_boxes(chars: list[dict[str, Any]], ink: InkRange) -> list[Box]:
     Only text inside such an area is seal text; ink-coloured text elsewhere (a blue heading, a link)
     is kept.
     """
-    rotated = [c for c in chars if _is_rotated(c) and is_ink_pdf_color(c.get("non_stroking_color"), ink)]
+    is_ink = _ink_test(ink)
+    rotated = [c for c in chars if _is_rotated(c) and is_ink(c.get("non_stroking_color"))]
     if len(rotated) < ink.seal_min_rotated:
         return []
     gap = 3 * max(float(c.get("size", 10.0)) for c in rotated)
@@ -73,16 +108,21 @@ def seal_boxes(chars: list[dict[str, Any]], ink: InkRange) -> list[Box]:
     return [box for box, count in clusters if count >= ink.seal_min_rotated]
 
 
-def without_ink_text(page: Any, ink: InkRange | None) -> Any:
-    """The page minus seal text: ink-coloured characters inside a round seal (they pollute lines otherwise)."""
+def without_ink_text(page: Any, ink: InkRange | None, seals: list[Box] | None = None) -> Any:
+    """The page minus seal text: ink-coloured characters inside a round seal (they pollute lines otherwise).
+
+    ``seals``: the page's ``seal_boxes`` when the caller has them already.
+    """
     if ink is None:
         return page
-    seals = seal_boxes(page.chars, ink)
+    if seals is None:
+        seals = seal_boxes(page.chars, ink)
     if not seals:
         return page
+    is_ink = _ink_test(ink)
 
     def keep(obj: dict[str, Any]) -> bool:
-        if obj.get("object_type") != "char" or not is_ink_pdf_color(obj.get("non_stroking_color"), ink):
+        if obj.get("object_type") != "char" or not is_ink(obj.get("non_stroking_color")):
             return True
         centre = _centre(obj)
         return not any(_inside(centre, seal, margin=2.0) for seal in seals)
@@ -100,6 +140,9 @@ RING_SPLIT_GLYPHS = 0.8
 # (where the ring has no space glyph) or, the widest one, where the lettering starts and ends.
 RING_WORD_GAP_STEPS = 1.8
 RING_START_GAP_STEPS = 2.5
+# Degrees short of a full turn within which a ring character counts as at twelve o'clock (float noise
+# of a glyph set exactly there is some 1e-4 degrees; lettering steps are several degrees).
+RING_TOP_SNAP_DEG = 0.01
 # Seal centre lines are set tight, often without space glyphs ("БИН 111040086517" one glyph gap apart):
 # a gap this wide (points) already separates words there.
 SEAL_WORD_GAP_PT = 1.5
@@ -124,8 +167,14 @@ def _fit_circle(points: list[tuple[float, float]]) -> tuple[float, float, float]
 
 
 def _clockwise_from_top(point: tuple[float, float], centre: tuple[float, float]) -> float:
-    """Angle in degrees of a point around a centre, 0 at twelve o'clock, growing clockwise (y points down)."""
-    return math.degrees(math.atan2(point[0] - centre[0], centre[1] - point[1])) % 360.0
+    """Angle in degrees of a point around a centre, 0 at twelve o'clock, growing clockwise (y points down).
+
+    A glyph set right at twelve o'clock (where a seal's lettering usually starts) lands a hair to either
+    side of it by float noise alone; within ``RING_TOP_SNAP_DEG`` it counts as at twelve o'clock, so that
+    the ring reads from it whichever way the noise went.
+    """
+    angle = math.degrees(math.atan2(point[0] - centre[0], centre[1] - point[1])) % 360.0
+    return 0.0 if angle > 360.0 - RING_TOP_SNAP_DEG else angle
 
 
 def _read_ring(chars: list[dict[str, Any]], centre: tuple[float, float]) -> str:
@@ -161,17 +210,21 @@ def _split_rings(chars: list[dict[str, Any]], centre: tuple[float, float]) -> li
     return rings
 
 
-def read_seals(page: Any, ink: InkRange | None) -> list[SealText]:
-    """The lettering of each round seal on a text-layer page: its rings and its straight centre lines."""
+def read_seals(page: Any, ink: InkRange | None, boxes: list[Box] | None = None) -> list[SealText]:
+    """The lettering of each round seal on a text-layer page: its rings and its straight centre lines.
+
+    ``boxes``: the page's ``seal_boxes`` when the caller has them already.
+    """
     if ink is None:
         return []
     seals: list[SealText] = []
-    for box in seal_boxes(page.chars, ink):
-        inside = [
-            c
-            for c in page.chars
-            if is_ink_pdf_color(c.get("non_stroking_color"), ink) and _inside(_centre(c), box, margin=2.0)
-        ]
+    boxes = seal_boxes(page.chars, ink) if boxes is None else boxes
+    if not boxes:
+        return seals
+    is_ink = _ink_test(ink)
+    inked = [c for c in page.chars if is_ink(c.get("non_stroking_color"))]
+    for box in boxes:
+        inside = [c for c in inked if _inside(_centre(c), box, margin=2.0)]
         turned = [_centre(c) for c in inside if _is_rotated(c)]
         circle = _fit_circle(turned)
         if circle is None:
@@ -198,22 +251,38 @@ def read_seals(page: Any, ink: InkRange | None) -> list[SealText]:
 
 
 def text_layer_page(page: Any, page_no: int, ink: InkRange | None = None) -> PageText:
-    """Read one pdfplumber page. Tables are kept as rows of cells when pdfplumber finds ruled ones.
+    """Read one page: a pdfplumber page or an ``ocr.pdfium_text.CharPage`` (the same chars and words).
 
-    Seal lettering is not among the words; it is kept apart in ``PageText.seals``.
+    Seal lettering is not among the words; it is kept apart in ``PageText.seals``. Ruled tables are not
+    read (``PageText.tables`` stays empty): no extractor uses them, and pdfplumber's table finder alone
+    cost more than reading the whole page through pdfium.
     """
-    view = without_ink_text(page, ink)
+    seals = seal_boxes(page.chars, ink) if ink is not None else []
+    return _page_text(page, without_ink_text(page, ink, seals), page_no, ink, seals)
+
+
+def usable_text_layer_page(page: Any, page_no: int, ink: InkRange | None, settings: OcrSettings) -> PageText | None:
+    """``text_layer_page`` when the layer passes ``text_layer_is_usable``, else None.
+
+    The same as assessing and then reading, with the seal areas found once for both.
+    """
+    seals = seal_boxes(page.chars, ink) if ink is not None else []
+    view = without_ink_text(page, ink, seals)
+    if not text_layer_is_usable(_assess(page, view), settings):
+        return None
+    return _page_text(page, view, page_no, ink, seals)
+
+
+def _page_text(page: Any, view: Any, page_no: int, ink: InkRange | None, seals: list[Box]) -> PageText:
     raw = view.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["size"])
-    words = [
-        Word(text=w["text"], bbox=BBox(x0=w["x0"], y0=w["top"], x1=w["x1"], y1=w["bottom"]), confidence=1.0)
-        for w in raw
-        if w["text"].strip()
-    ]
-    tables: list[list[list[str | None]]] = []
-    try:
-        tables = [t for t in view.extract_tables() if t]
-    except Exception:  # noqa: BLE001 - a table we cannot parse is not a reason to lose the page's words
-        tables = []
+    # Validated as one list: a call into pydantic per word costs more than the page's word grouping.
+    words = _WORDS.validate_python(
+        [
+            {"text": w["text"], "bbox": {"x0": w["x0"], "y0": w["top"], "x1": w["x1"], "y1": w["bottom"]}, "confidence": 1.0}
+            for w in raw
+            if w["text"].strip()
+        ]
+    )
     return PageText(
         page_no=page_no,
         width=float(page.width),
@@ -222,14 +291,13 @@ def text_layer_page(page: Any, page_no: int, ink: InkRange | None = None) -> Pag
         source=TextSource.TEXT_LAYER,
         words=words,
         lines=group_lines(words),
-        tables=tables,
-        seals=_seals_or_none(page, ink, page_no),
+        seals=_seals_or_none(page, ink, page_no, seals),
     )
 
 
-def _seals_or_none(page: Any, ink: InkRange | None, page_no: int) -> list[SealText]:
+def _seals_or_none(page: Any, ink: InkRange | None, page_no: int, boxes: list[Box] | None = None) -> list[SealText]:
     try:
-        return read_seals(page, ink)
+        return read_seals(page, ink, boxes)
     except Exception as exc:  # noqa: BLE001 - seals are a fallback layer: never lose the page's words for them
         log.warning("seal lettering of page %d unreadable: %s", page_no, exc)
         return []
@@ -251,14 +319,32 @@ def _is_garbage(text: str) -> bool:
     return text.startswith("(cid:") or any(ch == "\ufffd" or ord(ch) in PRIVATE_USE for ch in text)
 
 
+# What a character's text counts as in the check: 1 real (a letter or digit), -1 garbage, 0 neither.
+_KIND_MEMO: dict[str, int] = {}
+KIND_MEMO_MAX = 65536  # texts remembered (single characters, mostly) before the memo starts over
+
+
+def _char_kind(text: str) -> int:
+    kind = _KIND_MEMO.get(text)
+    if kind is None:
+        if len(_KIND_MEMO) >= KIND_MEMO_MAX:
+            _KIND_MEMO.clear()
+        kind = _KIND_MEMO[text] = -1 if _is_garbage(text) else int(any(ch.isalnum() for ch in text))
+    return kind
+
+
 def assess_text_layer(page: Any, ink: InkRange | None = None) -> TextLayerQuality:
+    return _assess(page, without_ink_text(page, ink))
+
+
+def _assess(page: Any, view: Any) -> TextLayerQuality:
     real = garbage = 0
-    for char in without_ink_text(page, ink).chars:
-        text = char.get("text", "")
-        if _is_garbage(text):
-            garbage += 1
-        elif any(ch.isalnum() for ch in text):
+    for char in view.chars:
+        kind = _char_kind(char.get("text", ""))
+        if kind > 0:
             real += 1
+        elif kind < 0:
+            garbage += 1
     area = float(page.width) * float(page.height) or 1.0
     covered = 0.0
     for image in page.images:
