@@ -39,8 +39,9 @@ READER_VERSION = 3
 # 3 translation pairing weighs party requisites as one name match; 4 item rows summed when the totals
 # row is unreadable, a lost contract number taken from the dossier's citations, translations prefer
 # an original of the declared type; 5 a basis field ("Основание № … от …") as a contract reference;
-# 6 a contract date after a wrapped label cell, the Kazakh basis order (date before "№").
-EXTRACTOR_VERSION = 6
+# 6 a contract date after a wrapped label cell, the Kazakh basis order (date before "№"); 7 OCR-damaged
+# titles matched on headings below the title zone, the item-rows sum kept below the trust threshold.
+EXTRACTOR_VERSION = 7
 VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
 
 STAGES = ("reader", "extractor", "validator")

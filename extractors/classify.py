@@ -54,11 +54,17 @@ class Classification:
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[-•–])\s+")
 
 
+def _in_capitals(line: VLine) -> bool:
+    letters = [c for c in line.text if c.isalpha()]
+    return len(letters) >= 4 and sum(1 for c in letters if c.isupper()) / len(letters) > 0.7
+
+
+def _is_big(view: DocView, line: VLine) -> bool:
+    return line.height >= 1.15 * view.median_height
+
+
 def _line_weight(view: DocView, line: VLine, rank: int) -> float:
     """How much a match on this line counts: the title zone and big or capitalised lines count most."""
-    letters = [c for c in line.text if c.isalpha()]
-    upper = sum(1 for c in letters if c.isupper()) / len(letters) if letters else 0.0
-    big = line.height >= 1.15 * view.median_height
     weight = 0.15
     if rank > 0 and _LIST_ITEM.match(line.text):
         return weight  # "1. Договор" in a list of attachments is a mention, not a title
@@ -66,9 +72,9 @@ def _line_weight(view: DocView, line: VLine, rank: int) -> float:
         weight = 1.0 - 0.06 * rank
     elif rank < 3 * TITLE_LINES:
         weight = 0.35
-    if upper > 0.7 and len(letters) >= 4:
+    if _in_capitals(line):
         weight = max(weight, 0.8) * 1.4
-    if big:
+    if _is_big(view, line):
         weight *= 1.3
     return weight
 
@@ -206,13 +212,19 @@ def _fuzzy_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[floa
     """Titles matched word by word with OCR-tolerant similarity, over one line or a title wrapped
     over two or three lines; a one-word title must be on one line."""
     scores: dict[str, float] = {}
-    top = lines[:TITLE_LINES]
-    weights = [_line_weight(view, ln, rank) for rank, ln in enumerate(top)]
-    for rank in range(len(top)):
+    # The title zone, and headings lower down: a cover page often sets its title in the middle, under
+    # an approval block ("УТВЕРЖДАЮ / Директор … / «17» мая 2023 г.") that fills the first lines.
+    starts = [
+        rank
+        for rank, ln in enumerate(lines)
+        if rank < TITLE_LINES or (_in_capitals(ln) or _is_big(view, ln)) and not _LIST_ITEM.match(ln.text)
+    ]
+    weights = [_line_weight(view, ln, rank) for rank, ln in enumerate(lines)]
+    for rank in starts:
         for span in (1, 2, 3):
-            if rank + span > len(top):
+            if rank + span > len(lines):
                 break
-            text = " ".join(ln.text for ln in top[rank : rank + span])
+            text = " ".join(ln.text for ln in lines[rank : rank + span])
             words = [w for w in re.split(r"[^\w-]+", text.lower()) if len(w) > 2]
             if not words:
                 continue
@@ -227,7 +239,7 @@ def _fuzzy_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[floa
                     w = 0.95 * (r / 100.0) * min(weights[rank : rank + span])
                     if w > scores.get(doc_type, 0.0):
                         scores[doc_type] = w
-                        where[doc_type] = max(where.get(doc_type, (0.0, top[rank].index)), (w, top[rank].index))
+                        where[doc_type] = max(where.get(doc_type, (0.0, lines[rank].index)), (w, lines[rank].index))
     return scores
 
 

@@ -104,3 +104,25 @@ def test_vocabulary_entries_are_strings() -> None:
                 assert isinstance(item, str), f"{path}: {item!r}"
 
     walk(vocabulary().raw, "vocabulary")
+
+
+def test_an_ocr_damaged_title_under_an_approval_block_is_matched_fuzzily() -> None:
+    # A cover page: the approval block fills the first lines, the title stands lower, in capitals,
+    # and OCR read its first letter wrong ("П" for "Ц"). The body below mentions other documents.
+    from extractors.synthetic import layout_document
+    from models.domain import TextSource
+
+    page = [
+        (400, 40, "УТВЕРЖДАЮ"),
+        (330, 55, "Директор ТОО «Ертіс Қағаз»"),
+        (330, 70, "_________ Сейтов Б.К."),
+        (330, 85, "«03» апреля 2024 г."),
+        (330, 100, "М.П."),
+        (330, 115, "Per: 12"),
+        (180, 300, "ПИФРОВАЯ СТРАТЕГИЯ"),
+        (200, 320, "ТОО «Ертіс Қағаз» на 2024–2026 годы"),
+        (220, 600, "г. Павлодар, 2024"),
+        (50, 640, "Стратегия учитывает договоры и акты выполненных работ по внедрению MES."),
+    ]
+    doc = layout_document("strategiya.pdf", page, source=TextSource.OCR, confidence=0.8)
+    assert classify(DocView(doc)).doc_type == DocType.DIGITAL_STRATEGY
