@@ -33,15 +33,17 @@ if TYPE_CHECKING:
 
 RELEASE = "0.1.0"
 # Reader history: 2 seal lettering of text layers kept apart (PageText.seals); 3 text layers read from
-# pdfium's characters (word boxes within 0.64 pt of pdfplumber's, ruled tables no longer read).
-READER_VERSION = 3
+# pdfium's characters (word boxes within 0.64 pt of pdfplumber's, ruled tables no longer read); 4 scans:
+# grey seal rings painted out, colour seals read as a layer, doubtful runs of words read again.
+READER_VERSION = 4
 # Extractor history: 2 seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers;
 # 3 translation pairing weighs party requisites as one name match; 4 item rows summed when the totals
 # row is unreadable, a lost contract number taken from the dossier's citations, translations prefer
 # an original of the declared type; 5 a basis field ("Основание № … от …") as a contract reference;
 # 6 a contract date after a wrapped label cell, the Kazakh basis order (date before "№"); 7 OCR-damaged
-# titles matched on headings below the title zone, the item-rows sum kept below the trust threshold.
-EXTRACTOR_VERSION = 7
+# titles matched on headings below the title zone, the item-rows sum kept below the trust threshold;
+# 8 seal names matched ignoring spaces (OCR spaces ring letters apart).
+EXTRACTOR_VERSION = 8
 VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
 
 STAGES = ("reader", "extractor", "validator")

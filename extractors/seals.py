@@ -72,7 +72,12 @@ def name_score(name: str, seal: SealReading) -> float:
     core = core_name(name)
     if len(core.replace(" ", "")) < SEAL_NAME_MIN_CHARS or not seal.ring:
         return 0.0
-    return float(fuzz.partial_ratio(core, f"{seal.ring} {seal.ring}"))
+    ring = f"{seal.ring} {seal.ring}"
+    # Ring lettering is spaced out along the circle: OCR of a scanned seal splits its words into
+    # letters ("Т О О « Э к о Э н е р г о") or runs them together, so spaces prove nothing either way.
+    return float(
+        max(fuzz.partial_ratio(core, ring), fuzz.partial_ratio(core.replace(" ", ""), ring.replace(" ", "")))
+    )
 
 
 def seal_bin(view: DocView, name: str, other_names: list[str], taken_bins: set[str]) -> Found | None:

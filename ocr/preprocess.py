@@ -248,6 +248,11 @@ def binarize(gray: np.ndarray) -> np.ndarray:
 
 
 def _step_suppress_stamps(image: np.ndarray, ctx: StepContext) -> np.ndarray:
+    if is_colourless(image):
+        # Grey scans have no stamp colour: their seals are told from the text by being paler.
+        from ocr.seals_scan import erase_grey_seal_rings  # it builds on this module's steps
+
+        return erase_grey_seal_rings(to_grayscale(image))
     return suppress_ink(image, InkRange.from_settings(ctx.settings))
 
 

@@ -18,20 +18,23 @@ import pypdfium2 as pdfium
 
 from docproc.settings import OcrSettings, Settings
 from ingest.errors import UnreadableDocument
-from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
+from models.domain import BBox, DocumentText, FileKind, PageText, SealText, TextSource, Word
 from ocr.cache import OcrCache, cache_key, image_hash
 from ocr.engine import OcrEngine, OcrError, OcrTimeout, create_engine, engine_label
 from ocr.ink import InkRange
 from ocr.layout import group_lines
+from ocr.line_retry import retry_doubtful_runs
 from ocr.pdfium_text import NeedsPdfplumber, read_char_page
 from ocr.preprocess import (
     PageTransform,
     detect_orientation,
+    is_colourless,
     pipeline_signature,
     preprocess,
     preprocess_deferring_orientation,
 )
 from ocr.raster import count_image_frames, image_pages, open_pdf, render_page
+from ocr.seals_scan import SEAL_READER_SIGNATURE, read_scan_seals
 from ocr.structured import read_docx, read_xlsx, read_xml
 from ocr.text_layer import usable_text_layer_page
 
@@ -84,11 +87,15 @@ class PageOcr:
                 best, best_languages, best_conf = candidate, alternative, conf
         return best, best_languages
 
+    def _reads_seals(self, image: np.ndarray) -> bool:
+        """Seals are read apart where preprocessing paints their ink out: colour pages (``ocr.seals_scan``)."""
+        return "suppress_stamps" in self.settings.preprocess and not is_colourless(image)
+
     def read(self, image: np.ndarray, page_no: int) -> PageText:
         engine, ocr = self.engine, self.settings
-        key = cache_key(
-            image_hash(image), engine.name, engine.version, ocr.languages, ocr.psm, pipeline_signature(ocr)
-        )
+        reads_seals = self._reads_seals(image)
+        signature = pipeline_signature(ocr) + SEAL_READER_SIGNATURE
+        key = cache_key(image_hash(image), engine.name, engine.version, ocr.languages, ocr.psm, signature)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -101,14 +108,27 @@ class PageOcr:
                 languages = languages_for_script(ocr, transform.script, transform.script_confidence)
                 words = engine.recognize(processed, languages, ocr.psm)
             words, languages = self._retry_other_languages(processed, words, languages)
+            words = retry_doubtful_runs(processed, words, engine, languages)
         except OcrError as exc:
             log.warning("OCR failed on page %d: %s", page_no, exc)
             self.failures.append(exc)
             return _failed_page(page_no, image, engine_label(engine, ocr.languages, ocr.psm))
         page = _ocr_page(page_no, processed, transform, words, engine_label(engine, languages, ocr.psm))
+        if reads_seals:
+            page.seals = self._seals(image, transform, languages, page_no)
         if self.cache is not None:
             self.cache.put(key, page)
         return page
+
+    def _seals(
+        self, image: np.ndarray, transform: PageTransform, languages: str, page_no: int
+    ) -> list[SealText]:
+        ink = InkRange.from_settings(self.settings)
+        try:
+            return read_scan_seals(image, ink, self.engine, languages, transform)
+        except Exception as exc:  # noqa: BLE001 - seals are a fallback layer: never lose the page's words for them
+            log.warning("seals of page %d unreadable: %s", page_no, exc)
+            return []
 
     def _read_orienting_when_unsure(
         self, image: np.ndarray
