@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 RELEASE = "0.1.0"
 # Reader history: 2 seal lettering of text layers kept apart (PageText.seals); 3 text layers read from
 # pdfium's characters (word boxes within 0.64 pt of pdfplumber's, ruled tables no longer read); 4 scans:
-# grey seal rings painted out, colour seals read as a layer, doubtful runs of words read again.
-READER_VERSION = 4
+# grey seal rings painted out, colour seals read as a layer, doubtful runs of words read again; 5 the
+# glyph height measured once per page, only text-like doubtful runs read again.
+READER_VERSION = 5
 # Extractor history: 2 seal BINs, requisites blocks, OCR-torn labels, VAT share, payroll headers;
 # 3 translation pairing weighs party requisites as one name match; 4 item rows summed when the totals
 # row is unreadable, a lost contract number taken from the dossier's citations, translations prefer

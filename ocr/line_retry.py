@@ -21,6 +21,11 @@ from ocr.layout import group_lines
 # words on one line is read again (single doubtful words are mostly specks and stray marks).
 DOUBTFUL_CONFIDENCE = 0.5
 RETRY_MIN_WORDS = 2
+# A run is worth a second reading only when it looks like text that OCR garbled: at least this many of
+# its words hold this many letters or digits. Signatures and stamp specks read as short fragments
+# ("we", "С", "<<"), and reading them again costs a model load for nothing.
+RETRY_MIN_TEXT_WORDS = 2
+TEXT_WORD_MIN_ALNUM = 3
 # At most this many retries per page, the least confident runs first.
 MAX_RETRIES_PER_PAGE = 4
 # The new reading is kept when its mean confidence is at least this high and this much above the old.
@@ -45,10 +50,15 @@ def _doubtful_runs(words: list[Word]) -> list[list[int]]:
             if i >= 0 and words[i].confidence < DOUBTFUL_CONFIDENCE:
                 run.append(i)
                 continue
-            if len(run) >= RETRY_MIN_WORDS:
+            if len(run) >= RETRY_MIN_WORDS and _looks_like_text([words[j] for j in run]):
                 runs.append(run)
             run = []
     return runs
+
+
+def _looks_like_text(run: list[Word]) -> bool:
+    wordy = sum(1 for w in run if sum(ch.isalnum() for ch in w.text) >= TEXT_WORD_MIN_ALNUM)
+    return wordy >= RETRY_MIN_TEXT_WORDS
 
 
 def _mean(words: list[Word]) -> float:

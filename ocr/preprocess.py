@@ -40,6 +40,9 @@ class StepContext:
     orientation: Orientation | None = None
     defer_orientation: bool = False
     osd_input: np.ndarray | None = None
+    # Median letter height in the current image's pixels, measured once by the upscale step (the steps
+    # after it only turn the page a little); remove_rulings uses it instead of measuring again.
+    glyph_height: float | None = None
 
 
 # --------------------------------------------------------------------------- the steps as plain functions
@@ -212,7 +215,10 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
 
 
 def remove_rulings(
-    gray: np.ndarray, min_length_ratio: float = 1 / 25, min_glyph_multiple: float = 5.0
+    gray: np.ndarray,
+    min_length_ratio: float = 1 / 25,
+    min_glyph_multiple: float = 5.0,
+    glyph_height: float | None = None,
 ) -> np.ndarray:
     """Erase long horizontal and vertical rules (table grids, underlines).
 
@@ -223,7 +229,7 @@ def remove_rulings(
     """
     g = _gray(gray)
     height, width = g.shape[:2]
-    glyph = median_glyph_height(g) or 0.0
+    glyph = (glyph_height if glyph_height is not None else median_glyph_height(g)) or 0.0
     min_run = max(int(glyph * min_glyph_multiple), 10)
     dark = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (max(int(width * min_length_ratio), min_run), 1))
@@ -261,9 +267,9 @@ def _step_grayscale(image: np.ndarray, ctx: StepContext) -> np.ndarray:
 
 
 def _step_upscale(image: np.ndarray, ctx: StepContext) -> np.ndarray:
-    factor = upscale_factor(
-        median_glyph_height(image), ctx.settings.min_glyph_height_px, ctx.settings.max_upscale
-    )
+    glyph = median_glyph_height(image)
+    factor = upscale_factor(glyph, ctx.settings.min_glyph_height_px, ctx.settings.max_upscale)
+    ctx.glyph_height = glyph * factor if glyph is not None else None
     if factor == 1.0:
         return image
     ctx.transform.scale *= factor
@@ -285,6 +291,8 @@ def apply_orientation(image: np.ndarray, osd: Orientation, ctx: StepContext) -> 
     if osd.degrees % 360 == 0 or osd.confidence < ctx.settings.osd_min_confidence:
         return image
     ctx.transform.rotation = (ctx.transform.rotation + osd.degrees) % 360
+    if osd.degrees % 180:
+        ctx.glyph_height = None  # measured on the page lying on its side: letters' widths, not heights
     return rotate_quarter(image, osd.degrees)
 
 
@@ -328,7 +336,7 @@ STEPS: dict[str, Step] = {
     "contrast": _gray_step(equalize_contrast),
     "flatten_background": _gray_step(flatten_background),
     "binarize": _gray_step(binarize),
-    "remove_rulings": _gray_step(remove_rulings),
+    "remove_rulings": lambda image, ctx: remove_rulings(to_grayscale(image), glyph_height=ctx.glyph_height),
 }
 
 
@@ -378,6 +386,10 @@ def _run_steps(image: np.ndarray, ctx: StepContext) -> np.ndarray:
     return image
 
 
+# Part of the OCR cache key: bump when a step's code changes the image tesseract reads.
+PREPROCESS_REVISION = 2  # 2: the glyph height measured once, by the upscale step
+
+
 def pipeline_signature(settings: OcrSettings) -> str:
     """Everything about preprocessing that changes the OCR result: part of the cache key."""
     fields = (
@@ -401,4 +413,4 @@ def pipeline_signature(settings: OcrSettings) -> str:
         "orientation_check",
         "osd_below_confidence",
     )
-    return repr({name: getattr(settings, name) for name in fields})
+    return repr({"revision": PREPROCESS_REVISION} | {name: getattr(settings, name) for name in fields})

@@ -37,7 +37,7 @@ from ocr.preprocess import PAPER_WHITE, PageTransform, is_colourless, resize
 
 # Part of the OCR cache key: bump when seal handling (grey rings painted out, colour seals read) or the
 # second reading of doubtful runs (``ocr.line_retry``) changes.
-SEAL_READER_SIGNATURE = "scan-seals 1, doubtful runs read again 2"
+SEAL_READER_SIGNATURE = "scan-seals 1, doubtful runs read again 3"
 
 # Seal ink is drawn thinner and paler than signatures: its letters' pixels are mostly less saturated than
 # the ink that preprocessing paints out (``OcrSettings.stamp_min_saturation``). Seals are found and

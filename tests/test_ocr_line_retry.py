@@ -105,3 +105,18 @@ def test_several_doubtful_runs_cost_one_engine_call() -> None:
     engine = ScriptedEngine([])
     retry_doubtful_runs(np.full((600, 1200), 255, dtype=np.uint8), PAGE + second_run, engine, "rus")
     assert len(engine.crops) == 1  # both crops stacked into one image
+
+
+def test_scribbles_and_specks_are_not_read_again() -> None:
+    # A signature and a stamp's specks read as short doubtful fragments: a second reading would cost a
+    # model load for nothing, so no engine call is made.
+    scribbles = [
+        _word("Директор", 100, 100, 0.95, width=200),
+        _word("С", 100, 200, 0.2, width=20),
+        _word("we", 130, 200, 0.3, width=40),
+        _word("<<", 180, 200, 0.1, width=30),
+        _word("о", 220, 200, 0.15, width=20),
+    ]
+    engine = ScriptedEngine([_word("Сейтов", 30, 29, 0.96)])
+    assert retry_doubtful_runs(np.full((600, 1200), 255, dtype=np.uint8), scribbles, engine, "rus") == scribbles
+    assert engine.crops == []

@@ -162,3 +162,22 @@ def test_table_rules_are_erased_and_text_is_kept() -> None:
 def test_resize_is_identity_at_factor_one() -> None:
     page = to_grayscale(text_image())
     assert resize(page, 1.0) is page
+
+
+def test_the_glyph_height_is_measured_once_per_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ocr.preprocess as pp
+
+    calls: list[int] = []
+    real = pp.median_glyph_height
+
+    def counting(image: np.ndarray) -> float | None:
+        calls.append(1)
+        return real(image)
+
+    monkeypatch.setattr(pp, "median_glyph_height", counting)
+    settings = OcrSettings(preprocess=["grayscale", "upscale", "deskew", "remove_rulings"])
+    preprocess(text_image(), settings, CountingEngine())
+    assert len(calls) == 1  # by the upscale step; remove_rulings reuses it
+    calls.clear()
+    preprocess(text_image(), OcrSettings(preprocess=["grayscale", "remove_rulings"]), CountingEngine())
+    assert len(calls) == 1  # without an upscale step, remove_rulings measures it itself
