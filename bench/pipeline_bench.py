@@ -305,17 +305,19 @@ def instrumented(timer: StageTimer) -> Iterator[None]:
                  for owner, name, _ in patches]
     try:
         for owner, name, wrapped in patches:
-            if isinstance(owner, dict):
-                owner[name] = wrapped
-            else:
-                setattr(owner, name, wrapped)
+            _assign(owner, name, wrapped)
         yield
     finally:
         for owner, name, original in originals:
-            if isinstance(owner, dict):
-                owner[name] = original
-            else:
-                setattr(owner, name, original)
+            _assign(owner, name, original)
+
+
+def _assign(owner: Any, name: str, value: Any) -> None:
+    """Set a patched attribute, or a key when the owner is a registry dict (the preprocessing steps)."""
+    if isinstance(owner, dict):
+        owner[name] = value
+    else:
+        setattr(owner, name, value)
 
 
 def single_page_pdfs(pdf_path: Path) -> list[bytes]:

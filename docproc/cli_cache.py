@@ -19,15 +19,15 @@ from rich.table import Table
 
 from docproc.file_store import FileStore, PruneReport, StoreStats, prune_stores
 from docproc.settings import Settings
+from docproc.stage_cache import CHECK_STORE, EXTRACTION_STORE, TEXT_STORE
 from ingest.sizes import format_size
 
-# Sub-stores of ``StageCache`` (docproc/stage_cache.py) under ``settings.stage_cache_dir``, with their labels.
-# Named here rather than built through StageCache, which would compute the stage fingerprints for nothing;
-# tests/test_cache_prune.py checks that the two agree.
+# Sub-stores of ``StageCache`` under ``settings.stage_cache_dir`` (its folder names), with their labels.
+# Opened as plain stores rather than through StageCache, which would compute the stage fingerprints.
 STAGE_STORES = (
-    ("text", "Стадия «текст»"),
-    ("extraction", "Стадия «извлечение»"),
-    ("check", "Стадия «проверка»"),
+    (TEXT_STORE, "Стадия «текст»"),
+    (EXTRACTION_STORE, "Стадия «извлечение»"),
+    (CHECK_STORE, "Стадия «проверка»"),
 )
 OCR_LABEL = "OCR страниц"
 

@@ -85,7 +85,7 @@ class FileStore:
         self.suffix = suffix
 
     def path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}{self.suffix}"
+        return self.root / key[:_FAN_OUT] / f"{key}{self.suffix}"
 
     def get_bytes(self, key: str) -> bytes | None:
         path = self.path(key)

@@ -43,13 +43,17 @@ class CachedText:
     digest: str  # of the text as the extractors see it (file name included)
 
 
+# The stage caches' folders under ``Settings.stage_cache_dir`` (``docproc cache`` lists and prunes them).
+TEXT_STORE, EXTRACTION_STORE, CHECK_STORE = "text", "extraction", "check"
+
+
 class StageCache:
     def __init__(self, settings: Settings, fingerprints: dict[str, StageFingerprint] | None = None) -> None:
         root = settings.stage_cache_dir
         self.fingerprints = fingerprints or stage_fingerprints(settings)
-        self.texts = ModelStore(root / "text", DocumentText)
-        self.extractions = ModelStore(root / "extraction", DocumentExtraction)
-        self.checks = ModelStore(root / "check", DossierResult)
+        self.texts = ModelStore(root / TEXT_STORE, DocumentText)
+        self.extractions = ModelStore(root / EXTRACTION_STORE, DocumentExtraction)
+        self.checks = ModelStore(root / CHECK_STORE, DossierResult)
 
     # ------------------------------------------------------------------ text
 

@@ -297,15 +297,20 @@ def _split_triple(values: list[float]) -> tuple[int, int, int] | None:
     return None
 
 
+def _amounts_with_kopecks(view: DocView, line: VLine) -> list[Found]:
+    """The sums on a line printed with kopecks (a table's money cells, not counts or codes)."""
+    return [
+        _found_amount(view, line, s, e, float(v))
+        for s, e, v, _ in MONEY(line.text)
+        if re.search(r"[.,]\d{2}$", line.text[s:e])
+    ]
+
+
 def _largest_amount_row(view: DocView) -> list[tuple[VLine, list[Found]]]:
     """The line holding the largest sum printed with kopecks: a grand total whose label OCR lost."""
     best: tuple[float, VLine, list[Found]] | None = None
     for line in view.lines:
-        amounts = [
-            _found_amount(view, line, s, e, float(v))
-            for s, e, v, _ in MONEY(line.text)
-            if re.search(r"[.,]\d{2}$", line.text[s:e])
-        ]
+        amounts = _amounts_with_kopecks(view, line)
         if amounts:
             top = max(float(f.value) for f in amounts)
             if best is None or top > best[0]:
@@ -338,16 +343,10 @@ def _from_totals_row(view: DocView) -> MoneyFound | None:
 
 def _item_pair(view: DocView, line: VLine) -> tuple[Found, Found] | None:
     """(amount before VAT, amount with VAT) of an item row: two sums on the line that one VAT rate links."""
-    amounts = [
-        _found_amount(view, line, s, e, float(v))
-        for s, e, v, _ in MONEY(line.text)
-        if re.search(r"[.,]\d{2}$", line.text[s:e]) and v > 0
-    ]
+    amounts = [f for f in _amounts_with_kopecks(view, line) if float(f.value) > 0]
     for i, without in enumerate(amounts):
         for total in amounts[i + 1 :]:
-            gross, net = float(total.value), float(without.value)
-            # VAT is rounded to the tiyn per row.
-            if any(abs(net * (1 + rate) - gross) <= 0.011 for rate in VAT_RATES):
+            if _vat_linked(float(without.value), float(total.value)):
                 return without, total
     return None
 
@@ -617,6 +616,11 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
 VAT_SHARE_TOLERANCE = 0.011
 
 
+def _vat_linked(without_vat: float, with_vat: float) -> bool:
+    """``with_vat`` = ``without_vat`` × (1 + a VAT rate), VAT rounded to the tiyn."""
+    return any(abs(without_vat * (1 + rate) - with_vat) <= VAT_SHARE_TOLERANCE for rate in VAT_RATES)
+
+
 def _vat_share_printed(view: DocView, total: float | None) -> Found | None:
     """A sum printed anywhere in the document that is exactly the VAT share of the total at a known
     rate. Its label may be lost (OCR tore "в т.ч. НДС 12% –" off its line or garbled it); a chance
@@ -639,7 +643,7 @@ def _distrust_inconsistent(money: MoneyFound) -> None:
         return
     if abs(float(w.value) + float(v.value) - float(t.value)) <= TRIPLE_TOLERANCE:
         return
-    if any(abs(float(w.value) * (1 + rate) - float(t.value)) <= VAT_SHARE_TOLERANCE for rate in VAT_RATES):
+    if _vat_linked(float(w.value), float(t.value)):
         # Total = without VAT × (1 + rate): those two agree, the printed VAT is the odd one out.
         # That is what the document says (a miscalculated VAT for the validators), not a misreading.
         return

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from extractors.prefilter import Literals, Needles, fold, needles
+from extractors.prefilter import Literals, Needles, fold, may_match, needles
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
 from models.domain import DocType
@@ -83,7 +83,6 @@ def _line_weight(view: DocView, line: VLine, rank: int) -> float:
 class _TypePatterns:
     """A type's title patterns, with what makes matching them cheap (same results as one by one)."""
 
-    patterns: list[re.Pattern[str]]
     any_match: re.Pattern[str]  # all patterns as one alternation: matches where any of them does
     spanning: list[re.Pattern[str]]  # the patterns that can match a space (only they cross a line break)
     any_spanning: re.Pattern[str] | None
@@ -91,12 +90,6 @@ class _TypePatterns:
     # text holding none of them cannot match. None: a pattern has no such literal (always search).
     needles: Needles
     spanning_needles: Needles
-
-    def may_match(self, folded: str) -> bool:
-        return self.needles is None or self.needles.found_in(folded)
-
-    def may_span(self, folded: str) -> bool:
-        return self.spanning_needles is None or self.spanning_needles.found_in(folded)
 
 
 # Pattern syntax through which a regex may match a space; a pattern with none of it cannot cross the
@@ -126,7 +119,6 @@ def _type_patterns() -> dict[str, _TypePatterns]:
     for doc_type, patterns in vocabulary().doc_types.items():
         spanning = [p for p in patterns if _can_match_space(p)]
         out[doc_type] = _TypePatterns(
-            patterns=patterns,
             any_match=_alternation(patterns),
             spanning=spanning,
             any_spanning=_alternation(spanning) if spanning else None,
@@ -136,10 +128,11 @@ def _type_patterns() -> dict[str, _TypePatterns]:
     return out
 
 
-def _type_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float, int]]) -> dict[str, float]:
+def _type_scores(
+    view: DocView, lines: list[VLine], weights: list[float], where: dict[str, tuple[float, int]]
+) -> dict[str, float]:
     scores: dict[str, float] = {}
     texts = [re.sub(r"\s+", " ", line.text) for line in lines]
-    weights = [_line_weight(view, line, rank) for rank, line in enumerate(lines)]
 
     def credit(doc_type: str, w: float, line: VLine) -> None:
         # One matching line is evidence; many mentions lower down add little.
@@ -158,13 +151,13 @@ def _type_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float
         }
         widest = joined[max(joined)][1] if joined else None  # holds every literal the narrower ones do
         for doc_type, typed in types.items():
-            if typed.may_match(folded[i]) and typed.any_match.search(text):
+            if may_match(typed.needles, folded[i]) and typed.any_match.search(text):
                 credit(doc_type, weights[i], lines[i])
                 continue
-            if typed.any_spanning is None or widest is None or not typed.may_span(widest):
+            if typed.any_spanning is None or widest is None or not may_match(typed.spanning_needles, widest):
                 continue
             for span, (wrapped, wrapped_folded) in joined.items():
-                if not typed.may_span(wrapped_folded) or not typed.any_spanning.search(wrapped):
+                if not may_match(typed.spanning_needles, wrapped_folded) or not typed.any_spanning.search(wrapped):
                     continue  # no pattern matches at all, so none crosses the break
                 # Only a match that crosses the line break counts here; one inside a single line
                 # is that line's own evidence.
@@ -208,7 +201,9 @@ def _title_similarity(title: str, line_words: list[str], floor: float = 0.0) -> 
     return min(best_per_word) if best_per_word else 0.0
 
 
-def _fuzzy_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[float, int]]) -> dict[str, float]:
+def _fuzzy_scores(
+    view: DocView, lines: list[VLine], weights: list[float], where: dict[str, tuple[float, int]]
+) -> dict[str, float]:
     """Titles matched word by word with OCR-tolerant similarity, over one line or a title wrapped
     over two or three lines; a one-word title must be on one line."""
     scores: dict[str, float] = {}
@@ -219,7 +214,6 @@ def _fuzzy_scores(view: DocView, lines: list[VLine], where: dict[str, tuple[floa
         for rank, ln in enumerate(lines)
         if rank < TITLE_LINES or (_in_capitals(ln) or _is_big(view, ln)) and not _LIST_ITEM.match(ln.text)
     ]
-    weights = [_line_weight(view, ln, rank) for rank, ln in enumerate(lines)]
     for rank in starts:
         for span in (1, 2, 3):
             if rank + span > len(lines):
@@ -268,8 +262,9 @@ def classify(view: DocView) -> Classification:
     lines = view.page_lines(first_page)[:CLASSIFY_LINES]
     is_translation, source = _translation_marker(lines)
     where: dict[str, tuple[float, int]] = {}
-    scores = _type_scores(view, lines, where)
-    for t, s in _fuzzy_scores(view, lines, where).items():
+    weights = [_line_weight(view, line, rank) for rank, line in enumerate(lines)]
+    scores = _type_scores(view, lines, weights, where)
+    for t, s in _fuzzy_scores(view, lines, weights, where).items():
         scores[t] = max(scores.get(t, 0.0), s)
     best_type, confidence = _pick(scores)
     title_line = where[best_type.value][1] if best_type is not None and best_type.value in where else None

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, DateMatch, find_dates
 from extractors.vocabulary import vocabulary
@@ -127,23 +128,27 @@ def find_contract_refs(text: str) -> list[ContractRef]:
     return _dedupe(refs) or _basis_refs(text, all_dates)
 
 
+@lru_cache(maxsize=1)
+def _basis_field() -> re.Pattern[str]:
+    """A basis label at the start of a line (after an optional field number), up to what follows it."""
+    label = vocabulary().label("contract_basis")
+    return re.compile(
+        rf"^[ \t]*(?:\d{{1,2}}(?:\.\d{{1,2}})*\.?[ \t]+)?(?:{label.pattern})[ \t]*[:：]?[ \t]*",
+        label.flags | re.MULTILINE,
+    )
+
+
 def _basis_refs(text: str, all_dates: list[DateMatch]) -> list[ContractRef]:
     """References given as a basis field: "Основание № 178-У/2023 от 06.07.2023" on a line of its own."""
-    label = vocabulary().label("contract_basis")
     refs: list[ContractRef] = []
-    for line in re.finditer(r"[^\n]+", text):
-        head = re.match(
-            rf"[ \t]*(?:\d{{1,2}}(?:\.\d{{1,2}})*\.?[ \t]+)?(?:{label.pattern})[ \t]*[:：]?[ \t]*",
-            line.group(0),
-            label.flags,
-        )
-        if head is None:
-            continue
-        start = line.start() + head.end()
+    for head in _basis_field().finditer(text):
+        start, line_start = head.end(), head.start()
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
         # Kazakh order: the date first ("Негіздеме 2022 жылғы 4 ақпан № 172/22").
         leading = next((d for d in all_dates if d.start == start), None)
         after_date = leading.end if leading is not None else start
-        nm = re.match(rf"(?:\s*ж\.?)?[ \t]*{NUMBER_SIGN}\s*({NUMBER_TOKEN})", text[after_date : line.end()])
+        nm = re.match(rf"(?:\s*ж\.?)?[ \t]*{NUMBER_SIGN}\s*({NUMBER_TOKEN})", text[after_date:line_end])
         if nm is None or not re.search(r"\d", nm.group(1)):
             continue
         number = _clean_token(nm.group(1))
@@ -154,7 +159,7 @@ def _basis_refs(text: str, all_dates: list[DateMatch]) -> list[ContractRef]:
         if linked is not None:
             date, date_span = linked.value, (linked.start, linked.end)
         end = date_span[1] if date_span else number_span[1]
-        refs.append(ContractRef(line.start(), end, number, number_span, date, date_span))
+        refs.append(ContractRef(line_start, end, number, number_span, date, date_span))
     return refs
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extractors.classify import Classification
-from extractors.identifiers import is_valid_bin, is_valid_iban
+from extractors.identifiers import is_valid_iban
 from extractors.names import find_org_names
 from extractors.values import find_amounts, find_dates, looks_like_money
 from extractors.view import DocView
@@ -50,7 +50,7 @@ _TRANSLIT = str.maketrans(
 
 
 _BIC = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
-# Account and phone numbers: long runs of digits that are not dates or amounts.
+# BINs/IINs, account and phone numbers: long runs of digits that are not dates or amounts.
 _LONG_DIGITS = re.compile(r"\d{9,}")
 
 
@@ -62,8 +62,7 @@ def is_party_requisite(token: str) -> bool:
     """A BIN/IIN, IBAN, SWIFT/BIC or account number: it names a party, not a document."""
     compact = token.replace(" ", "")
     return (
-        (len(compact) == 12 and compact.isdigit() and is_valid_bin(compact))
-        or is_valid_iban(compact)
+        is_valid_iban(compact)
         or _BIC.fullmatch(compact) is not None
         or _LONG_DIGITS.fullmatch(compact) is not None
     )
@@ -136,22 +135,22 @@ def link_translations(docs: list[DocumentExtraction], texts: dict[str, DocumentT
     if not originals:
         return
     feats = {d.file: _original_features(d, texts.get(d.file)) for d in originals}
-    types = {d.file: d.doc_type.value for d in originals}
     for doc in docs:
         if doc.doc_type != DocType.TRANSLATION:
             continue
         hints = doc.translation_hints or (
             _features(texts[doc.file].text) if doc.file in texts else {}
         )
-        scored = sorted(((link_score(hints, o, feats[o.file]), o.file) for o in originals), reverse=True)
-        if not scored or scored[0][0] < MIN_LINK_SCORE:
+        scores = {o.file: link_score(hints, o, feats[o.file]) for o in originals}
+        top = max(scores.values())
+        if top < MIN_LINK_SCORE:
             continue
-        best = [name for score, name in scored if score == scored[0][0]]
+        best = [o for o in originals if scores[o.file] == top]
         if len(best) > 1:
             # Equal evidence: an invoice citing the contract's number, date and parties shares as
             # much with the contract's translation as the contract does. The type the translation
             # declares ("Перевод договора") decides then — only then, as OCR may misread it on a scan.
             declared = hints.get("translated_doc_type")
-            best = [name for name in best if declared and types[name] == declared]
+            best = [o for o in best if declared and o.doc_type.value == declared]
         if len(best) == 1:
-            doc.translation_of = best[0]
+            doc.translation_of = best[0].file

@@ -299,7 +299,7 @@ class DocView:
         hits: list[LabelHit] = []
         need = needles(pattern)
         for line in self.lines if lines is None else lines:
-            if need is not None and not may_match(need, line.folded):
+            if not may_match(need, line.folded):
                 continue  # the line lacks text every match contains (extractors.prefilter)
             text = line.text
             for m in pattern.finditer(text):

@@ -43,3 +43,7 @@ def bbox_of(words: list[Word]) -> BBox | None:
     for w in words[1:]:
         box = box.union(w.bbox)
     return box
+
+
+def mean_word_confidence(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words) if words else 0.0

@@ -15,7 +15,7 @@ import numpy as np
 
 from models.domain import BBox, Word
 from ocr.engine import OcrEngine, OcrError
-from ocr.layout import group_lines
+from ocr.layout import group_lines, mean_word_confidence
 
 # A word read with less confidence than this is doubtful; a run of at least RETRY_MIN_WORDS doubtful
 # words on one line is read again (single doubtful words are mostly specks and stray marks).
@@ -61,10 +61,6 @@ def _looks_like_text(run: list[Word]) -> bool:
     return wordy >= RETRY_MIN_TEXT_WORDS
 
 
-def _mean(words: list[Word]) -> float:
-    return sum(w.confidence for w in words) / len(words) if words else 0.0
-
-
 def _overlaps(box: BBox, other: BBox) -> bool:
     """The centre of ``box`` lies inside ``other``: the same mark read twice."""
     x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
@@ -79,13 +75,13 @@ def retry_doubtful_runs(
     The runs' crops are stacked one under another and read in a single engine call (each call costs a
     model load, more than reading a small crop).
     """
-    runs = sorted(_doubtful_runs(words), key=lambda run: _mean([words[i] for i in run]))[
+    runs = sorted(_doubtful_runs(words), key=lambda run: mean_word_confidence([words[i] for i in run]))[
         :MAX_RETRIES_PER_PAGE
     ]
     cut = [(run, piece) for run in runs if (piece := _crop(image, [words[i] for i in run])) is not None]
     if not cut:
         return words
-    stacked, tops = _stack([piece[0] for _, piece in cut])
+    stacked, tops = stack_crops([piece[0] for _, piece in cut])
     try:
         read = engine.recognize(stacked, languages, RETRY_PSM)
     except OcrError:
@@ -104,7 +100,7 @@ def retry_doubtful_runs(
         kept = [words[i] for i in range(len(words)) if i not in run]
         fresh = [w for w in fresh if not any(_overlaps(w.bbox, k.bbox) for k in kept)]
         old = [words[i] for i in run]
-        if not fresh or _mean(fresh) < ACCEPT_MIN_CONFIDENCE or _mean(fresh) < _mean(old) + ACCEPT_MIN_GAIN:
+        if not fresh or mean_word_confidence(fresh) < ACCEPT_MIN_CONFIDENCE or mean_word_confidence(fresh) < mean_word_confidence(old) + ACCEPT_MIN_GAIN:
             continue
         replaced.update(run)
         added += fresh
@@ -129,17 +125,18 @@ def _crop(image: np.ndarray, old: list[Word]) -> tuple[np.ndarray, int, int] | N
     return crop, left, top
 
 
-def _stack(crops: list[np.ndarray]) -> tuple[np.ndarray, list[int]]:
-    """Crops one under another on white, CROP_BORDER_PX apart and from the edges; each crop's top row."""
-    width = max(c.shape[1] for c in crops) + 2 * CROP_BORDER_PX
-    height = sum(c.shape[0] for c in crops) + (len(crops) + 1) * CROP_BORDER_PX
+def stack_crops(crops: list[np.ndarray], border: int = CROP_BORDER_PX) -> tuple[np.ndarray, list[int]]:
+    """Grey crops one under another on white, ``border`` apart and from the edges, left aligned at
+    ``border``: several small images read in one engine call. Returns the image and each crop's top row."""
+    width = max(c.shape[1] for c in crops) + 2 * border
+    height = sum(c.shape[0] for c in crops) + (len(crops) + 1) * border
     out = np.full((height, width), PAPER_WHITE, dtype=np.uint8)
     tops: list[int] = []
-    y = CROP_BORDER_PX
+    y = border
     for crop in crops:
-        out[y : y + crop.shape[0], CROP_BORDER_PX : CROP_BORDER_PX + crop.shape[1]] = crop
+        out[y : y + crop.shape[0], border : border + crop.shape[1]] = crop
         tops.append(y)
-        y += crop.shape[0] + CROP_BORDER_PX
+        y += crop.shape[0] + border
     return out, tops
 
 

@@ -22,7 +22,7 @@ from models.domain import BBox, DocumentText, FileKind, PageText, SealText, Text
 from ocr.cache import OcrCache, cache_key, image_hash
 from ocr.engine import OcrEngine, OcrError, OcrTimeout, create_engine, engine_label
 from ocr.ink import InkRange
-from ocr.layout import group_lines
+from ocr.layout import group_lines, mean_word_confidence
 from ocr.line_retry import retry_doubtful_runs
 from ocr.pdfium_text import NeedsPdfplumber, read_char_page
 from ocr.preprocess import (
@@ -93,7 +93,6 @@ class PageOcr:
 
     def read(self, image: np.ndarray, page_no: int) -> PageText:
         engine, ocr = self.engine, self.settings
-        reads_seals = self._reads_seals(image)
         signature = pipeline_signature(ocr) + SEAL_READER_SIGNATURE
         key = cache_key(image_hash(image), engine.name, engine.version, ocr.languages, ocr.psm, signature)
         if self.cache is not None:
@@ -114,7 +113,7 @@ class PageOcr:
             self.failures.append(exc)
             return _failed_page(page_no, image, engine_label(engine, ocr.languages, ocr.psm))
         page = _ocr_page(page_no, processed, transform, words, engine_label(engine, languages, ocr.psm))
-        if reads_seals:
+        if self._reads_seals(image):  # after the cache lookup: a hit never scans the page for colour
             page.seals = self._seals(image, transform, languages, page_no)
         if self.cache is not None:
             self.cache.put(key, page)
@@ -372,10 +371,6 @@ def file_format_of(doc: DocumentText) -> str:
         ocr_pages = sum(1 for p in doc.pages if p.source == TextSource.OCR)
         return "pdf_scan" if ocr_pages and ocr_pages * 2 >= len(doc.pages) else "pdf_text"
     return FILE_FORMATS.get(doc.kind, doc.kind.value)
-
-
-def mean_word_confidence(words: list[Word]) -> float:
-    return sum(w.confidence for w in words) / len(words) if words else 0.0
 
 
 def languages_for_script(ocr: OcrSettings, script: str, confidence: float) -> str:

@@ -32,6 +32,7 @@ from models.domain import BBox, SealText, Word
 from ocr.engine import OcrEngine, OcrError
 from ocr.ink import InkRange, ink_mask
 from ocr.layout import group_lines
+from ocr.line_retry import stack_crops
 from ocr.opencv import cv2
 from ocr.preprocess import PAPER_WHITE, PageTransform, is_colourless, resize
 
@@ -520,17 +521,6 @@ def centre_crop(drawn: np.ndarray, cx: float, cy: float, r: float) -> tuple[np.n
     return crop, x0, y0
 
 
-def _stack(strip: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, int, int]:
-    """Strip on top, centre below (left aligned), white around: one image, one engine call."""
-    width = max(strip.shape[1], centre.shape[1]) + 2 * STACK_GAP_PX
-    height = strip.shape[0] + centre.shape[0] + 3 * STACK_GAP_PX
-    out = np.full((height, width), PAPER_WHITE, dtype=np.uint8)
-    out[STACK_GAP_PX : STACK_GAP_PX + strip.shape[0], STACK_GAP_PX : STACK_GAP_PX + strip.shape[1]] = strip
-    top = 2 * STACK_GAP_PX + strip.shape[0]
-    out[top : top + centre.shape[0], STACK_GAP_PX : STACK_GAP_PX + centre.shape[1]] = centre
-    return out, top, STACK_GAP_PX
-
-
 # --------------------------------------------------------------------------- page frame
 
 
@@ -580,7 +570,9 @@ def read_seal(
     cx, cy = (seal.cx - ox) * scale, (seal.cy - oy) * scale
     strip = ring_strip(drawn, cx, cy, seal.band_inner * scale, seal.band_outer * scale)
     centre, centre_x0, centre_y0 = centre_crop(drawn, cx, cy, seal.centre_r * scale)
-    stacked, centre_top, centre_left = _stack(strip, centre)
+    # Strip on top, centre below: one image, one engine call.
+    stacked, (_, centre_top) = stack_crops([strip, centre], border=STACK_GAP_PX)
+    centre_left = STACK_GAP_PX
     words = engine.recognize(stacked, languages, SEAL_PSM)
     boundary = centre_top - STACK_GAP_PX / 2
     ring_words = [w for w in words if (w.bbox.y0 + w.bbox.y1) / 2 < boundary]

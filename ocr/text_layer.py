@@ -20,6 +20,7 @@ from docproc.settings import OcrSettings
 from models.domain import BBox, PageText, SealText, TextSource, Word
 from ocr.ink import InkRange, is_ink_pdf_color
 from ocr.layout import group_lines
+from ocr.pdfium_text import IDENTITY
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ def _is_rotated(char: dict[str, Any]) -> bool:
     return abs(m[1]) > 1e-3 or abs(m[2]) > 1e-3 or m[0] < 0 or m[3] < 0
 
 
-IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 # Ink decisions per ink range, per colour: a page has a handful of colours and thousands of characters.
 _INK_MEMOS: dict[InkRange, dict[object, bool]] = {}
 INK_MEMO_MAX = 4096  # colours remembered per ink range before the memo starts over (text in a gradient)

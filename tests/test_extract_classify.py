@@ -6,9 +6,9 @@ import pytest
 
 from extractors.classify import classify
 from extractors.language import detect_language
-from extractors.synthetic import lines_document
+from extractors.synthetic import layout_document, lines_document
 from extractors.view import DocView
-from models.domain import DocType
+from models.domain import DocType, TextSource
 
 
 def _classify(lines: list[str]) -> DocType:
@@ -109,9 +109,6 @@ def test_vocabulary_entries_are_strings() -> None:
 def test_an_ocr_damaged_title_under_an_approval_block_is_matched_fuzzily() -> None:
     # A cover page: the approval block fills the first lines, the title stands lower, in capitals,
     # and OCR read its first letter wrong ("П" for "Ц"). The body below mentions other documents.
-    from extractors.synthetic import layout_document
-    from models.domain import TextSource
-
     page = [
         (400, 40, "УТВЕРЖДАЮ"),
         (330, 55, "Директор ТОО «Ертіс Қағаз»"),

@@ -379,10 +379,6 @@ def test_esf_xml_is_read_as_an_invoice() -> None:
 def test_a_totals_row_ocr_garbled_beyond_reading_gives_way_to_the_item_rows_sum() -> None:
     # A scanned act of three item rows; the totals row lost its label and its numbers broke across
     # lines ("Итого" read as "ltoro ;", each sum split in two), so the largest readable sum is one row.
-    from extractors import extract_document
-    from extractors.synthetic import layout_document
-    from models.domain import TextSource
-
     rows = [
         (40, 60, "АКТ ВЫПОЛНЕННЫХ РАБОТ (ОКАЗАННЫХ УСЛУГ) № 77 от 12.09.2024"),
         (40, 80, "Исполнитель: ТОО «Сарыарка Инжиниринг» БИН 150240690367"),
@@ -406,10 +402,6 @@ def test_a_totals_row_ocr_garbled_beyond_reading_gives_way_to_the_item_rows_sum(
 def test_a_totals_row_whose_label_ocr_garbled_is_not_counted_as_another_item_row() -> None:
     # One item row and the totals row repeating it under a label OCR misread ("Итою ХМ"): the total is
     # the row's sum once, not twice.
-    from extractors import extract_document
-    from extractors.synthetic import layout_document
-    from models.domain import TextSource
-
     rows = [
         (40, 60, "СЧЕТ-ФАКТУРА № 5521 от 03.04.2024"),
         (40, 80, "Поставщик: ТОО «Каспий Аудит» БИН 150240690367"),

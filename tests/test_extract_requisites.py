@@ -4,12 +4,16 @@ table rules read as "|", VAT lines torn off their label, payroll titles that nam
 
 from __future__ import annotations
 
+import datetime as dt
+
 from extractors import extract_document, reconcile_contract_numbers
 from extractors.dossier import same_printed_number
 from extractors.references import find_contract_refs
 from extractors.synthetic import layout_document, lines_document
 from extractors.vocabulary import ocr_tolerant
 from models.domain import ContractRef, DocType, DocumentExtraction, ExtractedValue, Party, TextSource
+from tests.fixtures.validator_samples import CONTRACT_DATE, CONTRACT_NO, works_dossier
+from validators import check_dossier
 
 SUPPLIER_BIN = "180240754302"
 CUSTOMER_BIN = "870307318261"
@@ -301,11 +305,6 @@ def test_reconcile_contract_numbers_leaves_an_ambiguous_reading() -> None:
 
 
 def test_a_scanned_contract_whose_number_ocr_lost_takes_the_number_its_dossier_cites() -> None:
-    import datetime as dt
-
-    from tests.fixtures.validator_samples import CONTRACT_DATE, CONTRACT_NO, works_dossier
-    from validators import check_dossier
-
     application, docs = works_dossier()
     by_file = {d.file: d for d in docs}
     contract = by_file["dogovor.pdf"]
@@ -323,8 +322,6 @@ def test_a_scanned_contract_whose_number_ocr_lost_takes_the_number_its_dossier_c
 
 
 def test_a_lost_contract_number_is_not_inferred_from_one_citation_or_from_a_text_layer() -> None:
-    from tests.fixtures.validator_samples import works_dossier
-
     _, docs = works_dossier()
     contract = next(d for d in docs if d.file == "dogovor.pdf")
     cited = [d for d in docs if d.contract_ref is not None and d.file != "pp_101.pdf"]

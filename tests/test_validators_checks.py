@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from extractors.identifiers import is_valid_bin
 from models.domain import (
     Amounts,
     Application,
@@ -418,8 +419,6 @@ def _shifted(bin_: str) -> str:
 
 
 def test_a_shifted_ocr_reading_of_a_known_bin_is_unverified_not_invalid() -> None:
-    from extractors.identifiers import is_valid_bin
-
     misread = _shifted(APPLICANT_BIN)
     assert not is_valid_bin(misread)
     app, docs = works_dossier()

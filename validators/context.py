@@ -35,12 +35,16 @@ class CheckContext:
     findings: list[Finding] = field(default_factory=list)
     # Check-digit-valid BINs/IINs printed anywhere in the dossier (and the applicant's): what an OCR
     # reading of a party's number can be compared with.
-    dossier_bins: frozenset[str] = frozenset()
+    dossier_bins: tuple[str, ...] = ()
     _unverified: set[tuple[str | None, str]] = field(default_factory=set)
 
     @property
     def min_confidence(self) -> float:
         return self.rules.checks.min_confidence_for_finding
+
+    def ocr_read(self, doc: DocumentExtraction) -> bool:
+        """The document's text came from OCR (a scan or a photo), not from a text layer."""
+        return doc.file_format in self.rules.checks.ocr_file_formats
 
     def ok(self, ev: ExtractedValue | None) -> bool:
         """A value present and confident enough to base an error or a warning on."""
@@ -81,7 +85,7 @@ class CheckContext:
 
     def explained_by_ocr(self, doc: DocumentExtraction, printed: Decimal, expected: Decimal) -> bool:
         """True when ``doc`` was OCR-read and a digit lost, added or misread explains the difference."""
-        if doc.file_format not in self.rules.checks.ocr_file_formats:
+        if not self.ocr_read(doc):
             return False
         a, b = (f"{abs(x):.2f}".replace(".", "") for x in (printed, expected))
         if a == b:
@@ -97,9 +101,9 @@ class CheckContext:
         differ ("191140429234" read "111404209234"). A single wrong digit or two swapped neighbours
         — the typing slips a check digit exists to catch — stay an invalid BIN, scan or not.
         """
-        if doc.file_format not in self.rules.checks.ocr_file_formats:
+        if not self.ocr_read(doc):
             return None
-        for known in sorted(self.dossier_bins):
+        for known in self.dossier_bins:
             if (
                 Levenshtein.distance(value, known) <= OCR_SHIFT_MAX_EDITS
                 and Hamming.distance(value, known) >= OCR_SHIFT_MIN_POSITIONS

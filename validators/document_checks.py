@@ -115,7 +115,7 @@ def check_vat(ctx: CheckContext, doc: DocumentExtraction) -> None:
         # Kazakhstan's rates do not apply to it, so there is nothing to recompute.
         return
     checks = ctx.rules.checks
-    if doc.file_format in checks.ocr_file_formats and base > 0:
+    if ctx.ocr_read(doc) and base > 0:
         share = vat / base
         if not checks.ocr_vat_share_min <= share <= checks.ocr_vat_share_max:
             pct = fmt_pct(share.quantize(Decimal("0.0001")))

@@ -91,9 +91,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _valid_bins(application: Application, documents: list[DocumentExtraction]) -> frozenset[str]:
+def _valid_bins(application: Application, documents: list[DocumentExtraction]) -> tuple[str, ...]:
+    """Check-digit-valid BINs printed in the dossier and the applicant's, in a fixed order."""
     printed = [norm_bin(raw(p.bin)) for doc in documents for p in doc.parties] + [application.applicant.bin]
-    return frozenset(b for b in printed if b is not None and is_valid_bin(b))
+    return tuple(sorted({b for b in printed if b is not None and is_valid_bin(b)}))
 
 
 def check_dossier(

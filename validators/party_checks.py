@@ -64,7 +64,7 @@ def check_parties(ctx: CheckContext, view: DossierView) -> None:
         references = {b for b in expected_by_side.values() if b}
         if shown and shown == references:
             continue  # same two parties, roles merely swapped by the reader
-        if shown and shown <= references and doc.file_format in ctx.rules.checks.ocr_file_formats:
+        if shown and shown <= references and ctx.ocr_read(doc):
             # On a scan or photo, a BIN of the other side of the same contract under this role is a
             # label the OCR lost or misplaced, not a third party.
             ctx.unverified(doc, "parties", "стороны документа", ctx.OCR_ROLE_REASON)
