@@ -133,13 +133,14 @@ def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:
 
 def check_documents(application: Application, outcomes: Sequence[DocumentOutcome]) -> DossierResult:
     """Dossier-level work on documents already read: translations, validators, result."""
-    from extractors import link_translations, reconcile_contract_numbers
+    from extractors import fill_missing_bins, link_translations, reconcile_contract_numbers
     from validators import check_dossier
 
     extractions = [o.extraction for o in outcomes]
     texts = {o.extraction.file: o.text for o in outcomes if o.text is not None}
     link_translations(extractions, texts)
     reconcile_contract_numbers(extractions)
+    fill_missing_bins(extractions)
     check = check_dossier(application, extractions)
     return DossierResult(
         dossier_id=application.dossier_id,

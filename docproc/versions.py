@@ -43,8 +43,9 @@ READER_VERSION = 5
 # an original of the declared type; 5 a basis field ("Основание № … от …") as a contract reference;
 # 6 a contract date after a wrapped label cell, the Kazakh basis order (date before "№"); 7 OCR-damaged
 # titles matched on headings below the title zone, the item-rows sum kept below the trust threshold;
-# 8 seal names matched ignoring spaces (OCR spaces ring letters apart).
-EXTRACTOR_VERSION = 8
+# 8 seal names matched ignoring spaces (OCR spaces ring letters apart); 9 a party's BIN that a document
+# does not print is inferred from a sibling naming the same party (marked inferred, never accusing).
+EXTRACTOR_VERSION = 9
 VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
 
 STAGES = ("reader", "extractor", "validator")

@@ -4,8 +4,10 @@
 often carry it only inside the seal) gets the BIN that other documents of the same dossier print
 for the same name. The value is marked as inferred: confidence ``INFERRED_CONFIDENCE``, no raw
 text, no provenance; only check-digit-valid BINs are copied, so a defect on one document never
-spreads to another. (Not called by the pipeline: inferring a BIN a document does not print is
-left to the reviewer.)
+spreads to another. The pipeline calls it after translations are paired: the BIN of a party named on
+a work report is usually printed only in its seal, which OCR cannot read through the signature; the
+reviewer sees the value as inferred (no place on the page, confidence below the threshold at which a
+value may raise a finding, so an inferred BIN never accuses anyone).
 
 ``reconcile_contract_numbers``: a contract number that OCR misread on a scan takes the form a
 text-layer document of the dossier prints, when the two differ only by look-alike characters; a
@@ -20,7 +22,8 @@ from extractors.identifiers import is_valid_bin
 from extractors.names import normalise_for_compare
 from models.domain import DocType, DocumentExtraction, ExtractedValue
 
-INFERRED_CONFIDENCE = 0.5
+# Below validators' min_confidence_for_finding (0.5): an inferred value informs, it never accuses.
+INFERRED_CONFIDENCE = 0.45
 # Documents whose parties' BINs are most authoritative come first.
 _AUTHORITY = {DocType.CONTRACT: 0, DocType.APPLICATION_FORM: 1, DocType.INVOICE: 2, DocType.PAYMENT_ORDER: 3}
 

@@ -33,3 +33,24 @@ def test_an_invalid_bin_is_never_spread() -> None:
     report = _doc("o.pdf", DocType.WORK_REPORT, "ТОО «Альфа Сервис»", None)
     fill_missing_bins([act, report])
     assert report.parties[0].bin is None
+
+
+def test_the_pipeline_infers_a_bin_printed_only_in_a_seal_without_letting_it_accuse() -> None:
+    import datetime as dt
+
+    from docproc.pipeline import DocumentOutcome, check_documents
+    from models.domain import Applicant, Application
+    from validators.rules import default_rules
+
+    contract = _doc("d.pdf", DocType.CONTRACT, "ТОО «Альфа Сервис»", VALID)
+    report = _doc("o.pdf", DocType.WORK_REPORT, "ТОО «Альфа Сервис»", None)
+    application = Application(
+        dossier_id="d1", applicant=Applicant(name="ТОО «Альфа Сервис»", bin=VALID), measure="technology",
+        cost_type="commissioning", application_date=dt.date(2024, 5, 1), claimed_eligible_costs_kzt=1.0,
+        claimed_reimbursement_kzt=0.4, prior_revenue_n_kzt=1.0,
+    )
+    result = check_documents(application, [DocumentOutcome(contract, None), DocumentOutcome(report, None)])
+    filled = next(d for d in result.documents if d.file == "o.pdf").parties[0].bin
+    assert filled is not None and filled.value == VALID
+    min_confidence = default_rules().nearest(dt.date(2024, 5, 1))[0].checks.min_confidence_for_finding
+    assert filled.confidence < min_confidence
