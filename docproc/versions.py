@@ -46,7 +46,9 @@ READER_VERSION = 5
 # 8 seal names matched ignoring spaces (OCR spaces ring letters apart); 9 a party's BIN that a document
 # does not print is inferred from a sibling naming the same party (marked inferred, never accusing).
 EXTRACTOR_VERSION = 9
-VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
+# Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
+# implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py).
+VALIDATOR_VERSION = 4
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

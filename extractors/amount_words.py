@@ -354,3 +354,10 @@ def _parse(tokens: list[str]) -> Decimal | None:
     if cents > 99:
         raise _Unsure
     return Decimal(integer.value) + Decimal(cents) / 100
+
+
+def words_lost_leading_part(total: float, spelt: float) -> bool:
+    """Words whose value is the figure's tail ("четыре миллиона …" for 104 208 000): OCR dropped the
+    first word(s) of the phrase, at the line start next to its label; the figures stand."""
+    figure, words = f"{total:.2f}", f"{spelt:.2f}"
+    return len(words) < len(figure) and figure.endswith(words)

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.amount_words import words_to_number
+from extractors.amount_words import words_lost_leading_part, words_to_number
 from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
 from extractors.regions import ParsedValue, Parser, find_hits, labelled
 from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money
@@ -786,7 +786,7 @@ def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValu
     vat = float(amounts.vat.value) if amounts.vat is not None and amounts.vat.raw else None
     figures_ok = _supported(view, total, vat, exclude=amounts.total.raw)
     words_ok = _supported(view, spelt, vat, exclude=None)
-    if (figures_ok and not words_ok) or _words_lost_leading_part(total, spelt):
+    if (figures_ok and not words_ok) or words_lost_leading_part(total, spelt):
         words.confidence = min(words.confidence, UNSURE)
     elif words_ok and not figures_ok:
         amounts.total.confidence = min(amounts.total.confidence, UNSURE)
@@ -799,13 +799,6 @@ def _spelt_value(words: Found | ExtractedValue) -> float | None:
     """The amount the words spell (``extractors.amount_words``), or None when they spell none for sure."""
     parsed = words_to_number(str(words.value))
     return None if parsed is None else float(parsed)
-
-
-def _words_lost_leading_part(total: float, spelt: float) -> bool:
-    """Words whose value is the figure's tail ("четыре миллиона …" for 104 208 000): OCR dropped the
-    first word(s) of the phrase, at the line start next to its label; the figures stand."""
-    figure, words = f"{total:.2f}", f"{spelt:.2f}"
-    return len(words) < len(figure) and figure.endswith(words)
 
 
 def _supported(view: DocView, value: float, vat: float | None, exclude: str | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from models.domain import DocType, DocumentExtraction, Evidence
+from validators.consistency import total_doubt
 from validators.context import CheckContext
 from validators.contracts import contract_label
 from validators.document_values import doc_currency, doc_total, total_ev
@@ -41,6 +42,10 @@ def _sum_against_contract(
     if c_total is None or not ctx.ok(c_ev):
         ctx.unverified(contract, "amounts.total", check, ctx.low_confidence_reason(c_ev), c_ev)
         return None
+    doubt = total_doubt(ctx, contract)
+    if doubt is not None:
+        ctx.unverified(contract, "amounts.total", check, doubt, c_ev)
+        return None
     currency = doc_currency(contract)
     summed = Decimal(0)
     complete = True
@@ -51,6 +56,11 @@ def _sum_against_contract(
             return None
         if t is None or not ctx.ok(total_ev(d)):
             ctx.unverified(d, "amounts.total", check, ctx.low_confidence_reason(total_ev(d)), total_ev(d))
+            complete = False
+            continue
+        doubt = total_doubt(ctx, d)
+        if doubt is not None:
+            ctx.unverified(d, "amounts.total", check, doubt, total_ev(d))
             complete = False
             continue
         summed += t

@@ -7,6 +7,7 @@ from decimal import Decimal
 from extractors.amount_words import words_to_number
 from extractors.identifiers import is_valid_bin
 from models.domain import DocType, DocumentExtraction, Finding
+from validators.consistency import vat_doubt
 from validators.context import CheckContext, doc_date, resolve_rules
 from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.rules import Rules, RuleSet
@@ -115,13 +116,10 @@ def check_vat(ctx: CheckContext, doc: DocumentExtraction) -> None:
         # Kazakhstan's rates do not apply to it, so there is nothing to recompute.
         return
     checks = ctx.rules.checks
-    if ctx.ocr_read(doc) and base > 0:
-        share = vat / base
-        if not checks.ocr_vat_share_min <= share <= checks.ocr_vat_share_max:
-            pct = fmt_pct(share.quantize(Decimal("0.0001")))
-            reason = f"НДС {fmt_money(vat, currency)} — {pct} % суммы без НДС: вероятно, прочитан неверно"
-            ctx.unverified(doc, "amounts.vat", "НДС", reason, a.vat)
-            return
+    doubt = vat_doubt(ctx, doc)
+    if doubt is not None:
+        ctx.unverified(doc, "amounts.vat", "НДС", doubt, a.vat)
+        return
     tolerance = checks.vat_tolerance
     day = doc_date(doc) if ctx.ok(doc.date) else None
     if day is not None:

@@ -165,6 +165,9 @@ class ChecksVersion(Versioned):
     # taken on the total); outside them a VAT read by OCR is a misreading, not a miscalculation.
     ocr_vat_share_min: Decimal = Field(Decimal("0.03"), ge=0)
     ocr_vat_share_max: Decimal = Field(Decimal("0.30"), ge=0)
+    # A total on a scan that nothing else on its document confirms (no VAT triple, no amount in words) may still
+    # carry a finding when OCR read it this confidently and it is printed as money (thousands groups or kopecks).
+    ocr_unconfirmed_total_min_confidence: float = Field(0.9, ge=0, le=1)
 
 
 # --------------------------------------------------------------------------- the rule set
