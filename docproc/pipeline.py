@@ -133,7 +133,7 @@ def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:
 
 def check_documents(application: Application, outcomes: Sequence[DocumentOutcome]) -> DossierResult:
     """Dossier-level work on documents already read: translations, validators, result."""
-    from extractors import fill_missing_bins, link_translations, reconcile_contract_numbers
+    from extractors import fill_missing_bins, link_translations, reconcile_contract_numbers, reconcile_party_names
     from validators import check_dossier
 
     extractions = [o.extraction for o in outcomes]
@@ -141,6 +141,7 @@ def check_documents(application: Application, outcomes: Sequence[DocumentOutcome
     link_translations(extractions, texts)
     reconcile_contract_numbers(extractions)
     fill_missing_bins(extractions)
+    reconcile_party_names(extractions)
     check = check_dossier(application, extractions)
     return DossierResult(
         dossier_id=application.dossier_id,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 
 from extractors.identifiers import is_valid_bin
-from extractors.names import normalise_for_compare
+from extractors.names import core_name, normalise_for_compare
 from models.domain import DocType, DocumentExtraction, ExtractedValue
 
 # Below validators' min_confidence_for_finding (0.5): an inferred value informs, it never accuses.
@@ -155,3 +155,62 @@ def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
         number, count = cited.most_common(1)[0]
         if count >= MIN_CITATIONS:
             contract.number = ExtractedValue(value=number, raw=None, confidence=INFERRED_CONFIDENCE, provenance=None)
+
+
+# --------------------------------------------------------------------------- party names across documents
+
+# Kazakh letters OCR reads as their Russian look-alikes, and Cyrillic letters it takes for Latin ones (and back).
+_NAME_FOLD = str.maketrans(
+    {
+        "ё": "е", "қ": "к", "ғ": "г", "ү": "у", "ұ": "у", "ө": "о", "ә": "а", "і": "и", "ң": "н", "һ": "х",
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
+        "у": "y", "х": "x", "и": "i", "ı": "i", "ş": "s", "ğ": "g", "ü": "u", "ö": "o", "ç": "c", "ä": "a",
+        "0": "o", "2": "z",
+    }
+)
+# An OCR reading of a party's name and a name a text layer of the dossier prints are one printed name from this
+# similarity of their folded forms up (rapidfuzz ratio). The same organisation is printed differently on different
+# documents («ТОО «Қазақ Жүн»», «Қазақ Жүн» ЖШС): those forms fold apart, and each document keeps its own.
+SAME_NAME_MIN_RATIO = 85
+
+
+def fold_name(name: str) -> str:
+    """A name as OCR might read it in any of the scripts: lower case, Kazakh and Latin look-alikes merged."""
+    return " ".join(normalise_for_compare(name).translate(_NAME_FOLD).split())
+
+
+def _legal_form(name: str) -> tuple[str, ...]:
+    """The legal-form words of a name, folded, in order («ТОО», «ЖШС», «AO», «LLP»…): where the form stands and
+    which one it is is what differs between documents that print the same organisation."""
+    core = set(fold_name(core_name(name)).split())
+    return tuple(t for t in fold_name(name).split() if t not in core)
+
+
+def reconcile_party_names(docs: list[DocumentExtraction]) -> None:
+    """A party's name that OCR misread («казак жун» for «Қазақ Жүн», «каігеп к2» for «Kaizen KZ») takes the form a
+    text-layer document of the dossier prints, when the two fold to nearly the same letters. Only OCR readings
+    change, only towards a name printed in a text layer; the raw text and the place stay as OCR read them.
+    """
+    from rapidfuzz import fuzz
+
+    printed = {
+        str(p.name.value)
+        for doc in docs
+        if doc.file_format not in OCR_FILE_FORMATS and doc.doc_type not in (DocType.TRANSLATION, DocType.UNKNOWN)
+        for p in doc.parties
+        if p.name is not None and p.name.value
+    }
+    folded = [(fold_name(n), n) for n in sorted(printed)]
+    if not folded:
+        return
+    for doc in docs:
+        if doc.file_format not in OCR_FILE_FORMATS or doc.doc_type == DocType.TRANSLATION:
+            continue
+        for p in doc.parties:
+            if p.name is None or not p.name.value or str(p.name.value) in printed:
+                continue
+            reading = fold_name(str(p.name.value))
+            ratio, target = max(((fuzz.ratio(reading, f), n) for f, n in folded), key=lambda s: s[0])
+            if ratio >= SAME_NAME_MIN_RATIO and _legal_form(str(p.name.value)) == _legal_form(target):
+                p.name.value = target
+                p.name.confidence = round(p.name.confidence * RECONCILED_FACTOR, 3)

@@ -54,3 +54,35 @@ def test_the_pipeline_infers_a_bin_printed_only_in_a_seal_without_letting_it_acc
     assert filled is not None and filled.value == VALID
     min_confidence = default_rules().nearest(dt.date(2024, 5, 1))[0].checks.min_confidence_for_finding
     assert filled.confidence < min_confidence
+
+
+def _named(file: str, fmt: str, role: str, name: str) -> DocumentExtraction:
+    doc = _doc(file, DocType.ACT_OF_WORK, name, VALID)
+    doc.parties[0].role = role
+    doc.file_format = fmt
+    return doc
+
+
+def test_an_ocr_misread_name_takes_the_form_a_text_layer_prints() -> None:
+    from extractors import reconcile_party_names
+
+    contract = _named("d.pdf", "pdf_text", "customer", "ТОО «Қазақ Жүн»")
+    scan = _named("a.jpg", "image_jpg", "customer", "ТОО «Казак Жун»")  # Kazakh letters read as Russian
+    latin = _named("p.pdf", "pdf_text", "beneficiary", "ТОО «Центр Kaizen KZ»")
+    misread_latin = _named("q.jpg", "image_jpg", "beneficiary", "ТОО «Центр Каігеп К2»")
+    reconcile_party_names([contract, scan, latin, misread_latin])
+    assert scan.parties[0].name is not None and scan.parties[0].name.value == "ТОО «Қазақ Жүн»"
+    assert scan.parties[0].name.confidence < 1.0
+    assert misread_latin.parties[0].name is not None
+    assert misread_latin.parties[0].name.value == "ТОО «Центр Kaizen KZ»"
+
+
+def test_a_name_printed_with_another_legal_form_is_not_rewritten() -> None:
+    from extractors import reconcile_party_names
+
+    contract = _named("d.pdf", "pdf_text", "customer", "«Караганда Металл Групп» АҚ")
+    scan = _named("a.jpg", "image_jpg", "customer", "АО «Караганда Металл Групп»")
+    text = _named("b.pdf", "pdf_text", "customer", "ТОО «Казак Жун»")
+    reconcile_party_names([contract, scan, text])
+    assert scan.parties[0].name is not None and scan.parties[0].name.value == "АО «Караганда Металл Групп»"
+    assert text.parties[0].name is not None and text.parties[0].name.value == "ТОО «Казак Жун»"
