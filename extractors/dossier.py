@@ -159,10 +159,13 @@ def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
 
 # --------------------------------------------------------------------------- party names across documents
 
-# Kazakh letters OCR reads as their Russian look-alikes, and Cyrillic letters it takes for Latin ones (and back).
-_NAME_FOLD = str.maketrans(
+# Kazakh letters OCR reads as their Russian look-alikes; then Cyrillic letters it takes for Latin ones (and back),
+# and Latin letters whose diacritics it loses. Two passes: a Kazakh letter folds to Russian, then on to Latin.
+_KAZAKH_AS_RUSSIAN = str.maketrans(
+    {"ё": "е", "қ": "к", "ғ": "г", "ү": "у", "ұ": "у", "ө": "о", "ә": "а", "і": "и", "ң": "н", "һ": "х"}
+)
+_LOOKALIKES = str.maketrans(
     {
-        "ё": "е", "қ": "к", "ғ": "г", "ү": "у", "ұ": "у", "ө": "о", "ә": "а", "і": "и", "ң": "н", "һ": "х",
         "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
         "у": "y", "х": "x", "и": "i", "ı": "i", "ş": "s", "ğ": "g", "ü": "u", "ö": "o", "ç": "c", "ä": "a",
         "0": "o", "2": "z",
@@ -176,7 +179,7 @@ SAME_NAME_MIN_RATIO = 85
 
 def fold_name(name: str) -> str:
     """A name as OCR might read it in any of the scripts: lower case, Kazakh and Latin look-alikes merged."""
-    return " ".join(normalise_for_compare(name).translate(_NAME_FOLD).split())
+    return " ".join(normalise_for_compare(name).translate(_KAZAKH_AS_RUSSIAN).translate(_LOOKALIKES).split())
 
 
 def _legal_form(name: str) -> tuple[str, ...]:
