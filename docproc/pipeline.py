@@ -133,7 +133,13 @@ def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:
 
 def check_documents(application: Application, outcomes: Sequence[DocumentOutcome]) -> DossierResult:
     """Dossier-level work on documents already read: translations, validators, result."""
-    from extractors import fill_missing_bins, link_translations, reconcile_contract_numbers, reconcile_party_names
+    from extractors import (
+        fill_missing_bins,
+        inherit_contract_currency,
+        link_translations,
+        reconcile_contract_numbers,
+        reconcile_party_names,
+    )
     from validators import check_dossier
 
     extractions = [o.extraction for o in outcomes]
@@ -142,6 +148,7 @@ def check_documents(application: Application, outcomes: Sequence[DocumentOutcome
     reconcile_contract_numbers(extractions)
     fill_missing_bins(extractions)
     reconcile_party_names(extractions)
+    inherit_contract_currency(extractions)
     check = check_dossier(application, extractions)
     return DossierResult(
         dossier_id=application.dossier_id,

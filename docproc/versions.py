@@ -45,8 +45,9 @@ READER_VERSION = 5
 # titles matched on headings below the title zone, the item-rows sum kept below the trust threshold;
 # 8 seal names matched ignoring spaces (OCR spaces ring letters apart); 9 a party's BIN that a document
 # does not print is inferred from a sibling naming the same party (marked inferred, never accusing); 10 a party
-# name OCR misread takes the form a text layer of the dossier prints (same letters once folded, same legal form).
-EXTRACTOR_VERSION = 10
+# name OCR misread takes the form a text layer of the dossier prints (same letters once folded, same legal form);
+# 11 no currency guessed from a country: a document printing none takes its contract's printed currency.
+EXTRACTOR_VERSION = 11
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py).
 VALIDATOR_VERSION = 4

@@ -196,17 +196,9 @@ def _currency(view: DocView, total: Found | None) -> Found | None:
     if counts:
         code = max(counts, key=lambda c: counts[c])
         return Found(value=code, raw=code, factor=FALLBACK_FACTOR)
-    country = _currency_by_country(text)
-    if country:
-        return Found(value=country, raw=None, factor=0.4)
+    # Nothing printed: a Kazakh document's amounts are in tenge. A currency is never guessed from a country (a
+    # Chinese supplier may invoice in dollars): a foreign document that prints no currency gets none.
     return Found(value="KZT", raw=None, factor=0.5)
-
-
-def _currency_by_country(text: str) -> str | None:
-    for code, patterns in vocabulary().raw.get("currency_by_country", {}).items():
-        if any(re.search(p, text, re.IGNORECASE) for p in patterns):
-            return str(code)
-    return None
 
 
 # ---------------------------------------------------------------------- totals rows

@@ -217,3 +217,39 @@ def reconcile_party_names(docs: list[DocumentExtraction]) -> None:
             if ratio >= SAME_NAME_MIN_RATIO and _legal_form(str(p.name.value)) == _legal_form(target):
                 p.name.value = target
                 p.name.confidence = round(p.name.confidence * RECONCILED_FACTOR, 3)
+
+
+# --------------------------------------------------------------------------- currency of documents that print none
+
+
+def inherit_contract_currency(docs: list[DocumentExtraction]) -> None:
+    """A document that prints no currency (an act's table of bare figures) is in the currency of the contract it
+    belongs to: the contract its reference names, or the dossier's only contract. Never from a country or a default
+    when the contract prints one; the value is marked inferred (no raw text, no place on the page)."""
+    contracts = [d for d in docs if d.doc_type == DocType.CONTRACT and _printed_currency(d)]
+    if not contracts:
+        return
+    for doc in docs:
+        if doc.doc_type in (DocType.CONTRACT, DocType.TRANSLATION) or doc.amounts is None:
+            continue
+        if _printed_currency(doc) or (doc.amounts.total is None and doc.amounts.amount_without_vat is None):
+            continue
+        contract = _contract_of(doc, contracts)
+        if contract is None:
+            continue
+        code = _printed_currency(contract)
+        doc.amounts.currency = ExtractedValue(value=code, raw=None, confidence=INFERRED_CONFIDENCE)
+
+
+def _printed_currency(doc: DocumentExtraction) -> str | None:
+    c = doc.amounts.currency if doc.amounts is not None else None
+    return str(c.value) if c is not None and c.value and c.raw else None
+
+
+def _contract_of(doc: DocumentExtraction, contracts: list[DocumentExtraction]) -> DocumentExtraction | None:
+    ref = doc.contract_ref.number.value if doc.contract_ref and doc.contract_ref.number else None
+    if ref:
+        named = [c for c in contracts if c.number is not None and same_printed_number(str(c.number.value), str(ref))]
+        if len(named) == 1:
+            return named[0]
+    return contracts[0] if len(contracts) == 1 else None

@@ -24,10 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from extractors.candidate_features import FEATURES, DocContext, LabelMatcher, VocabularyMatcher, candidate_features
+from extractors.candidate_features import (
+    FEATURES,
+    DocContext,
+    LabelMatcher,
+    VocabularyMatcher,
+    candidate_features,
+)
 from extractors.candidates import Candidate, CandidateKind, all_candidates
-from extractors.view import DocView
 from extractors.found import Found
+from extractors.view import DocView
 from models.domain import Amounts, ContractRef, DocType, DocumentExtraction, ExtractedValue
 
 MODEL_DIR = Path(__file__).with_name("models")

@@ -86,3 +86,37 @@ def test_a_name_printed_with_another_legal_form_is_not_rewritten() -> None:
     reconcile_party_names([contract, scan, text])
     assert scan.parties[0].name is not None and scan.parties[0].name.value == "АО «Караганда Металл Групп»"
     assert text.parties[0].name is not None and text.parties[0].name.value == "ТОО «Казак Жун»"
+
+
+def test_a_document_printing_no_currency_takes_its_contracts_printed_currency_not_a_countrys() -> None:
+    from extractors import inherit_contract_currency
+    from models.domain import Amounts, ContractRef
+
+    contract = _doc("c.pdf", DocType.CONTRACT, "Jiangsu Hengda Machinery Co., Ltd.", None)
+    contract.number = ExtractedValue(value="482/2023")
+    contract.amounts = Amounts(total=ExtractedValue(value=107300.0, raw="107 300,00"),
+                               currency=ExtractedValue(value="CNY", raw="CNY"))
+    act = _doc("a.pdf", DocType.ACT_OF_WORK, "Jiangsu Hengda Machinery Co., Ltd.", None)
+    act.contract_ref = ContractRef(number=ExtractedValue(value="482/2023"))
+    act.amounts = Amounts(total=ExtractedValue(value=107300.0, raw="107 300,00"),
+                          currency=ExtractedValue(value="KZT", raw=None, confidence=0.5))  # a default, not printed
+    printed = _doc("p.pdf", DocType.PAYMENT_ORDER, "x", None)
+    printed.amounts = Amounts(total=ExtractedValue(value=1.0, raw="1,00"), currency=ExtractedValue(value="USD", raw="USD"))
+    inherit_contract_currency([contract, act, printed])
+    assert act.amounts.currency is not None and act.amounts.currency.value == "CNY"
+    assert act.amounts.currency.raw is None and act.amounts.currency.confidence < 0.5
+    assert printed.amounts.currency is not None and printed.amounts.currency.value == "USD"
+
+
+def test_a_currency_is_never_guessed_from_the_suppliers_country() -> None:
+    from extractors import extract_document
+    from extractors.synthetic import lines_document
+
+    act = extract_document(lines_document("akt.pdf", [
+        "АКТ ВЫПОЛНЕННЫХ РАБОТ № 5 от 03.01.2024",
+        "Исполнитель: Jiangsu Hengda Machinery Co., Ltd., Wuxi, China",
+        "Заказчик: ТОО «Жезказган Промсервис»",
+        "Итого: 107 300,00",
+    ]))
+    assert act.amounts is not None and act.amounts.currency is not None
+    assert act.amounts.currency.value != "CNY" and act.amounts.currency.raw is None
