@@ -131,7 +131,21 @@ def family_rows(name: str, root: Path, settings: Settings, refresh: bool = False
 # --------------------------------------------------------------------------- training
 
 
-def fit(docs: list[DocRows], c_value: float = 0.5) -> FieldModel:
+class _SklearnField(LinearField):
+    """(experiment) any scikit-learn classifier behind LinearField's interface; not exportable."""
+
+    def __init__(self, clf, threshold: float = 0.5) -> None:  # type: ignore[no-untyped-def]
+        self.clf = clf
+        self.threshold = threshold
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        if rows.shape[0] == 0:
+            return np.zeros(0)
+        return self.clf.predict_proba(rows)[:, 1]
+
+
+def fit(docs: list[DocRows], c_value: float = 0.5, kind: str = "linear") -> FieldModel:
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
     names = field_feature_names()
@@ -144,6 +158,14 @@ def fit(docs: list[DocRows], c_value: float = 0.5) -> FieldModel:
         x = np.vstack(xs).astype(np.float64)
         y = np.concatenate(ys)
         if y.sum() == 0 or y.sum() == len(y):
+            continue
+        if kind == "hgb":
+            hgb = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15,
+                                                 l2_regularization=1.0)
+            hgb.fit(x, y)
+            sk = _SklearnField(hgb)
+            sk.threshold = _best_threshold(spec.name, sk, docs)
+            fields[spec.name] = sk
             continue
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
@@ -181,11 +203,14 @@ def _best_threshold(name: str, lin: LinearField, docs: list[DocRows]) -> float:
 # --------------------------------------------------------------------------- evaluation
 
 
-def evaluate(model: FieldModel, docs: list[DocRows], abstain_keeps_rule: bool = True) -> dict[str, Counter[str]]:
+def evaluate(model: FieldModel, docs: list[DocRows], abstain_keeps_rule: bool = True,
+             fill_only: bool = False) -> dict[str, Counter[str]]:
     """Document-level outcomes per field for the model's choices and for the label readers' values."""
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     for d in docs:
         chosen = _decide(model, d, abstain_keeps_rule)
+        if fill_only:
+            chosen = {k: (d.rules.get(k) if d.rules.get(k) is not None else v) for k, v in chosen.items()}
         for spec in FIELDS:
             truth = d.truth.get(spec.name)
             for who, value in (("model", chosen.get(spec.name)), ("rules", d.rules.get(spec.name))):
@@ -266,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "extractors" / "models")
     ap.add_argument("--refresh", action="store_true")
     ap.add_argument("--C", type=float, default=0.5)
+    ap.add_argument("--kind", choices=["linear", "hgb"], default="linear", help="(experiment) the scorer's model")
     ap.add_argument("--model-only", action="store_true", help="an abstaining model leaves the field empty")
+    ap.add_argument("--fill-only", action="store_true", help="the model only fills fields the label readers left empty")
     ap.add_argument("--exclude", action="append", default=[], help="families left out of `train`")
     ap.add_argument("--no-rule-features", action="store_true", help="(experiment) train without the rule.* features")
     args = ap.parse_args(argv)
@@ -286,9 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lofo":
         for held in families:
             train = [d for name, docs in families.items() if name != held for d in docs]
-            model = fit(train, args.C)
+            model = fit(train, args.C, args.kind)
             print(report(f"held out: {held} (trained on {', '.join(n for n in families if n != held)})",
-                         evaluate(model, families[held], not args.model_only)))
+                         evaluate(model, families[held], not args.model_only, args.fill_only)))
         return 0
     train = [d for name, docs in families.items() if name not in args.exclude for d in docs]
     model = fit(train, args.C)
