@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from models.domain import DocumentExtraction, DossierResult, ExtractedValue, Severity
-from validators.findings import catalogue, fmt_date
+from validators.findings import catalogue, fmt_date, fmt_pct
+from validators.values import as_date
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 SEVERITY_LABEL = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "сведения"}
@@ -65,7 +66,7 @@ def _documents_table(docs: list[DocumentExtraction]) -> Table:
             d.language or "?",
             d.file_format or "",
             str(_v(d.number) or ""),
-            fmt_date(date) if hasattr(date, "strftime") else str(date or ""),
+            fmt_date(day) if (day := as_date(date)) else str(date or ""),
             money(total, currency) if total is not None else "",
         )
     return t
@@ -127,7 +128,7 @@ def _computed_panel(result: DossierResult) -> Panel:
         return Panel("Расчёт не выполнен: недостаточно данных.", title="Возмещение")
     basis = {"without_vat": " (без НДС)", "with_vat": " (с НДС)"}.get(c.vat_basis, "")
     costs = Table(expand=True, box=None)
-    costs.add_column("Затраты заявлено", justify="right")
+    costs.add_column("Заявлено затрат", justify="right")
     costs.add_column("Подтверждено документами" + basis, justify="right")
     costs.add_column("Разница", justify="right")
     shortfall = (c.costs_difference_kzt or 0.0) > 0
@@ -141,7 +142,7 @@ def _computed_panel(result: DossierResult) -> Panel:
         cap += f" (учтено по другим заявкам {money(c.cap_used_kzt)}, остаток {money(c.cap_left_kzt)})"
     limited = {"rate": "ставкой", "cap": "пределом", "claim": "заявленной суммой"}.get(c.reimbursement_limited_by or "", "")
     lines = [
-        f"Ставка возмещения: {c.rate:.0%}" + (f" ({c.rate_note})" if c.rate_note else "") + f"   Предельная сумма: {cap}",
+        f"Ставка возмещения: {fmt_pct(c.rate)} %" + (f" ({c.rate_note})" if c.rate_note else "") + f"   Предельная сумма: {cap}",
         f"Исторический период: {c.period_months} мес., с {fmt_date(c.period_start)}",
         f"Заявлено к возмещению: {money(c.claimed_reimbursement_kzt)}",
         f"[bold]Возмещение Q: {money(c.reimbursement_kzt)}[/bold]" + (f" (определено {limited})" if limited else ""),

@@ -3,7 +3,6 @@ amounts, finding verdicts, dossier decisions, the list's filters and the printed
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -17,11 +16,11 @@ from models.domain import Amounts, DocumentExtraction, ExtractedValue, Provenanc
 from tests.test_service_support import ServiceEnv, auth, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
     APPLICANT,
-    confirm_eligibility,
     APPLICANT_BIN,
     MISREAD_FILE,
     Seeded,
     Users,
+    confirm_eligibility,
     csrf_of,
     seeded_fixture,
     sign_in,
