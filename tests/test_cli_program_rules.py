@@ -9,30 +9,16 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from docproc.cli import app
-from docproc.settings import get_settings
 from models.db import make_engine, make_session_factory, upgrade_database
 from models.domain import Applicant, Application
 from models.repository import save_result, upsert_application
-from tests.test_cli import FIXTURE_DOSSIERS, REPLAY_CACHE
+from tests.test_cli import FIXTURE_DOSSIERS, env_fixture  # noqa: F401 - the CLI fixture (data dir, OCR replay)
 
 runner = CliRunner()
 CLEAN = FIXTURE_DOSSIERS / "clean_ru"  # organization / lean, 10.01.2025, Q = 46 504 800,00 (40 % of 116 262 000)
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "ocr_cache"
-    if REPLAY_CACHE.is_dir():
-        shutil.copytree(REPLAY_CACHE, cache)
-    monkeypatch.setenv("DOCPROC_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("DOCPROC_OCR_CACHE_DIR", str(cache))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def _dossier(env: Path, **changes: object) -> Path:
@@ -112,13 +98,9 @@ def test_the_embedded_history_counts_against_the_cap(env: Path) -> None:
     assert "earlier_2024 от 03.06.2024" in cap["message"]
     assert "Возмещение Q: 30 000 000,00 KZT (определено пределом)" in _plain(res.output)
     # Checked again, the application does not count against itself.
-    res = runner.invoke(app, ["check", str(_dossier_again(env)), "--json", str(out), "-j", "1", "-q"])
+    res = runner.invoke(app, ["check", str(env / "dossier"), "--json", str(out), "-j", "1", "-q"])
     assert res.exit_code == 0, res.output
     assert json.loads(out.read_text(encoding="utf-8"))["computed"]["cap_used_kzt"] == 30_000_000.0
-
-
-def _dossier_again(env: Path) -> Path:
-    return env / "dossier"
 
 
 def test_the_report_reads_as_a_reviewer_needs(env: Path) -> None:

@@ -343,3 +343,20 @@ def test_the_api_shows_declarations_and_takes_a_reviewers_verdict(
     assert event.api_key_id is not None and event.details["item"] == "sme"
     detail = client.get(f"/v1/applications/{seeded.application_id}", headers=auth(keys.reviewer)).json()
     assert next(item for item in detail["eligibility"] if item["key"] == "sme")["verdict"] == "confirmed"
+
+
+def test_dates_and_payroll_months_read_day_month_year() -> None:
+    from api.web.fields import format_value
+
+    assert format_value("date", "2024-05-17") == "17.05.2024"
+    assert format_value("period", "2024-03") == "03.2024"
+
+
+def test_application_evidence_reads_in_words() -> None:
+    from api.web.views import evidence_view
+    from models.domain import Evidence
+
+    declared = evidence_view(Evidence(field="increased_rate_condition_met", value=False, note="заявка"), {})
+    assert (declared.label, declared.value) == ("Условие повышенной ставки", "нет")
+    limit = evidence_view(Evidence(field="sme_limit_kzt", value=11_076_000_000.0), {})
+    assert limit.label == "Предел дохода для МСП" and limit.value.startswith("11\u00a0076\u00a0000\u00a0000,00")

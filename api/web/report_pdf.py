@@ -165,11 +165,12 @@ def _checklist(pdf: _Report, c: dict[str, Any]) -> None:
 def _eligibility(pdf: _Report, c: dict[str, Any]) -> None:
     _heading(pdf, "Условия участия")
     rows = []
-    for item in c.get("eligibility") or []:
+    for view in c.get("eligibility") or []:
+        item = view.state
         decided = item.verdict_label
         if item.verdict:
-            decided += f"\n{item.decided_by}, {item.decided_at}" + (f"\n«{item.comment}»" if item.comment else "")
-        rows.append([item.label, item.declared or "не заявлено", decided])
+            decided += f"\n{view.decided_by}, {view.decided_at}" + (f"\n«{item.comment}»" if item.comment else "")
+        rows.append([item.label, item.declared_text or "не заявлено", decided])
     if not rows:
         _paragraph(pdf, "Условий участия на дату заявки в справочнике нет.")
         return

@@ -312,7 +312,9 @@ def evidence_view(ev: Evidence, doc_ids: dict[str, str]) -> EvidenceView:
         value = format_value(path, ev.value) if ev.value is not None else "не прочитано"
     else:
         label = APPLICATION_FIELD_LABELS.get(path) or (field_label(path) if path else "Досье")
-        if path.endswith("_kzt") and isinstance(ev.value, int | float):
+        if isinstance(ev.value, bool):
+            value = "да" if ev.value else "нет"
+        elif path.endswith("_kzt") and isinstance(ev.value, int | float):
             value = money(float(ev.value))
         elif path == "rate" and isinstance(ev.value, int | float):
             value = f"{fmt_pct(ev.value)} %"
@@ -394,40 +396,24 @@ def checklist_rows(result: DossierResult, doc_ids: dict[str, str]) -> list[Check
 
 @dataclass
 class EligibilityView:
-    key: str
-    label: str
-    declared: str | None
-    verdict: str | None
-    verdict_label: str
-    comment: str
+    """One condition of participation as the page shows it: the state plus who decided, and when."""
+
+    state: EligibilityItemState
     decided_by: str
     decided_at: str
-    related: list[str]
 
 
 def eligibility_views(
     states: list[EligibilityItemState], people: dict[str, str], settings: Settings
 ) -> list[EligibilityView]:
-    views = []
-    for state in states:
-        decided_at = ""
-        if state.decided_at:
-            decided_at = local_time(dt.datetime.fromisoformat(state.decided_at), settings)
-        who = people.get(state.decided_by_user or "", "") or ("ключ API" if state.decided_by_key else "")
-        views.append(
-            EligibilityView(
-                key=state.key,
-                label=state.label,
-                declared=state.declared_text,
-                verdict=state.verdict,
-                verdict_label=state.verdict_label,
-                comment=state.comment,
-                decided_by=who,
-                decided_at=decided_at,
-                related=state.related,
-            )
+    return [
+        EligibilityView(
+            state=state,
+            decided_by=people.get(state.decided_by_user or "", "") or ("ключ API" if state.decided_by_key else ""),
+            decided_at=local_time(dt.datetime.fromisoformat(state.decided_at), settings) if state.decided_at else "",
         )
-    return views
+        for state in states
+    ]
 
 
 @dataclass
