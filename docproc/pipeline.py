@@ -31,6 +31,7 @@ from models.domain import (
     DocumentExtraction,
     DocumentText,
     DossierResult,
+    PriorReimbursement,
 )
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,16 @@ def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:
 # --------------------------------------------------------------------------- one dossier
 
 
-def check_documents(application: Application, outcomes: Sequence[DocumentOutcome]) -> DossierResult:
-    """Dossier-level work on documents already read: translations, validators, result."""
+def check_documents(
+    application: Application,
+    outcomes: Sequence[DocumentOutcome],
+    history: Sequence[PriorReimbursement] = (),
+) -> DossierResult:
+    """Dossier-level work on documents already read: translations, validators, result.
+
+    ``history``: reimbursements already recorded for the applicant's other applications for the same
+    measure (``models.repository.prior_reimbursements``), counted against the cap.
+    """
     from extractors import (
         fill_missing_bins,
         inherit_contract_currency,
@@ -149,7 +158,7 @@ def check_documents(application: Application, outcomes: Sequence[DocumentOutcome
     fill_missing_bins(extractions)
     reconcile_party_names(extractions)
     inherit_contract_currency(extractions)
-    check = check_dossier(application, extractions)
+    check = check_dossier(application, extractions, history=history)
     return DossierResult(
         dossier_id=application.dossier_id,
         applicant=application.applicant,
@@ -163,6 +172,8 @@ def check_documents(application: Application, outcomes: Sequence[DocumentOutcome
         findings=check.findings,
         computed=check.computed,
         checklist=check.checklist,
+        eligibility=check.eligibility,
+        manual_checks=check.manual_checks,
         pipeline_version=PIPELINE_VERSION,
     )
 
@@ -239,7 +250,9 @@ def run_dossier(
     if on_loaded:
         on_loaded(loaded)
     outcomes = dossier_outcomes(loaded, process_documents(loaded.files, settings, jobs, on_done))
-    result = check_documents(loaded.application, outcomes)
+    from docproc.store import load_history
+
+    result = check_documents(loaded.application, outcomes, load_history(settings, loaded.application))
     if record:
         from docproc.store import record_dossier
 

@@ -49,8 +49,10 @@ READER_VERSION = 5
 # 11 no currency guessed from a country: a document printing none takes its contract's printed currency.
 EXTRACTOR_VERSION = 11
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
-# implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py).
-VALIDATOR_VERSION = 4
+# implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
+# 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
+# holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording).
+VALIDATOR_VERSION = 5
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).
