@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.extract_texts import load_text  # noqa: E402
-from extractors.values import find_amounts, find_dates  # noqa: E402
+from bench.extract_texts import load_text
+from extractors.values import find_amounts, find_dates
 
 _DOC_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".xlsx", ".docx"}
 
@@ -84,7 +84,7 @@ def main() -> None:
         for c in contexts:
             lex.vector(c)
         warm.append((time.perf_counter() - t0) / len(contexts) * 1e6)
-    info = lex._best.cache_info()  # noqa: SLF001 - the bench reports the cache it measures
+    info = lex._best.cache_info()
     hit_rate = info.hits / max(1, info.hits + info.misses)
     lengths = [len(c) for c in distinct]
     print(f"context length: median {statistics.median(lengths):.0f}, max {max(lengths)} characters")

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+import yaml
 
-from extractors.lexicon import LEXICON_FILE, Lexicon, normalise  # noqa: E402
+from extractors.lexicon import LEXICON_FILE, Lexicon, normalise
 
 # Labels seen on Russian-language forms and contracts that lexicon.yaml does not list.
 HELD_OUT: list[tuple[str, str]] = [
@@ -115,7 +115,7 @@ def main() -> None:
         nav_ok += nf == truth and ns >= NAVEC_THRESHOLD
         combined = lf if ls >= 0.5 else (nf if ns >= NAVEC_THRESHOLD else lf)
         both_ok += combined == truth
-        print(f"{text:28} {truth:16} {str(lf):16} {ls:5.2f}     {str(nf):16} {ns:5.2f}")
+        print(f"{text:28} {truth:16} {lf!s:16} {ls:5.2f}     {nf!s:16} {ns:5.2f}")
     fp_lex = sum(1 for t in NOT_LABELS if lexicon_field(t)[1] >= 0.5)
     fp_nav = sum(1 for t in NOT_LABELS if navec_field(t)[1] >= NAVEC_THRESHOLD)
     n = len(HELD_OUT)
