@@ -170,6 +170,9 @@ class DocumentCurrency:
         return spec.default
 
 
+_GLUED_BEFORE = re.compile(r"[\w.,/-]")
+
+
 def _sign_key(token: str) -> str:
     return token.strip().rstrip(".")
 
@@ -185,36 +188,55 @@ def _code_of_token(token: str) -> str | None:
     return None
 
 
-def document_currency(text: str) -> DocumentCurrency:
-    """Count the currency codes, words and shared signs printed in ``text`` (a whole document)."""
-    codes: Counter[str] = Counter()
-    signs: Counter[str] = Counter()
-    for m in vocabulary().currency_token.finditer(text):
-        token = m.group(0)
-        code = _code_of_token(token)
-        if code is not None:
-            codes[code] += 1
-        else:
-            signs[_sign_key(token)] += 1
+class _CurrencyToken(NamedTuple):
+    start: int
+    end: int
+    text: str
+    code: str | None  # None for a shared sign ("$", "¥", "Rs", "kr")
+
+
+def _currency_tokens(text: str) -> list[_CurrencyToken]:
+    """Every currency code, word and sign in ``text``, in order (one pass of one regex)."""
+    return [
+        _CurrencyToken(m.start(), m.end(), m.group(0), _code_of_token(m.group(0)))
+        for m in vocabulary().currency_token.finditer(text)
+    ]
+
+
+def _counted(tokens: list[_CurrencyToken]) -> DocumentCurrency:
+    codes: Counter[str] = Counter(t.code for t in tokens if t.code is not None)
+    signs: Counter[str] = Counter(_sign_key(t.text) for t in tokens if t.code is None)
     return DocumentCurrency(codes, signs)
 
 
+def document_currency(text: str) -> DocumentCurrency:
+    """Count the currency codes, words and shared signs printed in ``text`` (a whole document)."""
+    return _counted(_currency_tokens(text))
+
+
 # Between an amount and its currency: at most this many spaces ("EUR 4.904,94", "12 500  тенге").
-_CURRENCY_GAP = r"[ \u00a0\u202f\u2009]{0,2}"
+_CURRENCY_GAP_CHARS = " \u00a0\u202f\u2009"
+_CURRENCY_GAP_MAX = 2
 
 
-@lru_cache(maxsize=1)
-def _currency_after_re() -> re.Pattern[str]:
-    return re.compile(rf"{_CURRENCY_GAP}(?:{vocabulary().currency_token.pattern})", FLAGS)
+def _token_ending_at(ends: dict[int, _CurrencyToken], text: str, pos: int) -> _CurrencyToken | None:
+    for _ in range(_CURRENCY_GAP_MAX + 1):
+        if pos in ends:
+            return ends[pos]
+        if pos == 0 or text[pos - 1] not in _CURRENCY_GAP_CHARS:
+            return None
+        pos -= 1
+    return None
 
 
-@lru_cache(maxsize=1)
-def _currency_before_re() -> re.Pattern[str]:
-    return re.compile(rf"(?:{vocabulary().currency_token.pattern}){_CURRENCY_GAP}$", FLAGS)
-
-
-# Room before an amount in which to look for a currency token ("швейцарских франков" is the longest).
-_CURRENCY_LOOKBACK = 24
+def _token_starting_at(starts: dict[int, _CurrencyToken], text: str, pos: int) -> _CurrencyToken | None:
+    for _ in range(_CURRENCY_GAP_MAX + 1):
+        if pos in starts:
+            return starts[pos]
+        if pos >= len(text) or text[pos] not in _CURRENCY_GAP_CHARS:
+            return None
+        pos += 1
+    return None
 
 
 def find_money(text: str, document: str | None = None) -> list[Money]:
@@ -226,36 +248,40 @@ def find_money(text: str, document: str | None = None) -> list[Money]:
     on ``document`` (default: ``text``), see :class:`DocumentCurrency`. Amounts without a currency next
     to them come with currency None. Not amounts: dates, phone numbers, IBANs, percentages, identifiers.
     """
-    excluded = _not_amount_spans(text)
-    after_re, before_re = _currency_after_re(), _currency_before_re()
+    tokens = _currency_tokens(text)
+    ends = {t.end: t for t in tokens}
+    starts = {t.start: t for t in tokens}
     doc_currency: DocumentCurrency | None = None
+    excluded: list[tuple[int, int]] | None = None
     out: list[Money] = []
-    consumed_until = 0  # a currency taken as the previous amount's suffix is not this one's prefix
+    consumed: _CurrencyToken | None = None  # a currency taken as the previous amount's suffix
     for m in _AMOUNT_AFTER_ANYTHING_RE.finditer(text):
         s, e = m.start(), m.end()
         raw = m.group(0)
-        before = before_re.search(text[max(consumed_until, s - _CURRENCY_LOOKBACK) : s])
-        if s > 0 and re.match(r"[\w.,/-]", text[s - 1]) and before is None:
+        before = _token_ending_at(ends, text, s)
+        if s > 0 and _GLUED_BEFORE.match(text, s - 1) and before is None:
             continue  # glued to a word or a number that is not a currency
-        if _is_identifier(raw) or _inside(excluded, s, e):
+        if _is_identifier(raw):
+            continue
+        if excluded is None:
+            excluded = _not_amount_spans(text)
+        if _inside(excluded, s, e):
             continue
         value = parse_amount(raw)
         if value is None:
             continue
-        token: str | None = None
-        after = after_re.match(text, e)
-        if after is not None:
-            token = after.group(0).strip()
-            consumed_until = after.end()
-        elif before is not None:
-            token = before.group(0).strip()
+        token = _token_starting_at(starts, text, e)
+        if token is not None:
+            consumed = token
+        elif before is not None and before is not consumed:
+            token = before
         currency: str | None = None
-        if token:
-            currency = _code_of_token(token)
+        if token is not None:
+            currency = token.code
             if currency is None:
                 if doc_currency is None:
-                    doc_currency = document_currency(document if document is not None else text)
-                currency = doc_currency.resolve(token)
+                    doc_currency = _counted(tokens) if document is None else document_currency(document)
+                currency = doc_currency.resolve(token.text)
         out.append(Money(s, e, value, currency, raw))
     return out
 
@@ -476,11 +502,18 @@ def clean_number(raw: str) -> str:
 
 
 def find_currencies(text: str) -> list[tuple[int, int, str]]:
+    """Every currency code, word or sign in ``text`` as (start, end, ISO code), in order. A shared sign
+    ($, ¥, Rs) counts as the code printed in the same text, else as its default; "kr" alone as nothing."""
+    tokens = _currency_tokens(text)
+    counts: DocumentCurrency | None = None
     out = []
-    for code, pattern in vocabulary().currencies:
-        for m in pattern.finditer(text):
-            out.append((m.start(), m.end(), code))
-    out.sort()
+    for t in tokens:
+        code = t.code
+        if code is None:
+            counts = counts or _counted(tokens)
+            code = counts.resolve(t.text)
+        if code is not None:
+            out.append((t.start, t.end, code))
     return out
 
 
