@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from extractors.vocabulary import FLAGS, vocabulary
+from extractors.vocabulary import vocabulary
 
 # --------------------------------------------------------------------------- amounts
 
