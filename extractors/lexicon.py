@@ -48,14 +48,15 @@ _NO_MATCH = (0.0, -1)
 # --------------------------------------------------------------------------- normalisation
 
 _KK_FOLD = str.maketrans("әғқңөұүһіı", "агкноуухии")
-_LATIN_TO_CYRILLIC = str.maketrans("aceopxykmhtbi", "асеорхукмнтви")
-_CYRILLIC_TO_LATIN = str.maketrans("асеорхукмнтви", "aceopxykmhtbi")
+# Letters OCR confuses across the two scripts (lower case, after casefolding: "H" read for "Н" is "h").
+_LATIN_TO_CYRILLIC = str.maketrans("aceopxykmhtbirnu", "асеорхукмнтвигпи")
+_CYRILLIC_TO_LATIN = str.maketrans("асеорхукмнтвигп", "aceopxykmhtbirn")
 _CYRILLIC = re.compile(r"[а-яё]")
 _LATIN = re.compile(r"[a-z]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# Letters, digits and the number signs survive; everything else separates words.
-_NON_WORD = re.compile(r"[^\w№#]+|_")
-_SIGNS = re.compile(r"([№#])")
+# Letters, digits and the number sign survive; everything else separates words.
+_NON_WORD = re.compile(r"[^\w#]+|_")
+_SIGNS = re.compile(r"(#)")
 
 
 _MARKS = re.compile(r"[\u0300-\u036f]")
@@ -71,8 +72,16 @@ def _strip_marks(text: str) -> str:
 _ZERO_IN_WORD_MIN_LETTERS = 3
 
 
+# Inside a word of two scripts, letters that look alike in any case; a word wholly in Latin may also have
+# lost "г", "п", "и" to "r", "n", "u" (lower case only, so not used for mixed words: "IВАN" stays IBAN).
 _CYRILLIC_LOOKALIKES = set("асеорхукмнтви")
 _LATIN_LOOKALIKES = set("aceopxykmhtbi")
+_LATIN_READ_AS_CYRILLIC = set("aceopxykmhtbirnu")
+# A word of this many Latin look-alikes may be a Russian word OCR read entirely in Latin ("Bcero" for
+# "Всего", "HOMEP" for "НОМЕР"): the context is also matched with such words read in Cyrillic.
+_ALL_LOOKALIKE_MIN = 3
+# OCR reads the sign "№" as "Ме", "Мо" or "Хо" (also in values.NUMBER_SIGN).
+_NUMBER_SIGN_MISREADS = {"ме", "мо", "хо"}
 
 
 def _fix_script(token: str) -> str:
@@ -95,7 +104,8 @@ def _fix_script(token: str) -> str:
 
 def normalise(text: str) -> list[str]:
     """The words of ``text`` as the matcher compares them (see the module docstring)."""
-    s = _strip_marks(text.casefold()).translate(_KK_FOLD)
+    # "№" first: Unicode decomposes it to "No"; it is the number sign "#" here, as OCR often prints it
+    s = _strip_marks(text.casefold().replace("№", "#")).translate(_KK_FOLD)
     s = _SIGNS.sub(r" \1 ", s)
     s = _NON_WORD.sub(" ", s)
     if "0" not in s and not _MIXED_SCRIPT.search(s):
@@ -148,13 +158,29 @@ class _Context:
     has_cjk: bool
 
 
-def _context(text: str, max_chars: int) -> _Context:
-    words = normalise(text[-max_chars:])
+def _context_of(words: list[str], has_cjk: bool) -> _Context:
     starts, pos = [], 0
     for w in words:
         starts.append(pos)
         pos += len(w)
-    return _Context("".join(words), frozenset(starts), tuple(words), bool(_CJK.search(text)))
+    return _Context("".join(words), frozenset(starts), tuple(words), has_cjk)
+
+
+def _contexts(text: str, max_chars: int) -> list[_Context]:
+    """The context as normalised, and (when it has words OCR may have read in the wrong script) read the
+    other way too."""
+    words = ["#" if w in _NUMBER_SIGN_MISREADS else w for w in normalise(text[-max_chars:])]
+    has_cjk = bool(_CJK.search(text))
+    out = [_context_of(words, has_cjk)]
+    if any(len(w) >= _ALL_LOOKALIKE_MIN and _LATIN_READ_AS_CYRILLIC.issuperset(w) for w in words):
+        other = [
+            w.translate(_LATIN_TO_CYRILLIC)
+            if len(w) >= _ALL_LOOKALIKE_MIN and _LATIN_READ_AS_CYRILLIC.issuperset(w)
+            else w
+            for w in words
+        ]
+        out.append(_context_of(other, has_cjk))
+    return out
 
 
 class Lexicon:
@@ -242,15 +268,15 @@ class Lexicon:
     # ------------------------------------------------------------------ matching
 
     def _best_uncached(self, text: str) -> tuple[tuple[float, int], ...]:
-        ctx = _context(text, self.settings.max_context_chars)
         best: list[tuple[float, int]] = [_NO_MATCH] * len(self.fields)
-        if not ctx.squashed:
-            return tuple(best)
         floor = self.settings.min_score
-        for idx, score in self._scored(ctx):
-            f = self._phrase_field[idx]
-            if score >= floor and score > best[f][0]:
-                best[f] = (round(score, 4), idx)
+        for ctx in _contexts(text, self.settings.max_context_chars):
+            if not ctx.squashed:
+                continue
+            for idx, score in self._scored(ctx):
+                f = self._phrase_field[idx]
+                if score >= floor and score > best[f][0]:
+                    best[f] = (round(score, 4), idx)
         return tuple(best)
 
     def _rescaled(self, ratio: float) -> float:

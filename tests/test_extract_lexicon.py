@@ -105,6 +105,9 @@ def test_main_labels_of_every_language() -> None:
         ("ККС сомасы", "vat"),  # Kazakh letters without their tails
         ("Rechnungsnumer", "doc_number"),
         ("GESAMT BETRAG:", "total"),
+        ("Bcero к оплате", "total"),  # a Russian word read wholly in Latin letters
+        ("HOMEP", "doc_number"),
+        ("Счет на оплату Ме", "doc_number"),  # "№" read as "Ме"
     ],
 )
 def test_ocr_damaged_labels(context: str, field: str) -> None:
