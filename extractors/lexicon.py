@@ -144,6 +144,7 @@ class MatcherSettings:
     mid_word_factor: float
     trigram_share: float
     max_context_chars: int
+    anchor_chars: float
 
 
 def _trigrams(s: str) -> set[str]:
@@ -153,6 +154,7 @@ def _trigrams(s: str) -> set[str]:
 @dataclass(frozen=True)
 class _Context:
     squashed: str
+    word_offsets: tuple[int, ...]  # where each word starts in ``squashed``
     word_starts: frozenset[int]
     words: tuple[str, ...]
     has_cjk: bool
@@ -163,7 +165,7 @@ def _context_of(words: list[str], has_cjk: bool) -> _Context:
     for w in words:
         starts.append(pos)
         pos += len(w)
-    return _Context("".join(words), frozenset(starts), tuple(words), has_cjk)
+    return _Context("".join(words), tuple(starts), frozenset(starts), tuple(words), has_cjk)
 
 
 def _contexts(text: str, max_chars: int) -> list[_Context]:
@@ -196,6 +198,7 @@ class Lexicon:
             mid_word_factor=float(m["mid_word_factor"]),
             trigram_share=float(m["trigram_share"]),
             max_context_chars=int(m["max_context_chars"]),
+            anchor_chars=float(m["anchor_chars"]),
         )
         self.version = raw.get("version")
         self.fields: tuple[str, ...] = tuple(raw["fields"])
@@ -240,26 +243,30 @@ class Lexicon:
 
     # ------------------------------------------------------------------ public
 
-    def similarity(self, context: str) -> dict[str, float]:
-        """Field -> similarity of ``context`` to its labels, in [0, 1]; 0 for fields nothing matches."""
-        return {f: score for f, (score, _) in zip(self.fields, self._best(context), strict=True)}
+    def similarity(self, context: str, anchored_end: bool = False) -> dict[str, float]:
+        """Field -> similarity of ``context`` to its labels, in [0, 1]; 0 for fields nothing matches.
 
-    def vector(self, context: str) -> tuple[float, ...]:
+        ``anchored_end``: the value follows the context ("Итого к оплате: ▯"), so a label counts less the
+        farther from the context's end it stands (halved ``anchor_chars`` letters away)."""
+        best = self._best(context, anchored_end)
+        return {f: score for f, (score, _) in zip(self.fields, best, strict=True)}
+
+    def vector(self, context: str, anchored_end: bool = False) -> tuple[float, ...]:
         """The similarities in the order of :attr:`fields` (for feature vectors)."""
-        return tuple(score for score, _ in self._best(context))
+        return tuple(score for score, _ in self._best(context, anchored_end))
 
-    def matches(self, context: str) -> dict[str, LabelMatch]:
+    def matches(self, context: str, anchored_end: bool = False) -> dict[str, LabelMatch]:
         """The best phrase of each field that matches ``context`` at all, with its score and language."""
         out = {}
-        for field, (score, idx) in zip(self.fields, self._best(context), strict=True):
+        for field, (score, idx) in zip(self.fields, self._best(context, anchored_end), strict=True):
             if idx >= 0:
                 p = self.phrases[idx]
                 out[field] = LabelMatch(field, score, p.text, p.lang)
         return out
 
-    def best(self, context: str) -> LabelMatch | None:
+    def best(self, context: str, anchored_end: bool = False) -> LabelMatch | None:
         """The field whose label ``context`` looks most like, or None."""
-        found = self.matches(context)
+        found = self.matches(context, anchored_end)
         return max(found.values(), key=lambda m: m.score) if found else None
 
     def cache_clear(self) -> None:
@@ -267,13 +274,16 @@ class Lexicon:
 
     # ------------------------------------------------------------------ matching
 
-    def _best_uncached(self, text: str) -> tuple[tuple[float, int], ...]:
+    def _best_uncached(self, text: str, anchored_end: bool) -> tuple[tuple[float, int], ...]:
         best: list[tuple[float, int]] = [_NO_MATCH] * len(self.fields)
-        floor = self.settings.min_score
+        floor, anchor = self.settings.min_score, self.settings.anchor_chars
         for ctx in _contexts(text, self.settings.max_context_chars):
-            if not ctx.squashed:
+            n = len(ctx.squashed)
+            if not n:
                 continue
-            for idx, score in self._scored(ctx):
+            for idx, score, end in self._scored(ctx):
+                if anchored_end:
+                    score /= 1.0 + (n - end) / anchor
                 f = self._phrase_field[idx]
                 if score >= floor and score > best[f][0]:
                     best[f] = (round(score, 4), idx)
@@ -290,8 +300,9 @@ class Lexicon:
         score = similarity * ((1.0 - w) + w * coverage)
         return score if at_word_start else score * self.settings.mid_word_factor
 
-    def _scored(self, ctx: _Context) -> list[tuple[int, float]]:
-        out: list[tuple[int, float]] = []
+    def _scored(self, ctx: _Context) -> list[tuple[int, float, int]]:
+        """(phrase, score, where the match ends in the squashed context) of every phrase that matches."""
+        out: list[tuple[int, float, int]] = []
         n = len(ctx.squashed)
         # short phrases: whole words, or a run of up to three words ("р/с", "в т.ч.")
         words = ctx.words
@@ -302,12 +313,13 @@ class Lexicon:
                 if len(joined) > self.settings.short_phrase_chars:
                     break
                 for idx in self._short.get(joined, ()):
-                    out.append((idx, self._weighted(1.0, len(joined), n, True)))
+                    out.append((idx, self._weighted(1.0, len(joined), n, True), ctx.word_offsets[i] + len(joined)))
         if ctx.has_cjk:
             for idx in self._cjk:
                 p = self.phrases[idx].squashed
-                if p in ctx.squashed:
-                    out.append((idx, self._weighted(1.0, len(p), n, True)))
+                at = ctx.squashed.rfind(p)
+                if at >= 0:
+                    out.append((idx, self._weighted(1.0, len(p), n, True), at + len(p)))
         # long phrases: those sharing enough trigrams, then fuzzy
         postings = self._postings
         counts = Counter(chain.from_iterable(postings.get(g, ()) for g in _trigrams(ctx.squashed)))
@@ -320,14 +332,14 @@ class Lexicon:
                 # the context is shorter than the phrase: it is (a damaged copy of) the phrase or not at all
                 r = fuzz.ratio(p, ctx.squashed, score_cutoff=cut)
                 if r:
-                    out.append((idx, self._weighted(self._rescaled(r), len(p), n, True)))
+                    out.append((idx, self._weighted(self._rescaled(r), len(p), n, True), n))
                 continue
             al = fuzz.partial_ratio_alignment(p, ctx.squashed, score_cutoff=cut)
             if al is None:
                 continue
             start = al.dest_start
             at_start = start in ctx.word_starts or (start - 1) in ctx.word_starts
-            out.append((idx, self._weighted(self._rescaled(al.score), len(p), n, at_start)))
+            out.append((idx, self._weighted(self._rescaled(al.score), len(p), n, at_start), al.dest_end))
         return out
 
 
@@ -337,6 +349,18 @@ def lexicon() -> Lexicon:
     return Lexicon(yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")))
 
 
-def label_similarity(context: str) -> dict[str, float]:
+def label_similarity(context: str, anchored_end: bool = False) -> dict[str, float]:
     """Field -> similarity in [0, 1] of the words left of / above a value to the field's labels."""
-    return lexicon().similarity(context)
+    return lexicon().similarity(context, anchored_end)
+
+
+class LexiconMatcher:
+    """The lexicon as a label matcher for candidate features: ``names`` are its fields, ``scores`` their
+    similarities to a context in that order (the shape extractors' feature code asks of a label matcher)."""
+
+    def __init__(self, lex: Lexicon | None = None) -> None:
+        self._lexicon = lex or lexicon()
+        self.names: tuple[str, ...] = self._lexicon.fields
+
+    def scores(self, text: str, anchored_end: bool) -> tuple[float, ...]:
+        return self._lexicon.vector(text, anchored_end)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.lexicon import Lexicon, label_similarity, lexicon
+from extractors.lexicon import Lexicon, LexiconMatcher, label_similarity, lexicon
 
 LANGUAGES = {"ru", "kk", "en", "de", "fr", "nl", "tr", "zh"}
 REQUIRED_FIELDS = {
@@ -152,9 +152,30 @@ def test_every_phrase_records_its_language() -> None:
 def test_the_lexicon_is_extended_by_data_alone() -> None:
     raw = {
         "matcher": {"short_phrase_chars": 4, "fuzzy_floor": 0.7, "min_score": 0.25, "coverage_weight": 0.15,
-                    "mid_word_factor": 0.6, "trigram_share": 0.34, "max_context_chars": 200},
+                    "mid_word_factor": 0.6, "trigram_share": 0.34, "max_context_chars": 200,
+                    "anchor_chars": 12},
         "fields": {"total": {"pl": ["razem do zapłaty"]}, "vat": {"pl": ["kwota vat"]}},
     }
     lex = Lexicon(raw)
     assert lex.best("RAZEM DO ZAPŁATY:").field == "total"  # type: ignore[union-attr]
     assert lex.best("Kwota VAT").field == "vat"  # type: ignore[union-attr]
+
+
+def test_a_label_counts_less_the_farther_it_stands_from_the_value() -> None:
+    near = label_similarity("Поставщик: ТОО «Альфа», итого к оплате", anchored_end=True)
+    assert near["total"] > 0.8 and near["supplier"] < 0.5
+    # without anchoring both labels of the context count
+    loose = label_similarity("Поставщик: ТОО «Альфа», итого к оплате")
+    assert loose["supplier"] > 0.8
+    # the same label, nearer the value, scores higher
+    assert (
+        label_similarity("Итого к оплате", anchored_end=True)["total"]
+        > label_similarity("Итого к оплате по счёту № 15 от 12.03.2024", anchored_end=True)["total"]
+    )
+
+
+def test_the_matcher_for_candidate_features() -> None:
+    matcher = LexiconMatcher()
+    assert matcher.names == lexicon().fields
+    scores = matcher.scores("Gesamtbetrag", anchored_end=True)
+    assert len(scores) == len(matcher.names) and scores[matcher.names.index("total")] == 1.0
