@@ -319,11 +319,18 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
     return value if 1990 <= value.year <= 2100 else None
 
 
+# OCR drops the tails of Kazakh letters ("сауір" for "сәуір"): month names are also compared folded.
+_KK_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
+
+
 @lru_cache(maxsize=1)
-def _month_stems() -> list[tuple[str, int]]:
-    """Names long enough to match as stems (inflected forms), longest first."""
-    names = vocabulary().month_names
-    return sorted(((n, m) for n, m in names.items() if len(n) >= _MONTH_STEM_MIN), key=lambda kv: -len(kv[0]))
+def _month_tables() -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """(every name and its folded form -> month, the names long enough to match as stems, longest first)."""
+    names = dict(vocabulary().month_names)
+    for name, month in list(names.items()):
+        names.setdefault(name.translate(_KK_FOLD), month)
+    stems = sorted(((n, m) for n, m in names.items() if len(n) >= _MONTH_STEM_MIN), key=lambda kv: -len(kv[0]))
+    return names, stems
 
 
 # A month name this long may carry an inflection ("маусымдағы", "января"); shorter abbreviations ("мар",
@@ -331,19 +338,25 @@ def _month_stems() -> list[tuple[str, int]]:
 _MONTH_STEM_MIN = 4
 # Russian stems of three letters from the YAML ("май", "мая") inflect too ("мае").
 _SHORT_STEM_TAIL = 7
+# A word this long that begins exactly one month's name is that month cut short by OCR ("сәуі").
+_MONTH_CUT_MIN = 4
 
 
 def month_number(word: str) -> int | None:
     """Month of a month name or abbreviation in any inflection: "марта", "маусымдағы", "März", "Sept.",
-    "мар.", "févr.", "mrt", "Ağustos"."""
-    w = word.lower().strip(".")
-    names = vocabulary().month_names
-    if w in names:
-        return names[w]
-    for stem, num in _month_stems():
-        # Stems are prefixes; a long tail means another word that merely starts like a month.
-        if w.startswith(stem) and len(w) <= len(stem) + _SHORT_STEM_TAIL:
-            return num
+    "мар.", "фев.", "févr.", "mrt", "Ağustos"; OCR-damaged Kazakh ("сауір", "сәуі")."""
+    names, stems = _month_tables()
+    for w in dict.fromkeys((word.lower().strip("."), word.lower().strip(".").translate(_KK_FOLD))):
+        if w in names:
+            return names[w]
+        for stem, num in stems:
+            # Stems are prefixes; a long tail means another word that merely starts like a month.
+            if w.startswith(stem) and len(w) <= len(stem) + _SHORT_STEM_TAIL:
+                return num
+        if len(w) >= _MONTH_CUT_MIN:
+            cut = {num for name, num in stems if name.startswith(w)}
+            if len(cut) == 1:
+                return cut.pop()
     return None
 
 
@@ -364,8 +377,13 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"[«\"“]?(\d{{1,2}}){_ORDINAL}[»\"”]?\.?[\s-]+({_MONTH_WORD})[\s.,-]+(\d{{4}})(?!\d)"), "d_month_y"),
     # April 25, 2024 / Oct. 20th, 2015
     (re.compile(rf"({_MONTH_WORD})\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)"), "month_d_y"),
-    # 2022 жылғы 1 маусымдағы / 2022 ж. 1 наурыз
-    (re.compile(rf"(\d{{4}})\s*(?:ж\.|жылғы|жыл)\s*[«\"]?(\d{{1,2}})[»\"]?\s*({_MONTH_WORD})"), "y_d_month"),
+    # 2022 жылғы 1 маусымдағы / 2022 ж. 1 наурыз / OCR: "2025 жығы. 26-сәуір", "2025 жыҒы,3-сәуір"
+    (
+        re.compile(
+            rf"(\d{{4}})\s*(?:ж\.|жылғы|жыл|(?i:ж)[^\W\d_]{{1,4}}\.?)\s*[,.]?\s*[«\"]?(\d{{1,2}})[»\"]?[\s-]*({_MONTH_WORD})"
+        ),
+        "y_d_month",
+    ),
 ]
 _TEXTUAL = ("d_month_y", "month_d_y", "y_d_month")
 

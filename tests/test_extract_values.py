@@ -165,9 +165,12 @@ def test_dates_in_every_common_format() -> None:
         "2024.03.12": dt.date(2024, 3, 12),
         "25 мар. 2022": dt.date(2022, 3, 25),
         "01 янв. 2023": dt.date(2023, 1, 1),
+        "18 фев. 2025": dt.date(2025, 2, 18),
         "«12» марта 2024 г.": dt.date(2024, 3, 12),
         "2023 жылғы 9 мамыр": dt.date(2023, 5, 9),
         "5 қаң. 2024 ж.": dt.date(2024, 1, 5),
+        "Күні: 2025 жыҒы,3-сәуір": dt.date(2025, 4, 3),  # OCR: "жылғы" damaged, a dash before the month
+        "Күні: 2025 жығы. 26-сауі": dt.date(2025, 4, 26),  # ... and "сәуір" without its tail and last letter
         "20 Oct 2015": dt.date(2015, 10, 20),
         "20-Oct-2015": dt.date(2015, 10, 20),
         "October 20, 2015": dt.date(2015, 10, 20),
@@ -213,7 +216,7 @@ def test_clause_and_page_numbers_are_not_dates() -> None:
 
 def test_month_names_and_abbreviations_of_every_language() -> None:
     cases = {"мар.": 3, "февр.": 2, "сент.": 9, "қаң.": 1, "желтоқсан": 12, "Sept.": 9, "févr.": 2, "août": 8,
-             "mrt": 3, "mei": 5, "Ağu": 8, "Eyl": 9, "Dez.": 12, "janv.": 1, "маусымдағы": 6}
+             "mrt": 3, "mei": 5, "Ağu": 8, "Eyl": 9, "Dez.": 12, "janv.": 1, "маусымдағы": 6, "фев.": 2, "сауір": 4, "сәуі": 4}
     assert {w: month_number(w) for w in cases} == cases
     assert month_number("марш") is None and month_number("Mai-Ling") is None
 
