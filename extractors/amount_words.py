@@ -20,6 +20,8 @@ from enum import Enum
 
 from rapidfuzz import fuzz, process
 
+from extractors.vocabulary import KAZAKH_FOLD
+
 # --------------------------------------------------------------------------- vocabulary
 
 _UNITS_RU = {
@@ -277,7 +279,6 @@ _FILLERS = {"и", "and", "et", "und", "d", "de", "сша", "us", "usa", "аме�
 
 # OCR often drops the Kazakh letters' diacritics and mixes Latin look-alikes into Cyrillic words;
 # both the vocabulary and the input are folded the same way before lookup.
-_KK_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
 _LATIN_TO_CYR = str.maketrans("aceopxyki", "асеорхуки")
 
 
@@ -285,7 +286,7 @@ def _fold(token: str) -> str:
     t = token.lower().replace("ё", "е")
     if re.search(r"[а-яәғқңөұүһі]", t):
         t = t.translate(_LATIN_TO_CYR)
-    return t.translate(_KK_FOLD)
+    return t.translate(KAZAKH_FOLD)
 
 
 class _Kind(Enum):

@@ -37,6 +37,8 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
+from extractors.vocabulary import KAZAKH_FOLD
+
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 
 # Contexts repeat across the candidates of a page and the pages of a dossier.
@@ -47,7 +49,8 @@ _NO_MATCH = (0.0, -1)
 
 # --------------------------------------------------------------------------- normalisation
 
-_KK_FOLD = str.maketrans("әғқңөұүһіı", "агкноуухии")
+# Kazakh letters without their tails, and the Turkish dotless ı, compare as their look-alikes.
+_FOLD: dict[int, str | int | None] = {**KAZAKH_FOLD, ord("ı"): "и"}
 # Letters OCR confuses across the two scripts (lower case, after casefolding: "H" read for "Н" is "h").
 _LATIN_TO_CYRILLIC = str.maketrans("aceopxykmhtbirnu", "асеорхукмнтвигпи")
 _CYRILLIC_TO_LATIN = str.maketrans("асеорхукмнтвигп", "aceopxykmhtbirn")
@@ -105,7 +108,7 @@ def _fix_script(token: str) -> str:
 def normalise(text: str) -> list[str]:
     """The words of ``text`` as the matcher compares them (see the module docstring)."""
     # "№" first: Unicode decomposes it to "No"; it is the number sign "#" here, as OCR often prints it
-    s = _strip_marks(text.casefold().replace("№", "#")).translate(_KK_FOLD)
+    s = _strip_marks(text.casefold().replace("№", "#")).translate(_FOLD)
     s = _SIGNS.sub(r" \1 ", s)
     s = _NON_WORD.sub(" ", s)
     if "0" not in s and not _MIXED_SCRIPT.search(s):

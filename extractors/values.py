@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from extractors.vocabulary import vocabulary
+from extractors.vocabulary import KAZAKH_FOLD, vocabulary
 
 # --------------------------------------------------------------------------- amounts
 
@@ -319,16 +319,13 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
     return value if 1990 <= value.year <= 2100 else None
 
 
-# OCR drops the tails of Kazakh letters ("сауір" for "сәуір"): month names are also compared folded.
-_KK_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
-
-
 @lru_cache(maxsize=1)
 def _month_tables() -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """(every name and its folded form -> month, the names long enough to match as stems, longest first)."""
+    """(every name and its folded form -> month, the names long enough to match as stems, longest first).
+    OCR drops the tails of Kazakh letters ("сауір" for "сәуір"): names are also compared folded."""
     names = dict(vocabulary().month_names)
     for name, month in list(names.items()):
-        names.setdefault(name.translate(_KK_FOLD), month)
+        names.setdefault(name.translate(KAZAKH_FOLD), month)
     stems = sorted(((n, m) for n, m in names.items() if len(n) >= _MONTH_STEM_MIN), key=lambda kv: -len(kv[0]))
     return names, stems
 
@@ -346,7 +343,7 @@ def month_number(word: str) -> int | None:
     """Month of a month name or abbreviation in any inflection: "марта", "маусымдағы", "März", "Sept.",
     "мар.", "фев.", "févr.", "mrt", "Ağustos"; OCR-damaged Kazakh ("сауір", "сәуі")."""
     names, stems = _month_tables()
-    for w in dict.fromkeys((word.lower().strip("."), word.lower().strip(".").translate(_KK_FOLD))):
+    for w in dict.fromkeys((word.lower().strip("."), word.lower().strip(".").translate(KAZAKH_FOLD))):
         if w in names:
             return names[w]
         for stem, num in stems:

@@ -14,6 +14,10 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 
 FLAGS = re.IGNORECASE | re.UNICODE
 
+# Kazakh letters to the Russian letters OCR reads them as when their tails are lost ("ҚҚС" -> "ККС",
+# "сәуір" -> "сауир"); for comparing only (lower case).
+KAZAKH_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
+
 
 @dataclass(frozen=True)
 class CurrencySign:
