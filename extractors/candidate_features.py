@@ -20,18 +20,22 @@ import numpy as np
 
 from extractors.candidates import Candidate, CandidateKind, Neighbourhood, neighbourhood
 from extractors.identifiers import is_valid_bin
+from extractors.lexicon import LexiconMatcher, lexicon
 from extractors.values import currency_near
 from extractors.view import DocView
 from extractors.vocabulary import vocabulary
 from models.domain import DocType
 
-# Labels whose similarity to a candidate's neighbourhood is measured (names of vocabulary.yaml's labels).
-LABELS: tuple[str, ...] = (
+# Labels whose similarity to a candidate's neighbourhood is measured: the vocabulary's label patterns (what the
+# label readers know) and the multilingual lexicon's fields (fuzzy, OCR-tolerant phrases in eight languages).
+VOCABULARY_LABELS: tuple[str, ...] = (
     "number", "date", "date_excluded", "payer", "beneficiary", "customer", "supplier", "employer", "employee",
     "applicant", "bin", "iban", "bic", "knp", "purpose", "amount_words", "payment_amount", "total",
     "contract_price", "vat", "vat_inclusive", "without_vat_marker", "without_vat", "vat_free", "claimed_costs",
     "contract_basis", "contract", "period", "payroll_accrued", "payroll_withheld", "payroll_net", "payroll_total_row",
 )
+LEXICON_FIELDS: tuple[str, ...] = lexicon().fields
+LABELS: tuple[str, ...] = tuple(f"voc.{n}" for n in VOCABULARY_LABELS) + tuple(f"lex.{n}" for n in LEXICON_FIELDS)
 CONTEXTS: tuple[str, ...] = ("left", "cell_before", "above", "heading", "line_start")
 DOC_TYPES: tuple[DocType, ...] = tuple(t for t in DocType if t != DocType.UNKNOWN)
 VAT_RATES = (0.12, 0.16, 0.2, 0.19, 0.1, 0.05)
@@ -57,7 +61,7 @@ class LabelMatcher(Protocol):
 class VocabularyMatcher:
     """Label similarity from vocabulary.yaml's label patterns: 1 for a match, fading with its distance to the value."""
 
-    def __init__(self, names: tuple[str, ...] = LABELS) -> None:
+    def __init__(self, names: tuple[str, ...] = VOCABULARY_LABELS) -> None:
         self.names = names
         voc = vocabulary()
         self._patterns = [voc.label(n) for n in names]
@@ -78,6 +82,18 @@ class VocabularyMatcher:
                 best = max(best, 1.0 / (1.0 + gap / 12.0))
             out.append(best)
         return tuple(out)
+
+
+class CombinedMatcher:
+    """The vocabulary's patterns and the lexicon's fuzzy phrases side by side (``LABELS`` order)."""
+
+    def __init__(self) -> None:
+        self.names = LABELS
+        self._vocabulary = VocabularyMatcher()
+        self._lexicon = LexiconMatcher()
+
+    def scores(self, text: str, anchored_end: bool) -> tuple[float, ...]:
+        return self._vocabulary.scores(text, anchored_end) + tuple(self._lexicon.scores(text, anchored_end))
 
 
 @dataclass(frozen=True)

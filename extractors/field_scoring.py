@@ -26,9 +26,9 @@ import numpy as np
 
 from extractors.candidate_features import (
     FEATURES,
+    CombinedMatcher,
     DocContext,
     LabelMatcher,
-    VocabularyMatcher,
     candidate_features,
 )
 from extractors.candidates import Candidate, CandidateKind, all_candidates
@@ -178,7 +178,7 @@ def field_rows(view: DocView, doc_type: DocType, title_line: int | None, rules: 
 
 @lru_cache(maxsize=1)
 def default_matcher() -> LabelMatcher:
-    return VocabularyMatcher()
+    return CombinedMatcher()
 
 
 # --------------------------------------------------------------------------- the model

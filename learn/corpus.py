@@ -18,6 +18,8 @@ from ingest.dossier import load_dossier
 from models.domain import DocumentText
 
 GROUND_TRUTH_FILE = "expected.json"
+# Unreadable codes that mean the pipeline itself failed (not a bad document).
+INTERNAL_FAILURES = frozenset({"read_failed", "extract_failed", "worker_crashed"})
 
 
 @dataclass
@@ -54,6 +56,11 @@ def load_family(name: str, root: Path, settings: Settings, jobs: int = 1) -> lis
     for i, d in enumerate(dirs):
         expected = json.loads((d / GROUND_TRUTH_FILE).read_text(encoding="utf-8"))
         dossiers.append(LabelledDossier(name, d.name, d, expected, []))
+    failed = [o.extraction for o in outcomes if o.extraction.unreadable_code in INTERNAL_FAILURES]
+    if failed:
+        # A reader or extractor crash is ours, not the document's: learning without those documents would hide it.
+        raise RuntimeError(f"{len(failed)} documents of {name} failed inside the pipeline, e.g. {failed[0].file}: "
+                           f"{failed[0].unreadable_reason}")
     for (i, source), outcome in zip(sources, outcomes):
         truth = dossiers[i].expected.get("documents", {}).get(source.name)
         if truth is None or outcome.text is None:

@@ -45,7 +45,7 @@ from models.domain import DocType
 from learn.corpus import LabelledDocument, load_family, parse_family_args
 
 ROWS_DIR = Path("var/learn/rows")
-FEATURE_SET_VERSION = 2
+FEATURE_SET_VERSION = 3
 
 
 @dataclass
