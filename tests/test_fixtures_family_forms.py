@@ -26,6 +26,7 @@ from tests.fixtures.builder.families.forms.looks import SCAN_FORMATS
 from tests.fixtures.builder.generator import DossierSpec, generate
 from tests.fixtures.builder.money import amount_in_words
 from tests.fixtures.builder.render import render_pdf
+from tests.fixtures.builder.render.common import month_name
 from tests.fixtures.builder.truth import application_json, expected_json
 from tests.fixtures.builder.writer import BuiltDossier, build
 from tests.test_fixtures_builder import declared_findings, oracle_findings
@@ -91,7 +92,7 @@ def _check_printed(name: str, truth: dict[str, Any], text: str, expected: dict[s
         for key, value in truth["payroll_totals"].items():
             assert _printed_in_some_style(value, flat), (name, key, value)
         year, month = truth["period"].split("-")
-        assert _squash(fmt.month_text(int(year), int(month), truth["language"])) in flat, (name, truth["period"])
+        assert _squash(month_name(int(year), int(month), truth["language"])) in flat, (name, truth["period"])
 
 
 def _check_dossier(built: BuiltDossier) -> None:
