@@ -21,6 +21,7 @@ import numpy as np
 from extractors.candidates import Candidate, CandidateKind, Neighbourhood, neighbourhood
 from extractors.identifiers import is_valid_bin
 from extractors.lexicon import LexiconMatcher, lexicon
+from extractors.references import find_contract_refs, legal_act_spans, period_spans
 from extractors.values import currency_near
 from extractors.view import DocView
 from extractors.vocabulary import vocabulary
@@ -114,6 +115,7 @@ def _names() -> tuple[str, ...]:
         "type.height_ratio", "type.caps_line", "type.ocr_conf", "type.cell_alone", "type.line_words_log",
         "ctx.colon_before", "ctx.sign_before", "ctx.percent_after", "ctx.currency_adjacent", "ctx.ot_before",
         "ctx.range_before", "ctx.range_after", "ctx.left_empty", "ctx.above_empty",
+        "span.contract_ref_number", "span.contract_ref_date", "span.contract_ref", "span.legal_act", "span.period",
         "val.count_log", "val.first_occurrence", "val.rank_rel", "val.is_first", "val.is_last",
         "date.textual", "date.is_latest", "date.is_earliest", "date.years_from_latest",
         "amt.log", "amt.kopecks", "amt.is_max", "amt.rank_desc_rel", "amt.is_sum", "amt.is_part",
@@ -196,6 +198,7 @@ def candidate_features(ctx: DocContext, kind: CandidateKind) -> tuple[list[Candi
     doc_row[idx["doc.pages_log"]] = math.log1p(len(pages))
     doc_row[idx["bias"]] = 1.0
     median_h = view.median_height or 1.0
+    spans = _reference_spans(view)
     for r, c in enumerate(cands):
         row = rows[r]
         row[:] = doc_row
@@ -244,6 +247,8 @@ def candidate_features(ctx: DocContext, kind: CandidateKind) -> tuple[list[Candi
         row[idx["ctx.range_after"]] = float(bool(_RANGE_AFTER.match(after)))
         row[idx["ctx.left_empty"]] = float(not nb.left and not nb.cell_before)
         row[idx["ctx.above_empty"]] = float(not nb.above)
+        for name, intervals in spans.items():
+            row[idx[f"span.{name}"]] = float(any(s0 < c.end and c.start < e0 for s0, e0 in intervals))
         key = _key(c)
         row[idx["val.count_log"]] = math.log1p(counts[key])
         row[idx["val.first_occurrence"]] = float(key not in seen)
@@ -282,6 +287,19 @@ def candidate_features(ctx: DocContext, kind: CandidateKind) -> tuple[list[Candi
         elif kind == "bin":
             row[idx["bin.valid"]] = float(is_valid_bin(str(c.value)))
     return cands, rows
+
+
+def _reference_spans(view: DocView) -> dict[str, list[tuple[int, int]]]:
+    """Where the text names another paper: a contract (its number, its date, the whole reference), a legal act, a
+    period. A value inside one is that paper's, not the document's own."""
+    refs = find_contract_refs(view.text)
+    return {
+        "contract_ref_number": [r.number_span for r in refs if r.number_span],
+        "contract_ref_date": [r.date_span for r in refs if r.date_span],
+        "contract_ref": [(r.start, r.end) for r in refs],
+        "legal_act": legal_act_spans(view.text),
+        "period": period_spans(view.text),
+    }
 
 
 def _key(c: Candidate) -> object:

@@ -2,13 +2,16 @@
 
 The second half of "candidates + scoring" (``extractors/candidates.py`` generates, ``candidate_features.py``
 describes). For each field a linear model (logistic regression over standardised features, trained by
-``python -m learn fields train``; shipped as JSON in ``extractors/models/``) gives every candidate of the field's type
-a calibrated probability of being the field's value. The label-and-place readers of ``header.py``, ``amounts.py``
-and ``references.py`` take part as evidence (``rule.*`` features: does the candidate equal what they read?), not as
-the final word: on a layout they know they agree with the model; on one they do not know, the neighbourhood
-features carry the choice.
+``python -m learn.fields train``; shipped as JSON in ``extractors/models/``) gives every candidate of the field's type
+a calibrated probability of being the field's value; the amounts are chosen together, so that a (without VAT, VAT,
+total) reading that adds up scores above one that does not.
 
-The amounts are chosen together: (without VAT, VAT, total) triples that add up score above readings that do not.
+How it joins the label readers (``header.py``, ``amounts.py``, ``references.py``) was decided by leaving families
+out (``python -m learn.fields lofo``, docs/ACCURACY.md): where the readers find a value they keep it (their precision
+on layouts they know is higher than the scorer's), and where they find none the scorer fills the field from the
+candidates — which is where an unseen layout loses recall. The scorer is trained without any feature of what the
+readers found: trained on families the readers were tuned on, such a feature would only teach it to give up wherever
+the readers do.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ FIELD_MODEL_FILE = "fields.json"
 # Where a leave-one-family-out run points the extractors at a model trained without the family it scores.
 MODEL_DIR_ENV = "DOCPROC_EXTRACTOR_MODEL_DIR"
 
-RULE_FEATURES = ("rule.this", "rule.other", "rule.none")
 # A value that is not printed but follows from the others (VAT 0 where none is stated) is believed a little less.
 DERIVED_CONFIDENCE = 0.85
 
@@ -51,6 +53,10 @@ class FieldSpec:
     name: str
     kind: CandidateKind
     doc_types: frozenset[DocType]
+    # Labels (candidate feature label names) that name this field: a value the scorer fills in must stand by one
+    # of them (left of it, in the cell before, above it) or, for numbers and dates, on the title line.
+    labels: tuple[str, ...] = ()
+    title_counts: bool = False
 
 
 _REFERENCING = frozenset({DocType.PAYMENT_ORDER, DocType.ACT_OF_WORK, DocType.INVOICE, DocType.WORK_REPORT})
@@ -61,19 +67,24 @@ _MONEY = frozenset({DocType.APPLICATION_FORM, DocType.PAYMENT_ORDER, DocType.CON
                     DocType.INVOICE})
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("number", "number", _NUMBERED),
-    FieldSpec("date", "date", _DATED),
-    FieldSpec("ref_number", "number", _REFERENCING),
-    FieldSpec("ref_date", "date", _REFERENCING),
-    FieldSpec("total", "amount", _MONEY),
-    FieldSpec("vat", "amount", _MONEY),
-    FieldSpec("net", "amount", _MONEY),
+    FieldSpec("number", "number", _NUMBERED, ("voc.number", "lex.doc_number"), title_counts=True),
+    FieldSpec("date", "date", _DATED, ("voc.date", "lex.doc_date"), title_counts=True),
+    FieldSpec("ref_number", "number", _REFERENCING, ("voc.contract", "voc.contract_basis", "lex.contract_ref")),
+    FieldSpec("ref_date", "date", _REFERENCING, ("voc.contract", "voc.contract_basis", "lex.contract_ref")),
+    FieldSpec("total", "amount", _MONEY, ("voc.total", "voc.payment_amount", "voc.contract_price",
+                                          "voc.claimed_costs", "lex.total", "lex.payment_amount")),
+    FieldSpec("vat", "amount", _MONEY, ("voc.vat", "voc.vat_inclusive", "lex.vat")),
+    FieldSpec("net", "amount", _MONEY, ("voc.without_vat", "voc.without_vat_marker", "lex.amount_without_vat")),
 )
+# How much a neighbourhood must look like one of the field's labels to count as standing by it.
+LABEL_EVIDENCE_MIN = 0.5
+# Where a label stands for the value it names.
+EVIDENCE_CONTEXTS = ("left", "cell_before", "above", "line_start")
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
 
 def field_feature_names() -> tuple[str, ...]:
-    return FEATURES.names + RULE_FEATURES
+    return FEATURES.names
 
 
 # --------------------------------------------------------------------------- reading the rule-based values
@@ -150,7 +161,7 @@ class FieldRows:
     rows: np.ndarray  # (n, len(field_feature_names()))
 
 
-def field_rows(view: DocView, doc_type: DocType, title_line: int | None, rules: dict[str, Any],
+def field_rows(view: DocView, doc_type: DocType, title_line: int | None,
                matcher: LabelMatcher | None = None) -> dict[str, FieldRows]:
     """Candidates and feature rows for every field that applies to ``doc_type``."""
     ctx = DocContext(view, doc_type, title_line, all_candidates(view), matcher or default_matcher())
@@ -161,18 +172,8 @@ def field_rows(view: DocView, doc_type: DocType, title_line: int | None, rules: 
             continue
         if spec.kind not in per_kind:
             per_kind[spec.kind] = candidate_features(ctx, spec.kind)
-        cands, base = per_kind[spec.kind]
-        extra = np.zeros((len(cands), len(RULE_FEATURES)))
-        this = normalise_field_value(spec, rules.get(spec.name))
-        others = [normalise_field_value(FIELD_BY_NAME[n], v) for n, v in rules.items()
-                  if n != spec.name and FIELD_BY_NAME[n].kind == spec.kind and v is not None]
-        for i, c in enumerate(cands):
-            key = candidate_key(c)
-            extra[i, 0] = float(this is not None and key == this)
-            extra[i, 1] = float(key in others)
-            extra[i, 2] = float(this is None)
-        out[spec.name] = FieldRows(spec, cands, np.hstack([base, extra]) if len(cands) else
-                                   np.zeros((0, len(field_feature_names()))))
+        cands, rows = per_kind[spec.kind]
+        out[spec.name] = FieldRows(spec, cands, rows)
     return out
 
 
@@ -263,7 +264,9 @@ def choose(model: FieldModel, rows: dict[str, FieldRows], doc_type: DocType) -> 
         lin = model.fields.get(name)
         if lin is None:
             continue
-        scored[name] = (fr, lin.probabilities(fr.rows))
+        # A candidate no label names is never filled in, however likely its place makes it (the only sum on an
+        # application form may be the revenue, not the claimed costs): the scorer ranks, evidence admits.
+        scored[name] = (fr, lin.probabilities(fr.rows) * label_evidence(fr))
     out: dict[str, Choice] = {}
     for name, (fr, probs) in scored.items():
         if fr.spec.kind == "amount":
@@ -276,6 +279,18 @@ def choose(model: FieldModel, rows: dict[str, FieldRows], doc_type: DocType) -> 
             out["vat"] = Choice(None, 0.0)
             out["net"] = out["total"]
     return out
+
+
+def label_evidence(fr: FieldRows) -> np.ndarray:
+    """1 for each candidate that stands by one of its field's labels (or on the title line where that counts)."""
+    names = FEATURES.names
+    cols = [names.index(f"label.{ctx}.{label}") for ctx in EVIDENCE_CONTEXTS for label in fr.spec.labels]
+    if not cols or fr.rows.shape[0] == 0:
+        return np.ones(fr.rows.shape[0])
+    ok = fr.rows[:, cols].max(axis=1) >= LABEL_EVIDENCE_MIN
+    if fr.spec.title_counts:
+        ok |= fr.rows[:, names.index("pos.near_title")] > 0
+    return ok.astype(np.float64)
 
 
 def _best(fr: FieldRows, probs: np.ndarray, threshold: float) -> Choice:
@@ -362,18 +377,38 @@ def _top(ranked: list[tuple[float, float, Candidate]]) -> float:
 # --------------------------------------------------------------------------- applying to an extraction
 
 
+AMOUNT_FIELDS = ("total", "vat", "net")
+
+
+def fill_policy(readers: dict[str, Any], scored: dict[str, Any]) -> dict[str, str]:
+    """Which source each field's value comes from ("readers" or "scorer"), by the measured policy: a field the
+    label readers found stays theirs; an empty one is the scorer's; the amounts go together (the readers' reading
+    of the money when they found a total or an amount without VAT, else the scorer's)."""
+    out = {}
+    for spec in FIELDS:
+        if spec.name not in AMOUNT_FIELDS:
+            out[spec.name] = "readers" if readers.get(spec.name) is not None else "scorer"
+    money = "readers" if any(readers.get(n) is not None for n in ("total", "net")) else "scorer"
+    out.update({n: money for n in AMOUNT_FIELDS})
+    return out
+
+
 def apply_field_model(view: DocView, cls: Any, out: DocumentExtraction, model: FieldModel | None = None) -> None:
-    """Let the learned scorer choose the scalar fields; where it abstains, what the label readers found stays."""
+    """Fill the fields the label readers left empty with the scorer's choice among the candidates."""
     model = model or load_field_model()
     if model is None or out.doc_type in (DocType.UNKNOWN, DocType.TRANSLATION):
         return
-    rows = field_rows(view, out.doc_type, cls.title_line, rule_values(out))
+    readers = rule_values(out)
+    missing = [n for n, source in fill_policy(readers, {}).items() if source == "scorer"]
+    if not missing:
+        return
+    rows = field_rows(view, out.doc_type, cls.title_line)
     if not rows:
         return
     choices = choose(model, rows, out.doc_type)
 
     def found(name: str) -> ExtractedValue | None:
-        ch = choices.get(name)
+        ch = choices.get(name) if name in missing else None
         if ch is None:
             return None
         if ch.candidate is None:
@@ -384,19 +419,14 @@ def apply_field_model(view: DocView, cls: Any, out: DocumentExtraction, model: F
         c = ch.candidate
         return Found(value=c.value, raw=c.raw, words=c.words, factor=ch.probability).to_value()
 
-    number, date = found("number"), found("date")
-    if number is not None:
-        out.number = number
-    if date is not None:
-        out.date = date
+    out.number = out.number or found("number")
+    out.date = out.date or found("date")
     ref_number, ref_date = found("ref_number"), found("ref_date")
     if ref_number is not None or ref_date is not None:
         ref = out.contract_ref or ContractRef()
-        out.contract_ref = ContractRef(number=ref_number or ref.number, date=ref_date or ref.date)
+        out.contract_ref = ContractRef(number=ref.number or ref_number, date=ref.date or ref_date)
     total, vat, net = found("total"), found("vat"), found("net")
-    if total is not None or vat is not None or net is not None:
+    if total is not None or net is not None:
         a = out.amounts or Amounts()
-        a.total = total or a.total
-        a.vat = vat or a.vat
-        a.amount_without_vat = net or a.amount_without_vat
+        a.total, a.vat, a.amount_without_vat = total, vat, net
         out.amounts = a
