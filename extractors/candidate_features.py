@@ -13,14 +13,15 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 import numpy as np
 
-from extractors.candidates import Candidate, CandidateKind, Neighbourhood, neighbourhood
+from extractors.candidates import Candidate, CandidateKind, Candidates, Neighbourhood, neighbourhood
 from extractors.identifiers import is_valid_bin
 from extractors.lexicon import LexiconMatcher, lexicon
+from extractors.prefilter import fold, may_match, needles
 from extractors.references import find_contract_refs, legal_act_spans, period_spans
 from extractors.values import currency_near
 from extractors.view import DocView
@@ -66,6 +67,8 @@ class VocabularyMatcher:
         self.names = names
         voc = vocabulary()
         self._patterns = [voc.label(n) for n in names]
+        # Literal text every match of a pattern contains: a context without it cannot match (extractors.prefilter).
+        self._needles = [needles(p) for p in self._patterns]
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one matcher per process; the cache is the point
     def scores(self, text: str, anchored_end: bool) -> tuple[float, ...]:
@@ -73,8 +76,12 @@ class VocabularyMatcher:
             return (0.0,) * len(self.names)
         out = []
         n = len(text)
-        for pattern in self._patterns:
+        folded = fold(text)
+        for pattern, need in zip(self._patterns, self._needles):
             best = 0.0
+            if not may_match(need, folded):
+                out.append(best)
+                continue
             for m in pattern.finditer(text):
                 if not anchored_end:
                     best = 1.0
@@ -138,8 +145,12 @@ class DocContext:
     view: DocView
     doc_type: DocType
     title_line: int | None
-    candidates: dict[CandidateKind, list[Candidate]]
+    candidates: Candidates
     matcher: LabelMatcher
+
+    @cached_property
+    def spans(self) -> dict[str, list[tuple[int, int]]]:
+        return _reference_spans(self.view)
 
 
 def _caps(text: str) -> bool:
@@ -177,7 +188,7 @@ def _related(value: float, others: Sequence[float]) -> dict[str, bool]:
 
 def candidate_features(ctx: DocContext, kind: CandidateKind) -> tuple[list[Candidate], np.ndarray]:
     """Feature rows of every candidate of ``kind`` (rows in ``FEATURES.names`` order)."""
-    cands = ctx.candidates.get(kind, [])
+    cands = ctx.candidates.of(kind)
     rows = np.zeros((len(cands), len(FEATURES.names)), dtype=np.float64)
     if not cands:
         return cands, rows
@@ -187,8 +198,8 @@ def candidate_features(ctx: DocContext, kind: CandidateKind) -> tuple[list[Candi
     pages = view.pages
     counts = Counter(_key(c) for c in cands)
     seen: set[object] = set()
-    amounts = sorted({c.value for c in ctx.candidates.get("amount", [])}, reverse=True)
-    dates = [c.value for c in ctx.candidates.get("date", [])]
+    amounts = sorted({c.value for c in ctx.candidates.of("amount")}, reverse=True) if kind == "amount" else []
+    dates = [c.value for c in ctx.candidates.of("date")] if kind == "date" else []
     latest, earliest = (max(dates), min(dates)) if dates else (None, None)
     relation_cache: dict[float, dict[str, bool]] = {}
     doc_row = np.zeros(len(FEATURES.names))
@@ -198,7 +209,7 @@ def candidate_features(ctx: DocContext, kind: CandidateKind) -> tuple[list[Candi
     doc_row[idx["doc.pages_log"]] = math.log1p(len(pages))
     doc_row[idx["bias"]] = 1.0
     median_h = view.median_height or 1.0
-    spans = _reference_spans(view)
+    spans = ctx.spans
     for r, c in enumerate(cands):
         row = rows[r]
         row[:] = doc_row

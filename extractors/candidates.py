@@ -154,14 +154,31 @@ def _excluded_number(token: str) -> bool:
     return len(digits) > 20
 
 
+class Candidates:
+    """A document's candidates, found per kind on first use (a document may need only its dates)."""
+
+    def __init__(self, view: DocView) -> None:
+        self.view = view
+        self._found: dict[CandidateKind, list[Candidate]] = {}
+
+    def of(self, kind: CandidateKind) -> list[Candidate]:
+        if kind not in self._found:
+            if kind == "date":
+                found = date_candidates(self.view)
+            elif kind == "amount":
+                found = amount_candidates(self.view)
+            elif kind == "number":
+                found = number_candidates(self.view, self.of("date"))
+            else:
+                found = bin_candidates(self.view)
+            self._found[kind] = found
+        return self._found[kind]
+
+
 def all_candidates(view: DocView) -> dict[CandidateKind, list[Candidate]]:
-    dates = date_candidates(view)
-    return {
-        "date": dates,
-        "amount": amount_candidates(view),
-        "number": number_candidates(view, dates),
-        "bin": bin_candidates(view),
-    }
+    found = Candidates(view)
+    kinds: tuple[CandidateKind, ...] = ("date", "amount", "number", "bin")
+    return {kind: found.of(kind) for kind in kinds}
 
 
 # --------------------------------------------------------------------------- neighbourhood

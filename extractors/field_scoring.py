@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import math
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +35,7 @@ from extractors.candidate_features import (
     LabelMatcher,
     candidate_features,
 )
-from extractors.candidates import Candidate, CandidateKind, all_candidates
+from extractors.candidates import Candidate, CandidateKind, Candidates
 from extractors.found import Found
 from extractors.view import DocView
 from models.domain import Amounts, ContractRef, DocType, DocumentExtraction, ExtractedValue
@@ -162,13 +163,13 @@ class FieldRows:
 
 
 def field_rows(view: DocView, doc_type: DocType, title_line: int | None,
-               matcher: LabelMatcher | None = None) -> dict[str, FieldRows]:
-    """Candidates and feature rows for every field that applies to ``doc_type``."""
-    ctx = DocContext(view, doc_type, title_line, all_candidates(view), matcher or default_matcher())
+               matcher: LabelMatcher | None = None, only: Collection[str] | None = None) -> dict[str, FieldRows]:
+    """Candidates and feature rows for every field that applies to ``doc_type`` (or only those named)."""
+    ctx = DocContext(view, doc_type, title_line, Candidates(view), matcher or default_matcher())
     per_kind: dict[CandidateKind, tuple[list[Candidate], np.ndarray]] = {}
     out: dict[str, FieldRows] = {}
     for spec in FIELDS:
-        if doc_type not in spec.doc_types:
+        if doc_type not in spec.doc_types or only is not None and spec.name not in only:
             continue
         if spec.kind not in per_kind:
             per_kind[spec.kind] = candidate_features(ctx, spec.kind)
@@ -402,7 +403,7 @@ def apply_field_model(view: DocView, cls: Any, out: DocumentExtraction, model: F
     missing = [n for n, source in fill_policy(readers, {}).items() if source == "scorer"]
     if not missing:
         return
-    rows = field_rows(view, out.doc_type, cls.title_line)
+    rows = field_rows(view, out.doc_type, cls.title_line, only=missing)
     if not rows:
         return
     choices = choose(model, rows, out.doc_type)

@@ -306,4 +306,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the importable module's main, so that cached rows pickle as learn.fields.DocRows, not __main__.DocRows.
+    from learn.fields import main as _main
+
+    raise SystemExit(_main())
