@@ -111,8 +111,29 @@ def below_region(view: DocView, hit: LabelHit, max_lines: int = 2, widen: float 
     h = hit.line.height
     x0 = hit.x0 - widen * h
     x1 = hit.x1 + widen * h
-    rows = view.below(hit.line, x0, x1, max_lines=max_lines)
+    rows = [_whole_cells(view, row) for row in view.below(hit.line, x0, x1, max_lines=max_lines)]
     return Region(Snippet.from_lines(rows), 0, "below")
+
+
+def _whole_cells(view: DocView, words: list[VWord]) -> list[VWord]:
+    """A number that runs past the header's edge ("75 646 000,00" under "Сумма") is taken whole: the words after the
+    column that continue it (figures and separators) within its cell are added; nothing else of the cell is."""
+    if not words:
+        return words
+    line = view.lines[words[0].line]
+    last = words[-1]
+    if not _NUMBER_PART.fullmatch(last.text):
+        return words
+    _, cell_end = line.segment_of(last.pos)
+    out = list(words)
+    for w in line.words[last.pos + 1 : cell_end]:
+        if not _NUMBER_PART.fullmatch(w.text):
+            break
+        out.append(w)
+    return out
+
+
+_NUMBER_PART = re.compile(r"[\d.,'’\u00a0-]*\d[\d.,'’\u00a0-]*")
 
 
 def first_value(region: Region, parse: Parser) -> Found | None:

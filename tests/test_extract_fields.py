@@ -413,3 +413,15 @@ def test_a_totals_row_whose_label_ocr_garbled_is_not_counted_as_another_item_row
     doc = extract_document(layout_document("sf_5521.pdf", rows, source=TextSource.OCR, confidence=0.9))
     assert doc.amounts is not None and doc.amounts.total is not None
     assert doc.amounts.total.value == 2_841_440.0
+
+
+def test_a_value_wider_than_its_header_is_read_whole() -> None:
+    # "Сумма" heads a column narrower than the amount printed under it: the figures past its edge belong to it.
+    doc = layout_document("pp.pdf", [
+        (50, 40, "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 2175"), (400, 40, "Дата: 21.01.2024"),
+        (50, 80, "Сумма прописью"), (420, 80, "Сумма"),
+        (50, 95, "Семьдесят пять миллионов шестьсот сорок шесть тысяч тенге 00 тиын"), (410, 95, "75 646 000,00 тг."),
+    ])
+    x = extract_document(doc)
+    assert x.amounts is not None and x.amounts.total is not None
+    assert x.amounts.total.value == 75_646_000.0
