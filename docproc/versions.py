@@ -56,8 +56,9 @@ EXTRACTOR_VERSION = 14
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
-# holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording).
-VALIDATOR_VERSION = 5
+# holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording);
+# 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently.
+VALIDATOR_VERSION = 6
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

@@ -88,3 +88,23 @@ def test_a_scanned_act_total_confirmed_by_its_words_still_raises_the_mismatch() 
     act.amount_words = ExtractedValue(value="Двенадцать миллионов триста двадцать тысяч тенге 00 тиын", raw="…")
     result = check_dossier(app.model_copy(update={"files": [d.file for d in docs]}), docs)
     assert "AMOUNT_MISMATCH" in {f.code for f in result.findings}
+
+
+def _act_with_bin(file_format: str, confidence: float) -> DocumentExtraction:
+    doc = make_doc(
+        "akt_311.pdf",
+        DocType.ACT_OF_WORK,
+        number="311",
+        date=dt.date(2023, 6, 1),
+        parties=[party("supplier", SUPPLIER_BIN), party("customer", APPLICANT_BIN)],
+    )
+    doc.file_format = file_format
+    wrong = APPLICANT_BIN[:-1] + str((int(APPLICANT_BIN[-1]) + 6) % 10)  # one digit off: check digit fails
+    doc.parties[1].bin = ExtractedValue(value=wrong, raw=wrong, confidence=confidence)
+    return doc
+
+
+def test_a_bin_failing_its_check_digit_on_a_scan_read_unsurely_is_unverified() -> None:
+    assert _codes(_act_with_bin("pdf_scan", 0.77)) == {"UNVERIFIED_FIELD"}
+    assert "INVALID_BIN" in _codes(_act_with_bin("pdf_scan", 0.98))
+    assert "INVALID_BIN" in _codes(_act_with_bin("pdf_text", 0.77))

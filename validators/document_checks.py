@@ -68,6 +68,15 @@ def check_bins(ctx: CheckContext, doc: DocumentExtraction) -> None:
             )
             ctx.unverified(doc, f"parties.{party.role}.bin", "БИН/ИИН", reason, party.bin)
             continue
+        if ctx.ocr_read(doc) and party.bin is not None and party.bin.confidence < ctx.rules.checks.ocr_identifier_min_confidence:
+            # One digit misread by OCR fails the check digit exactly as a mistyped BIN does; only a confident
+            # reading can tell the applicant's typo from ours.
+            reason = (
+                f"на скане номер {value} прочитан неуверенно ({party.bin.confidence:.2f}), а контрольный разряд "
+                "не сходится — вероятно, цифра распознана неверно"
+            )
+            ctx.unverified(doc, f"parties.{party.role}.bin", "БИН/ИИН", reason, party.bin)
+            continue
         invalid.append((party, value))
     if invalid:
         party, value = invalid[0]

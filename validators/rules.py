@@ -244,6 +244,8 @@ class ChecksVersion(Versioned):
     # A total on a scan that nothing else on its document confirms (no VAT triple, no amount in words) may still
     # carry a finding when OCR read it this confidently and it is printed as money (thousands groups or kopecks).
     ocr_unconfirmed_total_min_confidence: float = Field(0.9, ge=0, le=1)
+    # A BIN/IIN on a scan whose check digit fails is the applicant's error only when read at least this confidently.
+    ocr_identifier_min_confidence: float = Field(0.9, ge=0, le=1)
     # Findings whose payment order (or payroll sheet) is left out of the reimbursement.
     excluding_codes: list[str] = Field(
         default_factory=lambda: ["OUT_OF_PERIOD", "PAYMENT_BEFORE_CONTRACT", "PARTY_MISMATCH"]
