@@ -572,6 +572,11 @@ def _total_from_words(view: DocView, money: MoneyFound | None, words: Found) -> 
         return money
     if money is not None and not _weak_figure(money.total):
         return money  # figures read cleanly are authoritative, even when the words disagree
+    if money is not None and money.total is not None and not view.doc.needed_ocr and money.total.raw \
+            and looks_like_money(money.total.raw):
+        # A text layer prints its figures exactly: found by a weaker strategy or not, they stand against the words
+        # (a contract whose words spell another sum is the applicant's AMOUNT_WORDS_MISMATCH, not a misreading).
+        return money
     total = Found(value=spelt, raw=words.raw, words=words.words, factor=0.55)
     if money is None:
         money = MoneyFound()

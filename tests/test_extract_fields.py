@@ -425,3 +425,18 @@ def test_a_value_wider_than_its_header_is_read_whole() -> None:
     x = extract_document(doc)
     assert x.amounts is not None and x.amounts.total is not None
     assert x.amounts.total.value == 75_646_000.0
+
+
+def test_a_text_layers_price_stands_against_words_that_spell_another_sum() -> None:
+    # The applicant's words disagree with the printed figures: the figures are the contract's price (the finding is
+    # AMOUNT_WORDS_MISMATCH), even when the price is found by a weaker strategy than a labelled total.
+    doc = lines_document("dogovor.pdf", [
+        "ДОГОВОР № 119-ТО",
+        "г. Алматы 18.11.2023",
+        "2.1. Общая стоимость услуг по настоящему Договору составляет 80.441.390,31 тенге",
+        "(Восемьдесят миллионов четыреста четырнадцать тысяч триста девяносто тенге 31 тиын),",
+        "без НДС (Исполнитель не является плательщиком НДС).",
+    ])
+    x = extract_document(doc)
+    assert x.amounts is not None and x.amounts.total is not None
+    assert x.amounts.total.value == 80_441_390.31
