@@ -6,6 +6,7 @@
 | read applications, results, pages    | own BINs      | all      | all (or BINs) | all   |
 | reprocess                            | own BINs      | all      | —             | all   |
 | correct extracted values             | —             | all      | —             | all   |
+| confirm eligibility conditions       | —             | all      | —             | all   |
 | webhooks (own subscriptions)         | yes           | yes      | yes           | yes   |
 | API keys, audit log                  | —             | —        | —             | yes   |
 
@@ -28,13 +29,14 @@ class Action(StrEnum):
     READ = "read"
     REPROCESS = "reprocess"
     CORRECT = "correct"
+    REVIEW = "review"
     WEBHOOKS = "webhooks"
     ADMIN = "admin"
 
 
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.PORTAL: frozenset({Action.CREATE, Action.UPLOAD, Action.READ, Action.REPROCESS, Action.WEBHOOKS}),
-    Role.REVIEWER: frozenset({Action.READ, Action.REPROCESS, Action.CORRECT, Action.WEBHOOKS}),
+    Role.REVIEWER: frozenset({Action.READ, Action.REPROCESS, Action.CORRECT, Action.REVIEW, Action.WEBHOOKS}),
     Role.CONSUMER: frozenset({Action.READ, Action.WEBHOOKS}),
     Role.ADMIN: frozenset(Action),
 }
@@ -45,6 +47,7 @@ ACTION_LABELS_RU: dict[Action, str] = {
     Action.READ: "читать заявки и результаты",
     Action.REPROCESS: "запускать повторную обработку",
     Action.CORRECT: "исправлять извлечённые значения",
+    Action.REVIEW: "подтверждать условия участия",
     Action.WEBHOOKS: "управлять подписками на уведомления",
     Action.ADMIN: "управлять ключами API и журналом",
 }

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from api.eligibility import EligibilityItemState
 from models.domain import Application, ChecklistItem, ComputedResult, DocumentExtraction, Finding
 
 APPLICATION_EXAMPLE: dict[str, Any] = {
@@ -96,6 +97,17 @@ class ApplicationDetail(ApplicationSummary):
     checklist: list[ChecklistItem] | None = Field(None, description="Комплектность (после проверки).")
     findings: list[Finding] | None = Field(None, description="Замечания с доказательствами (после проверки).")
     computed: ComputedResult | None = Field(None, description="Возмещение и встречное обязательство.")
+    eligibility: list[EligibilityItemState] = Field(
+        default_factory=list,
+        description="Условия участия: заявление заявителя и решение проверяющего по каждому.",
+    )
+
+
+class EligibilityDecisionIn(BaseModel):
+    verdict: Literal["confirmed", "refused"] | None = Field(
+        description="confirmed — условие выполнено, refused — не выполнено (нужен комментарий), null — отменить решение."
+    )
+    comment: str = Field("", max_length=2000)
 
 
 class ApplicationList(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from api.eligibility import EligibilityItemState
 from api.schemas import (
     ApplicationDetail,
     ApplicationSummary,
@@ -59,7 +60,9 @@ def application_summary(app: ApplicationRow) -> ApplicationSummary:
     )
 
 
-def application_detail(app: ApplicationRow) -> ApplicationDetail:
+def application_detail(
+    app: ApplicationRow, eligibility: list[EligibilityItemState] | None = None
+) -> ApplicationDetail:
     counts = Counter(doc.status for doc in app.documents)
     result = app.result or {}
     return ApplicationDetail(
@@ -74,6 +77,7 @@ def application_detail(app: ApplicationRow) -> ApplicationDetail:
         else None,
         findings=[Finding.model_validate(f) for f in result["findings"]] if "findings" in result else None,
         computed=ComputedResult.model_validate(result["computed"]) if result.get("computed") else None,
+        eligibility=eligibility or [],
     )
 
 

@@ -31,6 +31,7 @@ from models.domain import (
     DocumentExtraction,
     DocumentText,
     DossierResult,
+    PriorReimbursement,
 )
 
 log = logging.getLogger(__name__)
@@ -131,16 +132,33 @@ def rejected_outcome(name: str, code: str, reason: str) -> DocumentOutcome:
 # --------------------------------------------------------------------------- one dossier
 
 
-def check_documents(application: Application, outcomes: Sequence[DocumentOutcome]) -> DossierResult:
-    """Dossier-level work on documents already read: translations, validators, result."""
-    from extractors import link_translations, reconcile_contract_numbers
+def check_documents(
+    application: Application,
+    outcomes: Sequence[DocumentOutcome],
+    history: Sequence[PriorReimbursement] = (),
+) -> DossierResult:
+    """Dossier-level work on documents already read: translations, validators, result.
+
+    ``history``: reimbursements already recorded for the applicant's other applications for the same
+    measure (``models.repository.prior_reimbursements``), counted against the cap.
+    """
+    from extractors import (
+        fill_missing_bins,
+        inherit_contract_currency,
+        link_translations,
+        reconcile_contract_numbers,
+        reconcile_party_names,
+    )
     from validators import check_dossier
 
     extractions = [o.extraction for o in outcomes]
     texts = {o.extraction.file: o.text for o in outcomes if o.text is not None}
     link_translations(extractions, texts)
     reconcile_contract_numbers(extractions)
-    check = check_dossier(application, extractions)
+    fill_missing_bins(extractions)
+    reconcile_party_names(extractions)
+    inherit_contract_currency(extractions)
+    check = check_dossier(application, extractions, history=history)
     return DossierResult(
         dossier_id=application.dossier_id,
         applicant=application.applicant,
@@ -154,6 +172,8 @@ def check_documents(application: Application, outcomes: Sequence[DocumentOutcome
         findings=check.findings,
         computed=check.computed,
         checklist=check.checklist,
+        eligibility=check.eligibility,
+        manual_checks=check.manual_checks,
         pipeline_version=PIPELINE_VERSION,
     )
 
@@ -230,7 +250,9 @@ def run_dossier(
     if on_loaded:
         on_loaded(loaded)
     outcomes = dossier_outcomes(loaded, process_documents(loaded.files, settings, jobs, on_done))
-    result = check_documents(loaded.application, outcomes)
+    from docproc.store import load_history
+
+    result = check_documents(loaded.application, outcomes, load_history(settings, loaded.application))
     if record:
         from docproc.store import record_dossier
 

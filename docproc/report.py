@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from models.domain import DocumentExtraction, DossierResult, ExtractedValue, Severity
+from validators.findings import catalogue, fmt_date, fmt_pct
+from validators.values import as_date
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 SEVERITY_LABEL = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "сведения"}
@@ -64,7 +66,7 @@ def _documents_table(docs: list[DocumentExtraction]) -> Table:
             d.language or "?",
             d.file_format or "",
             str(_v(d.number) or ""),
-            date.isoformat() if hasattr(date, "isoformat") else str(date or ""),
+            fmt_date(day) if (day := as_date(date)) else str(date or ""),
             money(total, currency) if total is not None else "",
         )
     return t
@@ -85,17 +87,38 @@ def _checklist_table(result: DossierResult) -> Table:
 
 def _findings_table(result: DossierResult) -> Table | Text:
     if not result.findings:
-        return Text("Замечаний нет: досье комплектно.", style="bold green")
+        text = Text("Замечаний по документам нет.", style="bold green")
+        if result.manual_checks:
+            text.append("\nВручную остается проверить: " + "; ".join(result.manual_checks) + ".", style="")
+        return text
     t = Table(title="Замечания", expand=True, show_lines=True)
-    t.add_column("Важность / код / документ", ratio=1, overflow="fold")
+    t.add_column("Важность / замечание / документ", ratio=1, overflow="fold")
     t.add_column("Описание", ratio=3, overflow="fold")
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     for f in sorted(result.findings, key=lambda f: order[f.severity]):
         target = f.file or (doc_type_label(f.doc_type) if f.doc_type else "досье")
         head = Text(SEVERITY_LABEL[f.severity], style=SEVERITY_STYLE[f.severity])
-        head.append(f"\n{f.code}\n", style="bold")
+        head.append(f"\n{catalogue().label(f.code)}\n", style="bold")
         head.append(target, style="dim")
         t.add_row(head, f.message)
+    return t
+
+
+def _eligibility_table(result: DossierResult) -> Table | None:
+    if not result.eligibility:
+        return None
+    t = Table(title="Условия участия (проверяет проверяющий)", expand=True)
+    t.add_column("Условие", ratio=3, overflow="fold")
+    t.add_column("Заявлено", ratio=1)
+    for item in result.eligibility:
+        declared = item.declared
+        if declared is None:
+            shown = Text("не заявлено", style="dim")
+        elif isinstance(declared, bool):
+            shown = Text("да" if declared else "нет", style="" if declared else "bold red")
+        else:
+            shown = Text(str(declared))
+        t.add_row(item.label, shown)
     return t
 
 
@@ -103,16 +126,36 @@ def _computed_panel(result: DossierResult) -> Panel:
     c = result.computed
     if c is None:
         return Panel("Расчёт не выполнен: недостаточно данных.", title="Возмещение")
-    basis = "без НДС" if c.vat_basis == "without_vat" else "с НДС"
+    basis = {"without_vat": " (без НДС)", "with_vat": " (с НДС)"}.get(c.vat_basis, "")
+    costs = Table(expand=True, box=None)
+    costs.add_column("Заявлено затрат", justify="right")
+    costs.add_column("Подтверждено документами" + basis, justify="right")
+    costs.add_column("Разница", justify="right")
+    shortfall = (c.costs_difference_kzt or 0.0) > 0
+    costs.add_row(
+        money(c.declared_costs_kzt),
+        money(c.eligible_costs_kzt),
+        Text(money(c.costs_difference_kzt), style="bold yellow" if shortfall else ""),
+    )
+    cap = money(c.cap)
+    if c.cap_used_kzt:
+        cap += f" (учтено по другим заявкам {money(c.cap_used_kzt)}, остаток {money(c.cap_left_kzt)})"
+    limited = {"rate": "ставкой", "cap": "пределом", "claim": "заявленной суммой"}.get(c.reimbursement_limited_by or "", "")
     lines = [
-        f"Ставка возмещения: {c.rate:.0%}   Предельная сумма: {money(c.cap)}",
-        f"Исторический период: {c.period_months} мес., с {c.period_start.isoformat()}",
-        f"Заявлено затрат: {money(c.claimed_costs_kzt)}   Заявлено к возмещению: {money(c.claimed_reimbursement_kzt)}",
-        f"Подтверждённые затраты ({basis}): {money(c.eligible_costs_kzt)}",
-        f"[bold]Возмещение Q: {money(c.reimbursement_kzt)}[/bold]",
-        f"Встречное обязательство N + 2Q: {money(c.counter_obligation_kzt)} (N = {money(c.prior_revenue_n)})",
+        f"Ставка возмещения: {fmt_pct(c.rate)} %" + (f" ({c.rate_note})" if c.rate_note else "") + f"   Предельная сумма: {cap}",
+        f"Исторический период: {c.period_months} мес., с {fmt_date(c.period_start)}",
+        f"Заявлено к возмещению: {money(c.claimed_reimbursement_kzt)}",
+        f"[bold]Возмещение Q: {money(c.reimbursement_kzt)}[/bold]" + (f" (определено {limited})" if limited else ""),
     ]
-    return Panel("\n".join(lines), title="Возмещение и встречное обязательство")
+    if c.counter_obligation_kzt is None:
+        lines.append("Встречное обязательство N + 2Q: не определено — доход N не указан или не положителен")
+    else:
+        lines.append(
+            f"Встречное обязательство N + 2Q: {money(c.counter_obligation_kzt)} (N = {money(c.prior_revenue_n)})"
+        )
+    if c.monitoring_months:
+        lines.append(f"Мониторинг: {c.monitoring_months} мес. после заключения соглашения о возмещении")
+    return Panel(Group(costs, Text.from_markup("\n".join(lines))), title="Возмещение и встречное обязательство")
 
 
 def application_header(result: DossierResult) -> str:
@@ -120,7 +163,7 @@ def application_header(result: DossierResult) -> str:
     if result.applicant is not None:
         parts.append(f"{result.applicant.name}, БИН {result.applicant.bin}")
     parts.append(f"Мера: {result.measure_name or result.measure}; затраты: {result.cost_name or result.cost_type}")
-    parts.append(f"Дата заявки: {result.application_date.isoformat()}")
+    parts.append(f"Дата заявки: {fmt_date(result.application_date)}")
     return "\n".join(parts)
 
 
@@ -128,7 +171,7 @@ def render_dossier(result: DossierResult, console: Console) -> None:
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     verdict = (
-        Text("Досье комплектно", style="bold green")
+        Text("Замечаний по документам нет", style="bold green")
         if result.clean
         else Text(f"Ошибок: {errors}, предупреждений: {warnings}", style="bold red" if errors else "yellow")
     )
@@ -136,5 +179,8 @@ def render_dossier(result: DossierResult, console: Console) -> None:
     console.print(Panel(header, title=f"Досье {result.dossier_id}"))
     console.print(_documents_table(result.documents))
     console.print(_checklist_table(result))
+    eligibility = _eligibility_table(result)
+    if eligibility is not None:
+        console.print(eligibility)
     console.print(_findings_table(result))
     console.print(_computed_panel(result))

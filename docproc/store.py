@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from docproc.pipeline import DocumentOutcome
 from docproc.settings import Settings
@@ -10,7 +13,25 @@ from ingest.blobstore import LocalBlobStore
 from ingest.dossier import LoadedDossier
 from models import repository as repo
 from models.db import make_engine, make_session_factory, upgrade_database
-from models.domain import DossierResult
+from models.domain import Application, DossierResult, PriorReimbursement
+
+
+def load_history(settings: Settings, application: Application) -> list[PriorReimbursement]:
+    """The applicant's reimbursements already recorded in the local database (embedded mode), which
+    count against the measure's cap; none while no database exists yet."""
+    url = settings.effective_database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if not database or database == ":memory:" or not Path(database).is_file():
+            return []
+    upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            return repo.prior_reimbursements(session, application)
+    finally:
+        engine.dispose()
 
 
 def record_dossier(

@@ -11,7 +11,8 @@ change; they enter the stage's fingerprint as a digest (``detail``):
 * reader — ``ocr/`` and the ingest limits: document bytes → ``DocumentText``. Detail: the OCR
   settings, the OCR engine and its version (a new tesseract reads differently), the limits.
 * extractor — ``extractors/``: ``DocumentText`` → ``DocumentExtraction`` (and the pairing of
-  translations at dossier level). Detail: ``extractors/vocabulary.yaml``.
+  translations at dossier level). Detail: the vocabularies and lexicon (``extractors/*.yaml``) and the learned
+  models (``extractors/models/``).
 * validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
@@ -43,16 +44,25 @@ READER_VERSION = 5
 # an original of the declared type; 5 a basis field ("Основание № … от …") as a contract reference;
 # 6 a contract date after a wrapped label cell, the Kazakh basis order (date before "№"); 7 OCR-damaged
 # titles matched on headings below the title zone, the item-rows sum kept below the trust threshold;
-# 8 seal names matched ignoring spaces (OCR spaces ring letters apart).
-EXTRACTOR_VERSION = 8
-VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
+# 8 seal names matched ignoring spaces (OCR spaces ring letters apart); 9 a party's BIN that a document
+# does not print is inferred from a sibling naming the same party (marked inferred, never accusing); 10 a party
+# name OCR misread takes the form a text layer of the dossier prints (same letters once folded, same legal form);
+# 11 no currency guessed from a country: a document printing none takes its contract's printed currency;
+# 12 value parsers for every common format (dates with month names of seven languages, amounts in every locale
+# format, currencies by sign or code), amounts in words in French and German, the multilingual label lexicon.
+EXTRACTOR_VERSION = 12
+# Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
+# implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
+# 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
+# holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording).
+VALIDATOR_VERSION = 5
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).
 STAGE_LABELS = {"reader": "чтение (OCR)", "extractor": "извлечение данных", "validator": "проверки"}
 
 _ROOT = Path(__file__).resolve().parents[1]
-_EXTRACTOR_DATA = ("extractors/vocabulary.yaml",)
+_EXTRACTOR_DATA = ("extractors/*.yaml", "extractors/models/*")
 _VALIDATOR_DATA = ("validators/findings.yaml", "validators/rules/**/*.yaml")
 
 

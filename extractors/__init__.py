@@ -7,7 +7,19 @@ does not print from its sibling documents (marked as inferred).
 """
 
 from extractors.document import extract_document
-from extractors.dossier import fill_missing_bins, reconcile_contract_numbers
+from extractors.dossier import (
+    fill_missing_bins,
+    inherit_contract_currency,
+    reconcile_contract_numbers,
+    reconcile_party_names,
+)
 from extractors.translation import link_translations
 
-__all__ = ["extract_document", "fill_missing_bins", "link_translations", "reconcile_contract_numbers"]
+__all__ = [
+    "extract_document",
+    "fill_missing_bins",
+    "inherit_contract_currency",
+    "link_translations",
+    "reconcile_contract_numbers",
+    "reconcile_party_names",
+]

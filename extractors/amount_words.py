@@ -1,4 +1,4 @@
-"""Amounts written in words -> numbers (Russian, Kazakh, English), robust to mild OCR noise.
+"""Amounts written in words -> numbers (Russian, Kazakh, English, French, German), robust to mild OCR noise.
 
 ``words_to_number("Два миллиона восемьсот двадцать две тысячи четыреста тенге 00 тиын")`` gives
 ``Decimal("2822400.00")``. The parser returns ``None`` whenever it is not sure (an unknown word in the
@@ -6,7 +6,10 @@ middle of the number, words in an impossible order), because a wrong parse would
 of a mismatch: the caller then skips the check.
 
 Structure understood: ``<integer in words> [<currency>] [<fraction in digits or words> <minor unit>]``,
-e.g. "... теңге 00 тиын", "... yuan and 00 fen", "... долларов США 00 центов", "... евро 00 евроцентов".
+e.g. "... теңге 00 тиын", "... yuan and 00 fen", "... долларов США 00 центов", "... евро 00 евроцентов",
+"deux mille trois cent quarante-cinq euros et 50 centimes", "zweitausenddreihundertfünfundvierzig Euro".
+French tens above sixty ("soixante-dix", "quatre-vingt-dix-neuf") and German compounds ("fünfundvierzig":
+units before tens, written as one word) are rewritten into the order the parser reads before parsing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from decimal import Decimal
 from enum import Enum
 
 from rapidfuzz import fuzz, process
+
+from extractors.vocabulary import KAZAKH_FOLD
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -113,12 +118,89 @@ _UNITS_EN = {
     "eighty": 80,
     "ninety": 90,
 }
-# Words that multiply the preceding digit by a hundred (Kazakh and English say "nine hundred").
-_HUNDRED_WORDS = {"жүз", "hundred"}
+_UNITS_FR = {
+    "zéro": 0,
+    "zero": 0,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "onze": 11,
+    "douze": 12,
+    "treize": 13,
+    "quatorze": 14,
+    "quinze": 15,
+    "seize": 16,
+    "vingt": 20,
+    "vingts": 20,
+    "trente": 30,
+    "quarante": 40,
+    "cinquante": 50,
+    "soixante": 60,
+    # written as one token by _french_tens: 70-79, 80, 90-99 (see _tokens)
+    "quatrevingt": 80,
+    **{
+        f"{head}{tail}": base + value
+        for head, base in (("soixante", 60), ("quatrevingt", 80))
+        for tail, value in (
+            ("dix", 10), ("onze", 11), ("douze", 12), ("treize", 13), ("quatorze", 14), ("quinze", 15),
+            ("seize", 16), ("dixsept", 17), ("dixhuit", 18), ("dixneuf", 19),
+        )
+    },
+}
+_UNITS_DE = {
+    "null": 0,
+    "ein": 1,
+    "eins": 1,
+    "eine": 1,
+    "einen": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "fünf": 5,
+    "fuenf": 5,
+    "sechs": 6,
+    "sieben": 7,
+    "acht": 8,
+    "neun": 9,
+    "zehn": 10,
+    "elf": 11,
+    "zwölf": 12,
+    "zwoelf": 12,
+    "dreizehn": 13,
+    "vierzehn": 14,
+    "fünfzehn": 15,
+    "sechzehn": 16,
+    "siebzehn": 17,
+    "achtzehn": 18,
+    "neunzehn": 19,
+    "zwanzig": 20,
+    "dreißig": 30,
+    "dreissig": 30,
+    "vierzig": 40,
+    "fünfzig": 50,
+    "sechzig": 60,
+    "siebzig": 70,
+    "achtzig": 80,
+    "neunzig": 90,
+}
+# Words that multiply the preceding digit by a hundred (Kazakh, English, German and French say "nine
+# hundred").
+_HUNDRED_WORDS = {"жүз", "hundred", "hundert"}
+# French "cent(s)" is a hundred before the currency and the English minor unit after it (see _parse).
+_CENT = {"cent", "cents"}
 _SCALES = {
-    **{w: 10**3 for w in ("тысяча", "тысячи", "тысяч", "мың", "thousand")},
-    **{w: 10**6 for w in ("миллион", "миллиона", "миллионов", "million")},
-    **{w: 10**9 for w in ("миллиард", "миллиарда", "миллиардов", "billion")},
+    **{w: 10**3 for w in ("тысяча", "тысячи", "тысяч", "мың", "thousand", "tausend", "mille")},
+    **{w: 10**6 for w in ("миллион", "миллиона", "миллионов", "million", "millions", "millionen")},
+    **{w: 10**9 for w in ("миллиард", "миллиарда", "миллиардов", "billion", "milliard", "milliards",
+                          "milliarde", "milliarden")},
 }
 _MAJOR_UNITS = {
     "тенге",
@@ -188,13 +270,15 @@ _MINOR_UNITS = {
     "куруш",
     "kuruş",
     "kurus",
+    "centime",
+    "centimes",
 }
 # Words that may stand between the parts without changing the value.
-_FILLERS = {"и", "and", "сша", "us", "usa", "американских", "китайских", "народных", "рк", "республики"}
+_FILLERS = {"и", "and", "et", "und", "d", "de", "сша", "us", "usa", "американских", "китайских", "народных", "рк",
+            "республики"}
 
 # OCR often drops the Kazakh letters' diacritics and mixes Latin look-alikes into Cyrillic words;
 # both the vocabulary and the input are folded the same way before lookup.
-_KK_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
 _LATIN_TO_CYR = str.maketrans("aceopxyki", "асеорхуки")
 
 
@@ -202,7 +286,7 @@ def _fold(token: str) -> str:
     t = token.lower().replace("ё", "е")
     if re.search(r"[а-яәғқңөұүһі]", t):
         t = t.translate(_LATIN_TO_CYR)
-    return t.translate(_KK_FOLD)
+    return t.translate(KAZAKH_FOLD)
 
 
 class _Kind(Enum):
@@ -216,7 +300,7 @@ class _Kind(Enum):
 
 _VOCAB: dict[str, tuple[_Kind, int]] = {}
 for _words, _kind in (
-    ({**_UNITS_RU, **_UNITS_KK, **_UNITS_EN}, _Kind.NUMBER),
+    ({**_UNITS_RU, **_UNITS_KK, **_UNITS_EN, **_UNITS_FR, **_UNITS_DE}, _Kind.NUMBER),
     ({w: 100 for w in _HUNDRED_WORDS}, _Kind.HUNDRED),
     (_SCALES, _Kind.SCALE),
     ({w: 0 for w in _MAJOR_UNITS}, _Kind.MAJOR),
@@ -289,8 +373,69 @@ class _Accumulator:
         return self.total + self.group
 
 
+# French 70-79 and 90-99 say "sixty-ten", "four-twenty-ten": one token each, so that the parser does not
+# see a ten after a ten ("soixante-dix-sept" -> "soixantedixsept", "quatre-vingts" -> "quatrevingt").
+_FRENCH_TENS = re.compile(
+    r"\b(soixante|quatre[\s-]+vingts?)(?:[\s-]+et)?[\s-]+"
+    r"(dix[\s-]+(?:sept|huit|neuf)|dix|onze|douze|treize|quatorze|quinze|seize)\b"
+)
+_FRENCH_EIGHTY = re.compile(r"\bquatre[\s-]+vingts?\b")
+
+
+def _french_tens(text: str) -> str:
+    text = _FRENCH_TENS.sub(lambda m: re.sub(r"[\s-]+|s$", "", m.group(1)).replace("vingts", "vingt")
+                            + re.sub(r"[\s-]+", "", m.group(2)), text)
+    return _FRENCH_EIGHTY.sub("quatrevingt", text)
+
+
+# German writes numbers below a million as one word: "zweitausenddreihundertfünfundvierzig".
+_GERMAN_PARTS = sorted(
+    [w for w in _UNITS_DE if w != "einen"] + ["hundert", "tausend", "und"], key=len, reverse=True
+)
+_GERMAN_UNITS = {w for w, v in _UNITS_DE.items() if 1 <= v <= 9}
+_GERMAN_TENS = {w for w, v in _UNITS_DE.items() if v >= 20}
+_GERMAN_COMPOUND_MIN = 6  # "einhundert", "zweiund…": shorter words are single number words
+
+
+def _german_parts(word: str) -> list[str] | None:
+    """A German number compound split into its parts ("fünfundvierzig" -> fünf, und, vierzig), or None."""
+    if len(word) < _GERMAN_COMPOUND_MIN or word in _VOCAB or not word.isascii() and not re.search("[äöüß]", word):
+        return None
+
+    def split(rest: str) -> list[str] | None:
+        if not rest:
+            return []
+        for part in _GERMAN_PARTS:
+            if rest.startswith(part):
+                tail = split(rest[len(part) :])
+                if tail is not None:
+                    return [part, *tail]
+        return None
+
+    parts = split(word)
+    return parts if parts and len(parts) > 1 else None
+
+
+def _german_order(tokens: list[str]) -> list[str]:
+    """German says the unit before the tens ("fünf und vierzig"): put the tens first, as the parser reads."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if i + 2 < len(tokens) and tokens[i] in _GERMAN_UNITS and tokens[i + 1] == "und" and tokens[i + 2] in _GERMAN_TENS:
+            out += [tokens[i + 2], tokens[i]]
+            i += 3
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"\d+|[^\W\d_]+", text.lower().replace("ё", "е"))
+    words = re.findall(r"\d+|[^\W\d_]+", _french_tens(text.lower().replace("ё", "е")))
+    split: list[str] = []
+    for w in words:
+        split.extend(_german_parts(w) or [w])
+    return _german_order(split)
 
 
 def words_to_number(text: str | None) -> Decimal | None:
@@ -310,7 +455,7 @@ def _parse(tokens: list[str]) -> Decimal | None:
     state = "integer"
     unknown_after_number = False
 
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         if tok.isdigit():
             if state == "integer" and not integer.seen:
                 continue  # the figure printed before the words: "9 408 000 (Девять миллионов ...)"
@@ -321,6 +466,8 @@ def _parse(tokens: list[str]) -> Decimal | None:
             continue
         hit = _lookup(tok)
         kind = hit[0] if hit else None
+        if tok in _CENT and state == "integer" and i + 1 < len(tokens):
+            kind = _Kind.HUNDRED  # French "deux cents euros"; at the end or after the currency: English cents
         if state == "integer":
             if kind is None:
                 if integer.seen:
@@ -354,3 +501,10 @@ def _parse(tokens: list[str]) -> Decimal | None:
     if cents > 99:
         raise _Unsure
     return Decimal(integer.value) + Decimal(cents) / 100
+
+
+def words_lost_leading_part(total: float, spelt: float) -> bool:
+    """Words whose value is the figure's tail ("четыре миллиона …" for 104 208 000): OCR dropped the
+    first word(s) of the phrase, at the line start next to its label; the figures stand."""
+    figure, words = f"{total:.2f}", f"{spelt:.2f}"
+    return len(words) < len(figure) and figure.endswith(words)

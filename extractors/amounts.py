@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.amount_words import words_to_number
+from extractors.amount_words import words_lost_leading_part, words_to_number
 from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
 from extractors.regions import ParsedValue, Parser, find_hits, labelled
 from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money
@@ -196,17 +196,9 @@ def _currency(view: DocView, total: Found | None) -> Found | None:
     if counts:
         code = max(counts, key=lambda c: counts[c])
         return Found(value=code, raw=code, factor=FALLBACK_FACTOR)
-    country = _currency_by_country(text)
-    if country:
-        return Found(value=country, raw=None, factor=0.4)
+    # Nothing printed: a Kazakh document's amounts are in tenge. A currency is never guessed from a country (a
+    # Chinese supplier may invoice in dollars): a foreign document that prints no currency gets none.
     return Found(value="KZT", raw=None, factor=0.5)
-
-
-def _currency_by_country(text: str) -> str | None:
-    for code, patterns in vocabulary().raw.get("currency_by_country", {}).items():
-        if any(re.search(p, text, re.IGNORECASE) for p in patterns):
-            return str(code)
-    return None
 
 
 # ---------------------------------------------------------------------- totals rows
@@ -786,7 +778,7 @@ def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValu
     vat = float(amounts.vat.value) if amounts.vat is not None and amounts.vat.raw else None
     figures_ok = _supported(view, total, vat, exclude=amounts.total.raw)
     words_ok = _supported(view, spelt, vat, exclude=None)
-    if (figures_ok and not words_ok) or _words_lost_leading_part(total, spelt):
+    if (figures_ok and not words_ok) or words_lost_leading_part(total, spelt):
         words.confidence = min(words.confidence, UNSURE)
     elif words_ok and not figures_ok:
         amounts.total.confidence = min(amounts.total.confidence, UNSURE)
@@ -799,13 +791,6 @@ def _spelt_value(words: Found | ExtractedValue) -> float | None:
     """The amount the words spell (``extractors.amount_words``), or None when they spell none for sure."""
     parsed = words_to_number(str(words.value))
     return None if parsed is None else float(parsed)
-
-
-def _words_lost_leading_part(total: float, spelt: float) -> bool:
-    """Words whose value is the figure's tail ("четыре миллиона …" for 104 208 000): OCR dropped the
-    first word(s) of the phrase, at the line start next to its label; the figures stand."""
-    figure, words = f"{total:.2f}", f"{spelt:.2f}"
-    return len(words) < len(figure) and figure.endswith(words)
 
 
 def _supported(view: DocView, value: float, vat: float | None, exclude: str | None) -> bool:

@@ -7,6 +7,7 @@ import re
 
 from extractors.amounts import extract_amount_words, extract_amounts, reconcile_words
 from extractors.classify import Classification, classify
+from extractors.field_scoring import apply_field_model
 from extractors.found import FALLBACK_FACTOR, Found, ev
 from extractors.header import extract_date, extract_number
 from extractors.language import detect_language
@@ -35,8 +36,12 @@ AMOUNT_WORD_TYPES = {
 _KNP = re.compile(r"(?<!\d)(\d{3})(?!\d)")
 
 
-def extract_document(text: DocumentText) -> DocumentExtraction:
-    """Classify a document, tell its language, and read its fields. Never raises for odd content."""
+def extract_document(text: DocumentText, use_field_model: bool = True) -> DocumentExtraction:
+    """Classify a document, tell its language, and read its fields. Never raises for odd content.
+
+    ``use_field_model=False`` leaves out the learned field scorer (``extractors.field_scoring``): what the label
+    readers alone find, which is what the scorer is trained on top of.
+    """
     base = DocumentExtraction(file=text.file, sha256=text.sha256, pages=len(text.pages))
     view = DocView(text)
     if not view.lines:
@@ -59,6 +64,8 @@ def extract_document(text: DocumentText) -> DocumentExtraction:
     if cls.doc_type == DocType.UNKNOWN:
         return base
     _read_fields(view, cls, base)
+    if use_field_model:
+        apply_field_model(view, cls, base)
     return base
 
 

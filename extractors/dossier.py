@@ -4,8 +4,10 @@
 often carry it only inside the seal) gets the BIN that other documents of the same dossier print
 for the same name. The value is marked as inferred: confidence ``INFERRED_CONFIDENCE``, no raw
 text, no provenance; only check-digit-valid BINs are copied, so a defect on one document never
-spreads to another. (Not called by the pipeline: inferring a BIN a document does not print is
-left to the reviewer.)
+spreads to another. The pipeline calls it after translations are paired: the BIN of a party named on
+a work report is usually printed only in its seal, which OCR cannot read through the signature; the
+reviewer sees the value as inferred (no place on the page, confidence below the threshold at which a
+value may raise a finding, so an inferred BIN never accuses anyone).
 
 ``reconcile_contract_numbers``: a contract number that OCR misread on a scan takes the form a
 text-layer document of the dossier prints, when the two differ only by look-alike characters; a
@@ -17,10 +19,11 @@ from __future__ import annotations
 from collections import Counter
 
 from extractors.identifiers import is_valid_bin
-from extractors.names import normalise_for_compare
+from extractors.names import core_name, normalise_for_compare
 from models.domain import DocType, DocumentExtraction, ExtractedValue
 
-INFERRED_CONFIDENCE = 0.5
+# Below validators' min_confidence_for_finding (0.5): an inferred value informs, it never accuses.
+INFERRED_CONFIDENCE = 0.45
 # Documents whose parties' BINs are most authoritative come first.
 _AUTHORITY = {DocType.CONTRACT: 0, DocType.APPLICATION_FORM: 1, DocType.INVOICE: 2, DocType.PAYMENT_ORDER: 3}
 
@@ -152,3 +155,101 @@ def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
         number, count = cited.most_common(1)[0]
         if count >= MIN_CITATIONS:
             contract.number = ExtractedValue(value=number, raw=None, confidence=INFERRED_CONFIDENCE, provenance=None)
+
+
+# --------------------------------------------------------------------------- party names across documents
+
+# Kazakh letters OCR reads as their Russian look-alikes; then Cyrillic letters it takes for Latin ones (and back),
+# and Latin letters whose diacritics it loses. Two passes: a Kazakh letter folds to Russian, then on to Latin.
+_KAZAKH_AS_RUSSIAN = str.maketrans(
+    {"ё": "е", "қ": "к", "ғ": "г", "ү": "у", "ұ": "у", "ө": "о", "ә": "а", "і": "и", "ң": "н", "һ": "х"}
+)
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
+        "у": "y", "х": "x", "и": "i", "ı": "i", "ş": "s", "ğ": "g", "ü": "u", "ö": "o", "ç": "c", "ä": "a",
+        "0": "o", "2": "z",
+    }
+)
+# An OCR reading of a party's name and a name a text layer of the dossier prints are one printed name from this
+# similarity of their folded forms up (rapidfuzz ratio). The same organisation is printed differently on different
+# documents («ТОО «Қазақ Жүн»», «Қазақ Жүн» ЖШС): those forms fold apart, and each document keeps its own.
+SAME_NAME_MIN_RATIO = 85
+
+
+def fold_name(name: str) -> str:
+    """A name as OCR might read it in any of the scripts: lower case, Kazakh and Latin look-alikes merged."""
+    return " ".join(normalise_for_compare(name).translate(_KAZAKH_AS_RUSSIAN).translate(_LOOKALIKES).split())
+
+
+def _legal_form(name: str) -> tuple[str, ...]:
+    """The legal-form words of a name, folded, in order («ТОО», «ЖШС», «AO», «LLP»…): where the form stands and
+    which one it is is what differs between documents that print the same organisation."""
+    core = set(fold_name(core_name(name)).split())
+    return tuple(t for t in fold_name(name).split() if t not in core)
+
+
+def reconcile_party_names(docs: list[DocumentExtraction]) -> None:
+    """A party's name that OCR misread («казак жун» for «Қазақ Жүн», «каігеп к2» for «Kaizen KZ») takes the form a
+    text-layer document of the dossier prints, when the two fold to nearly the same letters. Only OCR readings
+    change, only towards a name printed in a text layer; the raw text and the place stay as OCR read them.
+    """
+    from rapidfuzz import fuzz
+
+    printed = {
+        str(p.name.value)
+        for doc in docs
+        if doc.file_format not in OCR_FILE_FORMATS and doc.doc_type not in (DocType.TRANSLATION, DocType.UNKNOWN)
+        for p in doc.parties
+        if p.name is not None and p.name.value
+    }
+    folded = [(fold_name(n), n) for n in sorted(printed)]
+    if not folded:
+        return
+    for doc in docs:
+        if doc.file_format not in OCR_FILE_FORMATS or doc.doc_type == DocType.TRANSLATION:
+            continue
+        for p in doc.parties:
+            if p.name is None or not p.name.value or str(p.name.value) in printed:
+                continue
+            reading = fold_name(str(p.name.value))
+            ratio, target = max(((fuzz.ratio(reading, f), n) for f, n in folded), key=lambda s: s[0])
+            if ratio >= SAME_NAME_MIN_RATIO and _legal_form(str(p.name.value)) == _legal_form(target):
+                p.name.value = target
+                p.name.confidence = round(p.name.confidence * RECONCILED_FACTOR, 3)
+
+
+# --------------------------------------------------------------------------- currency of documents that print none
+
+
+def inherit_contract_currency(docs: list[DocumentExtraction]) -> None:
+    """A document that prints no currency (an act's table of bare figures) is in the currency of the contract it
+    belongs to: the contract its reference names, or the dossier's only contract. Never from a country or a default
+    when the contract prints one; the value is marked inferred (no raw text, no place on the page)."""
+    contracts = [d for d in docs if d.doc_type == DocType.CONTRACT and _printed_currency(d)]
+    if not contracts:
+        return
+    for doc in docs:
+        if doc.doc_type in (DocType.CONTRACT, DocType.TRANSLATION) or doc.amounts is None:
+            continue
+        if _printed_currency(doc) or (doc.amounts.total is None and doc.amounts.amount_without_vat is None):
+            continue
+        contract = _contract_of(doc, contracts)
+        if contract is None:
+            continue
+        code = _printed_currency(contract)
+        doc.amounts.currency = ExtractedValue(value=code, raw=None, confidence=INFERRED_CONFIDENCE)
+
+
+def _printed_currency(doc: DocumentExtraction) -> str | None:
+    c = doc.amounts.currency if doc.amounts is not None else None
+    return str(c.value) if c is not None and c.value and c.raw else None
+
+
+def _contract_of(doc: DocumentExtraction, contracts: list[DocumentExtraction]) -> DocumentExtraction | None:
+    ref = doc.contract_ref.number.value if doc.contract_ref and doc.contract_ref.number else None
+    if ref:
+        named = [c for c in contracts if c.number is not None and same_printed_number(str(c.number.value), str(ref))]
+        if len(named) == 1:
+            return named[0]
+    return contracts[0] if len(contracts) == 1 else None

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
-from extractors.vocabulary import vocabulary
+from extractors.vocabulary import KAZAKH_FOLD, vocabulary
 
 # --------------------------------------------------------------------------- amounts
 
-# Thousands separated by (narrow) spaces, commas or apostrophes; decimals by comma, dot or dash
-# ("12345678-90", a Kazakh bank form habit). Lookarounds keep us out of dates, IBANs and percentages.
-_SEP = r"[ \u00a0\u202f']"
+# Thousands separated by (narrow, thin) spaces, commas or apostrophes (Swiss "1'234'567.89", also with a
+# typographic apostrophe); decimals by comma, dot or dash ("12345678-90", a Kazakh bank form habit).
+# Lookarounds keep us out of dates, IBANs and percentages.
+_SEP = r"[ \u00a0\u202f\u2009'’]"
 _AMOUNT_BODIES = [
     # an amount wrapped at the end of a line: "НДС 12% – 6\n625 200.00"
     rf"\d{{1,3}}(?:{_SEP}\d{{3}})*\n\d{{3}}(?:{_SEP}\d{{3}})*[.,]\d{{2}}",
@@ -31,17 +34,38 @@ _AMOUNT_BODIES = [
     r"\d+-\d{2}(?!\d)",  # 53650-00
     r"\d+(?:[.,]\d{1,2})?",  # 2841440.00 / 12
 ]
-AMOUNT_RE = re.compile(
-    r"(?<![\w.,/-])(?:" + "|".join(_AMOUNT_BODIES) + r")(?![\w%/]|[.,]\d)",
-    re.UNICODE,
-)
+_AMOUNT_BODY = "|".join(_AMOUNT_BODIES)
+# Not followed by a letter, a percent sign (also after a space: "12 %"), a slash or more decimals.
+_AMOUNT_END = r"(?![\w%/]|[.,]\d|\s?%)"
+AMOUNT_RE = re.compile(rf"(?<![\w.,/-])(?:{_AMOUNT_BODY}){_AMOUNT_END}", re.UNICODE)
+# The same numbers where only a digit may not stand right before: "Rs.1,939.00", "USD1 000"; the caller
+# then asks for a currency sign in front (see find_money).
+_AMOUNT_AFTER_ANYTHING_RE = re.compile(rf"(?<!\d)(?:{_AMOUNT_BODY}){_AMOUNT_END}", re.UNICODE)
+
+# Numbers that are not amounts. A phone number: "+7 (727) 123-45-67", "8 701 234 56 78", "тел. 2-58-96".
+_PHONE_RES = [
+    re.compile(r"\+\d{1,3}[\s.-]?\(?\d{2,5}\)?[\s.-]?\d{1,4}(?:[\s.-]?\d{2,4}){1,3}(?!\d)(?![.,]\d)"),
+    re.compile(r"(?<![\d,.])8[\s-]?\(?\d{3}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?![\d,.])"),
+    re.compile(r"\(\d{3,5}\)\s?\d{1,3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)"),
+    re.compile(
+        r"(?i:\b(?:тел|телефон|моб|факс|tel|phone|fax|mobile|telefon|téléphone)\b\.?\s*[:.]?\s*)"
+        r"(\+?[\d()][\d\s()-]{4,18}\d)"
+    ),
+]
+# A phone number without a label has at least this many digits (a Kazakh mobile has eleven).
+PHONE_MIN_DIGITS = 9
+# An IBAN, also printed in groups of four: "KZ68 5511 8830 6064 8324", "DE89 3704 0044 0532 0130 00".
+_IBAN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+# A run of this many digits without any separator is an identifier (BIN/IIN, account, phone), not money.
+IDENTIFIER_MIN_DIGITS = 11
 
 
 def parse_amount(text: str | None) -> float | None:
-    """'12 345 678,90' / '1,234,567.89' / '12345678-90' / '1.234,50' -> float; None when not an amount."""
+    """'12 345 678,90' / '1,234,567.89' / '12345678-90' / '1.234,50' / "1'234.50" -> float; None when
+    not an amount."""
     if text is None:
         return None
-    s = re.sub(r"[\s\u00a0\u202f']", "", str(text))  # also joins an amount wrapped over two lines
+    s = re.sub(r"[\s\u00a0\u202f\u2009'’]", "", str(text))  # also joins an amount wrapped over two lines
     s = s.strip(".,;:")
     if not s or not re.fullmatch(r"[\d.,-]+", s) or not re.search(r"\d", s):
         return None
@@ -57,8 +81,10 @@ def parse_amount(text: str | None) -> float | None:
             s = s.replace(".", "").replace(",", ".")
     elif "," in s:
         head, _, tail = s.rpartition(",")
-        s = f"{head.replace(',', '')}.{tail}" if len(tail) in (1, 2) else s.replace(",", "")
-    elif s.count(".") > 1 or (s.count(".") == 1 and len(s.rpartition(".")[2]) == 3 and len(s) > 4):
+        s = f"{head.replace(',', '')}.{tail}" if len(tail) in (1, 2) or head == "0" else s.replace(",", "")
+    elif s.count(".") > 1 or (
+        s.count(".") == 1 and len(s.rpartition(".")[2]) == 3 and len(s) > 4 and not s.startswith("0.")
+    ):
         s = s.replace(".", "")
     try:
         return float(s)
@@ -66,18 +92,198 @@ def parse_amount(text: str | None) -> float | None:
         return None
 
 
+def _not_amount_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of phone numbers, IBANs and dates: numbers inside them are not amounts."""
+    spans: list[tuple[int, int]] = []
+    for pattern in _PHONE_RES:
+        for m in pattern.finditer(text):
+            g = 1 if pattern.groups else 0
+            if pattern.groups or sum(ch.isdigit() for ch in m.group(0)) >= PHONE_MIN_DIGITS:
+                spans.append((m.start(g), m.end(g)))
+    spans.extend((m.start(), m.end()) for m in _IBAN_RE.finditer(text))
+    spans.extend((d.start, d.end) for d in find_dates(text))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(a < e and s < b for a, b in spans)
+
+
+def _is_identifier(raw: str) -> bool:
+    return raw.isdigit() and len(raw) >= IDENTIFIER_MIN_DIGITS
+
+
 def find_amounts(text: str, min_value: float = 0.0) -> list[tuple[int, int, float]]:
+    """Every number that may be an amount, as (start, end, value). Not: parts of a date, a phone number or
+    an IBAN, a percentage ("12 %"), a run of eleven or more bare digits (a BIN, an account)."""
     out = []
+    excluded: list[tuple[int, int]] | None = None
     for m in AMOUNT_RE.finditer(text):
-        value = parse_amount(m.group(0))
-        if value is not None and value >= min_value:
-            out.append((m.start(), m.end(), value))
+        raw = m.group(0)
+        if _is_identifier(raw):
+            continue
+        value = parse_amount(raw)
+        if value is None or value < min_value:
+            continue
+        if excluded is None:
+            excluded = _not_amount_spans(text)
+        if _inside(excluded, m.start(), m.end()):
+            continue
+        out.append((m.start(), m.end(), value))
     return out
 
 
 def looks_like_money(raw: str) -> bool:
     """An amount printed with kopecks/tiyn or thousands groups, as opposed to a bare count like '5'."""
     return bool(re.search(r"[.,-]\d{2}$", raw.strip())) or bool(re.search(rf"\d{_SEP}\d{{3}}", raw))
+
+
+# --------------------------------------------------------------------------- money (amount + currency)
+
+
+class Money(NamedTuple):
+    """An amount with the currency printed right next to it ("56,02 €", "EUR 4.904,94"), or None."""
+
+    start: int
+    end: int
+    value: float
+    currency: str | None
+    raw: str  # the amount as printed, without the currency
+
+
+@dataclass(frozen=True)
+class DocumentCurrency:
+    """The currency codes and signs a document prints, with their counts."""
+
+    codes: Counter[str]  # ISO codes and currency words, by the code they name ("тенге" counts as KZT)
+    signs: Counter[str]  # signs several currencies print: "$", "¥", "Rs", "kr"
+
+    def resolve(self, sign: str) -> str | None:
+        """The code a shared sign stands for on this document: the most printed of its codes, else the
+        sign's default, else None."""
+        spec = vocabulary().currency_signs.get(_sign_key(sign))
+        if spec is None:
+            return None
+        printed = [(self.codes[c], c) for c in spec.codes if self.codes[c]]
+        if printed:
+            return max(printed)[1]
+        return spec.default
+
+
+_GLUED_BEFORE = re.compile(r"[\w.,/-]")
+
+
+def _sign_key(token: str) -> str:
+    return token.strip().rstrip(".")
+
+
+@lru_cache(maxsize=256)
+def _code_of_token(token: str) -> str | None:
+    """The ISO code a currency token names on its own ("тенге" → KZT, "€" → EUR); None for a shared sign."""
+    if _sign_key(token) in vocabulary().currency_signs:
+        return None
+    for code, pattern in vocabulary().currencies:
+        if pattern.fullmatch(token):
+            return code
+    return None
+
+
+class _CurrencyToken(NamedTuple):
+    start: int
+    end: int
+    text: str
+    code: str | None  # None for a shared sign ("$", "¥", "Rs", "kr")
+
+
+def _currency_tokens(text: str) -> list[_CurrencyToken]:
+    """Every currency code, word and sign in ``text``, in order (one pass of one regex)."""
+    return [
+        _CurrencyToken(m.start(), m.end(), m.group(0), _code_of_token(m.group(0)))
+        for m in vocabulary().currency_token.finditer(text)
+    ]
+
+
+def _counted(tokens: list[_CurrencyToken]) -> DocumentCurrency:
+    codes: Counter[str] = Counter(t.code for t in tokens if t.code is not None)
+    signs: Counter[str] = Counter(_sign_key(t.text) for t in tokens if t.code is None)
+    return DocumentCurrency(codes, signs)
+
+
+def document_currency(text: str) -> DocumentCurrency:
+    """Count the currency codes, words and shared signs printed in ``text`` (a whole document)."""
+    return _counted(_currency_tokens(text))
+
+
+# Between an amount and its currency: at most this many spaces ("EUR 4.904,94", "12 500  тенге").
+_CURRENCY_GAP_CHARS = " \u00a0\u202f\u2009"
+_CURRENCY_GAP_MAX = 2
+
+
+def _token_ending_at(ends: dict[int, _CurrencyToken], text: str, pos: int) -> _CurrencyToken | None:
+    for _ in range(_CURRENCY_GAP_MAX + 1):
+        if pos in ends:
+            return ends[pos]
+        if pos == 0 or text[pos - 1] not in _CURRENCY_GAP_CHARS:
+            return None
+        pos -= 1
+    return None
+
+
+def _token_starting_at(starts: dict[int, _CurrencyToken], text: str, pos: int) -> _CurrencyToken | None:
+    for _ in range(_CURRENCY_GAP_MAX + 1):
+        if pos in starts:
+            return starts[pos]
+        if pos >= len(text) or text[pos] not in _CURRENCY_GAP_CHARS:
+            return None
+        pos += 1
+    return None
+
+
+def find_money(text: str, document: str | None = None) -> list[Money]:
+    """Every amount in ``text`` with the currency printed next to it: "56,02 €", "€ 1.234,56",
+    "EUR 4.904,94", "₹ 1,939.00", "$1,939.00", "Rs.1,939.00", "¥ 88 000", "₺ 12.345,67", "12 500 тенге".
+
+    The currency is read from a sign or code right after (preferred) or right before the amount, never
+    guessed. A sign several currencies share ($, ¥, Rs, kr) is resolved by the codes printed elsewhere
+    on ``document`` (default: ``text``), see :class:`DocumentCurrency`. Amounts without a currency next
+    to them come with currency None. Not amounts: dates, phone numbers, IBANs, percentages, identifiers.
+    """
+    tokens = _currency_tokens(text)
+    ends = {t.end: t for t in tokens}
+    starts = {t.start: t for t in tokens}
+    doc_currency: DocumentCurrency | None = None
+    excluded: list[tuple[int, int]] | None = None
+    out: list[Money] = []
+    consumed: _CurrencyToken | None = None  # a currency taken as the previous amount's suffix
+    for m in _AMOUNT_AFTER_ANYTHING_RE.finditer(text):
+        s, e = m.start(), m.end()
+        raw = m.group(0)
+        before = _token_ending_at(ends, text, s)
+        if s > 0 and _GLUED_BEFORE.match(text, s - 1) and before is None:
+            continue  # glued to a word or a number that is not a currency
+        if _is_identifier(raw):
+            continue
+        if excluded is None:
+            excluded = _not_amount_spans(text)
+        if _inside(excluded, s, e):
+            continue
+        value = parse_amount(raw)
+        if value is None:
+            continue
+        token = _token_starting_at(starts, text, e)
+        if token is not None:
+            consumed = token
+        elif before is not None and before is not consumed:
+            token = before
+        currency: str | None = None
+        if token is not None:
+            currency = token.code
+            if currency is None:
+                if doc_currency is None:
+                    doc_currency = _counted(tokens) if document is None else document_currency(document)
+                currency = doc_currency.resolve(token.text)
+        out.append(Money(s, e, value, currency, raw))
+    return out
 
 
 # --------------------------------------------------------------------------- dates
@@ -89,6 +295,18 @@ class DateMatch:
     end: int
     value: dt.date
     textual: bool  # month written as a word
+    # 1.0 when the text leaves no doubt; lower when day and month could be swapped ("03/12/2024") and
+    # the order was taken from other dates of the text (DATE_ORDER_FROM_EVIDENCE) or assumed
+    # (DATE_ORDER_ASSUMED).
+    confidence: float = 1.0
+
+
+# Confidence of a date whose day/month order other dates of the same text decide ("25/12/2024" elsewhere)
+DATE_ORDER_FROM_EVIDENCE = 0.9
+# ... that the written month order of the text suggests ("October 20, 2015" elsewhere: US style)
+DATE_ORDER_FROM_STYLE = 0.7
+# ... that nothing decides: day first, as in Kazakhstan, Russia and most of Europe
+DATE_ORDER_ASSUMED = 0.5
 
 
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
@@ -102,69 +320,141 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
 
 
 @lru_cache(maxsize=1)
-def _month_table() -> list[tuple[str, int]]:
-    table: list[tuple[str, int]] = []
-    for months in vocabulary().months.values():
-        table.extend(months.items())
-    return sorted(table, key=lambda kv: -len(kv[0]))
+def _month_tables() -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """(every name and its folded form -> month, the names long enough to match as stems, longest first).
+    OCR drops the tails of Kazakh letters ("сауір" for "сәуір"): names are also compared folded."""
+    names = dict(vocabulary().month_names)
+    for name, month in list(names.items()):
+        names.setdefault(name.translate(KAZAKH_FOLD), month)
+    stems = sorted(((n, m) for n, m in names.items() if len(n) >= _MONTH_STEM_MIN), key=lambda kv: -len(kv[0]))
+    return names, stems
+
+
+# A month name this long may carry an inflection ("маусымдағы", "января"); shorter abbreviations ("мар",
+# "Oca", "mrt") only match as whole words.
+_MONTH_STEM_MIN = 4
+# Russian stems of three letters from the YAML ("май", "мая") inflect too ("мае").
+_SHORT_STEM_TAIL = 7
+# A word this long that begins exactly one month's name is that month cut short by OCR ("сәуі").
+_MONTH_CUT_MIN = 4
 
 
 def month_number(word: str) -> int | None:
-    """Month of a month name in any inflection: "марта", "маусымдағы", "März", "Sept.", "Ağustos"."""
-    w = word.lower().strip(".")
-    for stem, num in _month_table():
-        # Stems are prefixes; a long tail means another word that merely starts like a month.
-        if w.startswith(stem) and len(w) <= len(stem) + 7:
-            return num
+    """Month of a month name or abbreviation in any inflection: "марта", "маусымдағы", "März", "Sept.",
+    "мар.", "фев.", "févr.", "mrt", "Ağustos"; OCR-damaged Kazakh ("сауір", "сәуі")."""
+    names, stems = _month_tables()
+    for w in dict.fromkeys((word.lower().strip("."), word.lower().strip(".").translate(KAZAKH_FOLD))):
+        if w in names:
+            return names[w]
+        for stem, num in stems:
+            # Stems are prefixes; a long tail means another word that merely starts like a month.
+            if w.startswith(stem) and len(w) <= len(stem) + _SHORT_STEM_TAIL:
+                return num
+        if len(w) >= _MONTH_CUT_MIN:
+            cut = {num for name, num in stems if name.startswith(w)}
+            if len(cut) == 1:
+                return cut.pop()
     return None
 
 
-_MONTH_WORD = r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІіÄäÖöÜüßŞşĞğİıÇç]{3,}\.?"
+_MONTH_WORD = r"[^\W\d_]{3,}\.?"
+# "1st", "2nd", "20th"; French "1er"
+_ORDINAL = r"(?:st|nd|rd|th|er|re)?"
 _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
-    (re.compile(r"(?<![\d.])(\d{1,2})\s?[./]\s?(\d{1,2})\s?[./]\s?(\d{4})(?!\d)"), "dmy"),
-    (re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.])"), "dmy2"),
+    # 2024/03/12, 2024.03.12
+    (re.compile(r"(?<![\d.])(\d{4})([./])(\d{1,2})\2(\d{1,2})(?![\d.])"), "ymd_sep"),
+    (re.compile(r"(?<![\d.])(\d{1,2})\s?([./])\s?(\d{1,2})\s?[./]\s?(\d{4})(?!\d)"), "dmy"),
+    # 19-04-2014
+    (re.compile(r"(?<![\d.-])(\d{1,2})(-)(\d{1,2})-(\d{4})(?![\d-])"), "dmy"),
+    # 12.03.24: day and month in two digits each, so that a clause number ("п. 3.1.12") is not a date
+    (re.compile(r"(?<![\d.])(\d{2})\.(\d{2})\.(\d{2})(?![\d.])"), "dmy2"),
     (re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"), "ymd"),
-    # «08» февраля 2022 г. / 19. November 2024 / 1 марта 2022
-    (re.compile(rf"[«\"“]?(\d{{1,2}})[»\"”]?\.?\s+({_MONTH_WORD})\s+(\d{{4}})"), "d_month_y"),
-    # April 25, 2024
-    (re.compile(rf"({_MONTH_WORD})\s+(\d{{1,2}}),?\s+(\d{{4}})"), "month_d_y"),
-    # 2022 жылғы 1 маусымдағы / 2022 ж. 1 наурыз
-    (re.compile(rf"(\d{{4}})\s*(?:ж\.|жылғы|жыл)\s*[«\"]?(\d{{1,2}})[»\"]?\s*({_MONTH_WORD})"), "y_d_month"),
+    # «08» февраля 2022 г. / 19. November 2024 / 1 марта 2022 / 25 мар. 2022 / 20-Oct-2015 / 1er mars 2024
+    (re.compile(rf"[«\"“]?(\d{{1,2}}){_ORDINAL}[»\"”]?\.?[\s-]+({_MONTH_WORD})[\s.,-]+(\d{{4}})(?!\d)"), "d_month_y"),
+    # April 25, 2024 / Oct. 20th, 2015
+    (re.compile(rf"({_MONTH_WORD})\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}})(?!\d)"), "month_d_y"),
+    # 2022 жылғы 1 маусымдағы / 2022 ж. 1 наурыз / OCR: "2025 жығы. 26-сәуір", "2025 жыҒы,3-сәуір"
+    (
+        re.compile(
+            rf"(\d{{4}})\s*(?:ж\.|жылғы|жыл|(?i:ж)[^\W\d_]{{1,4}}\.?)\s*[,.]?\s*[«\"]?(\d{{1,2}})[»\"]?[\s-]*({_MONTH_WORD})"
+        ),
+        "y_d_month",
+    ),
 ]
+_TEXTUAL = ("d_month_y", "month_d_y", "y_d_month")
 
 
-def find_dates(text: str) -> list[DateMatch]:
-    """All dates in the text, in order, without overlaps (the earliest, longest match wins)."""
-    return list(_find_dates(text))
+def find_dates(text: str, day_first: bool | None = None) -> list[DateMatch]:
+    """All dates in the text, in order, without overlaps (the earliest, longest match wins).
+
+    Day and month of "03/12/2024" or "03-12-2024" could be swapped (dots are never US-style). With
+    ``day_first`` None the order is taken from the text itself: other such dates that only read one way
+    ("25/12/2024" → day first, "12/25/2024" → month first), else the order of written dates ("October 20,
+    2015" → month first), else day first; :attr:`DateMatch.confidence` says which.
+    """
+    return list(_find_dates(text, day_first))
 
 
 # Several extractors ask for the dates of the same document text: the scan is made once.
 DATE_MEMO_TEXTS = 16
 
 
+def _date_order(raw: list[tuple[re.Match[str], str]]) -> tuple[bool, float]:
+    """(day first?, confidence) for the ambiguous numeric dates of one text."""
+    day_first_seen = month_first_seen = 0
+    for m, kind in raw:
+        if kind == "dmy" and m.group(2) in "/-":
+            a, b = int(m.group(1)), int(m.group(3))
+            day_first_seen += a > 12 >= b
+            month_first_seen += b > 12 >= a
+    if day_first_seen and not month_first_seen:
+        return True, DATE_ORDER_FROM_EVIDENCE
+    if month_first_seen and not day_first_seen:
+        return False, DATE_ORDER_FROM_EVIDENCE
+    written_month_first = sum(1 for _, kind in raw if kind == "month_d_y")
+    written_day_first = sum(1 for _, kind in raw if kind in ("d_month_y", "y_d_month"))
+    if written_month_first and not written_day_first:
+        return False, DATE_ORDER_FROM_STYLE
+    return True, DATE_ORDER_ASSUMED
+
+
 @lru_cache(maxsize=DATE_MEMO_TEXTS)
-def _find_dates(text: str) -> tuple[DateMatch, ...]:
+def _find_dates(text: str, day_first: bool | None = None) -> tuple[DateMatch, ...]:
+    raw = [(m, kind) for pattern, kind in _DATE_PATTERNS for m in pattern.finditer(text)]
+    order: tuple[bool, float] | None = (day_first, DATE_ORDER_FROM_EVIDENCE) if day_first is not None else None
     found: list[DateMatch] = []
-    for pattern, kind in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            value: dt.date | None = None
-            textual = kind in ("d_month_y", "month_d_y", "y_d_month")
-            if kind == "ymd":
-                value = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            elif kind in ("dmy", "dmy2"):
-                value = _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            elif kind == "d_month_y":
-                mon = month_number(m.group(2))
-                value = _safe_date(int(m.group(3)), mon, int(m.group(1))) if mon else None
-            elif kind == "month_d_y":
-                mon = month_number(m.group(1))
-                value = _safe_date(int(m.group(3)), mon, int(m.group(2))) if mon else None
-            elif kind == "y_d_month":
-                mon = month_number(m.group(3))
-                value = _safe_date(int(m.group(1)), mon, int(m.group(2))) if mon else None
-            if value is not None:
-                found.append(DateMatch(m.start(), m.end(), value, textual))
+    for m, kind in raw:
+        value: dt.date | None = None
+        confidence = 1.0
+        if kind == "ymd":
+            value = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        elif kind == "ymd_sep":
+            value = _safe_date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+        elif kind == "dmy":
+            a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+            if m.group(2) in "/-" and a <= 12 and b <= 12 and a != b:
+                if order is None:
+                    order = _date_order(raw)
+                dfirst, confidence = order
+                value = _safe_date(y, b, a) if dfirst else _safe_date(y, a, b)
+            elif m.group(2) in "/-" and b > 12 >= a:
+                value = _safe_date(y, a, b)  # only reads month first: 12/25/2024
+            else:
+                value = _safe_date(y, b, a)
+        elif kind == "dmy2":
+            value = _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        elif kind == "d_month_y":
+            mon = month_number(m.group(2))
+            value = _safe_date(int(m.group(3)), mon, int(m.group(1))) if mon else None
+        elif kind == "month_d_y":
+            mon = month_number(m.group(1))
+            value = _safe_date(int(m.group(3)), mon, int(m.group(2))) if mon else None
+        elif kind == "y_d_month":
+            mon = month_number(m.group(3))
+            value = _safe_date(int(m.group(1)), mon, int(m.group(2))) if mon else None
+        if value is not None:
+            found.append(DateMatch(m.start(), m.end(), value, kind in _TEXTUAL, confidence))
     found.sort(key=lambda d: (d.start, -(d.end - d.start)))
     out: list[DateMatch] = []
     for d in found:
@@ -227,11 +517,18 @@ def clean_number(raw: str) -> str:
 
 
 def find_currencies(text: str) -> list[tuple[int, int, str]]:
+    """Every currency code, word or sign in ``text`` as (start, end, ISO code), in order. A shared sign
+    ($, ¥, Rs) counts as the code printed in the same text, else as its default; "kr" alone as nothing."""
+    tokens = _currency_tokens(text)
+    counts: DocumentCurrency | None = None
     out = []
-    for code, pattern in vocabulary().currencies:
-        for m in pattern.finditer(text):
-            out.append((m.start(), m.end(), code))
-    out.sort()
+    for t in tokens:
+        code = t.code
+        if code is None:
+            counts = counts or _counted(tokens)
+            code = counts.resolve(t.text)
+        if code is not None:
+            out.append((t.start, t.end, code))
     return out
 
 

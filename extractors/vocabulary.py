@@ -14,6 +14,18 @@ VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 
 FLAGS = re.IGNORECASE | re.UNICODE
 
+# Kazakh letters to the Russian letters OCR reads them as when their tails are lost ("ҚҚС" -> "ККС",
+# "сәуір" -> "сауир"); for comparing only (lower case).
+KAZAKH_FOLD = str.maketrans("әғқңөұүһі", "агкноуухи")
+
+
+@dataclass(frozen=True)
+class CurrencySign:
+    """A sign several currencies print ("$", "¥", "Rs", "kr"), the codes it may stand for, its default."""
+
+    codes: tuple[str, ...]
+    default: str | None
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -24,7 +36,12 @@ class Vocabulary:
     labels: dict[str, re.Pattern[str]]
     label_alternatives: dict[str, list[str]]
     months: dict[str, dict[str, int]]
+    # every month name and abbreviation (Babel's and the YAML stems), lower case, without a final dot
+    month_names: dict[str, int]
     currencies: list[tuple[str, re.Pattern[str]]]
+    # any currency token of ``currencies`` or ``currency_signs`` (for amounts with a currency attached)
+    currency_token: re.Pattern[str]
+    currency_signs: dict[str, CurrencySign]
     minor_units: str
     legal_prefix: list[str]
     legal_suffix: list[str]
@@ -53,16 +70,50 @@ def ocr_tolerant(pattern: str) -> str:
     return pattern[0] + r"\s?" + pattern[1:]
 
 
+_LETTER_BOUNDARY_BEFORE = r"(?<![A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүІі])"
+_LETTER_BOUNDARY_AFTER = r"(?![A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүІі])"
+
+
+def _currency_alternative(token: str) -> str:
+    """A currency token as a regex alternative: one written with a capital letter ("USD", "TL", "Rs")
+    matches in that case only (so that "try" or "top" in English text is not a currency)."""
+    letters = re.sub(r"\\[A-Za-z]", "", token)  # classes such as \s are not letters
+    return f"(?-i:{token})" if re.search(r"[A-ZА-ЯЁ]", letters) else f"(?:{token})"
+
+
+def _currency_pattern(tokens: list[str]) -> str:
+    alternatives = "|".join(_currency_alternative(t) for t in sorted(tokens, key=len, reverse=True))
+    return rf"{_LETTER_BOUNDARY_BEFORE}(?:{alternatives}){_LETTER_BOUNDARY_AFTER}"
+
+
+def _month_names(locales: list[str], stems: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Month names of Babel's CLDR data (wide and abbreviated, format and stand-alone) plus the YAML stems."""
+    from babel.dates import get_month_names  # imported here: only the vocabulary needs Babel
+
+    names: dict[str, int] = {}
+    for locale in locales:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for month, name in get_month_names(width, context, locale).items():
+                    names.setdefault(name.lower().rstrip("."), int(month))
+    for by_stem in stems.values():
+        for stem, month in by_stem.items():
+            names.setdefault(stem, month)
+    return names
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
     labels = {
         name: re.compile(_alternation([ocr_tolerant(p) for p in pats]), FLAGS) for name, pats in raw["labels"].items()
     }
-    currencies = [
-        (code, re.compile(rf"(?<![A-Za-zА-Яа-яЁё])(?:{_alternation(toks)})(?![A-Za-zА-Яа-яЁё])", FLAGS))
-        for code, toks in raw["currencies"].items()
-    ]
+    currencies = [(code, re.compile(_currency_pattern(toks), FLAGS)) for code, toks in raw["currencies"].items()]
+    signs = {
+        sign: CurrencySign(tuple(spec["codes"]), spec.get("default")) for sign, spec in raw["currency_signs"].items()
+    }
+    every_token = [t for toks in raw["currencies"].values() for t in toks] + [re.escape(s) for s in signs]
+    months = {lang: {k.lower(): int(v) for k, v in m.items()} for lang, m in raw["months"].items()}
     lf = raw["legal_forms"]
     return Vocabulary(
         raw=raw,
@@ -73,8 +124,11 @@ def vocabulary() -> Vocabulary:
         },
         labels=labels,
         label_alternatives={name: list(pats) for name, pats in raw["labels"].items()},
-        months={lang: {k.lower(): int(v) for k, v in m.items()} for lang, m in raw["months"].items()},
+        months=months,
+        month_names=_month_names(list(raw["month_locales"]), months),
         currencies=currencies,
+        currency_token=re.compile(_currency_pattern(every_token), FLAGS),
+        currency_signs=signs,
         minor_units=_alternation(raw["minor_units"]),
         legal_prefix=list(lf["prefix"]),
         legal_suffix=list(lf["suffix"]),

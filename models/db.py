@@ -105,6 +105,13 @@ class FindingVerdict(StrEnum):
     DISMISSED = "dismissed"
 
 
+class EligibilityVerdict(StrEnum):
+    """A reviewer's word on one eligibility condition (validators/rules/eligibility.yaml)."""
+
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
@@ -412,6 +419,26 @@ class FindingDecisionRow(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class EligibilityDecisionRow(Base):
+    """A reviewer's verdict on one eligibility condition of an application (the history is in audit_events)."""
+
+    __tablename__ = "eligibility_decisions"
+    __table_args__ = (
+        UniqueConstraint("application_id", "item"),
+        CheckConstraint(_status_check("verdict", EligibilityVerdict), name="verdict"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # Who decided: a person in the workspace, or an API key (reviewer / admin).
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    api_key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 

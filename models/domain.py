@@ -270,6 +270,22 @@ class CurrencyRate(BaseModel):
     rate_kzt: float
 
 
+class EligibilityDeclarations(BaseModel):
+    """What the applicant declares about its eligibility (optional; the reviewer confirms each item).
+
+    The keys are those named by ``validators/rules/eligibility.yaml`` (``declaration``); others are kept.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    is_sme: bool | None = None
+    state_share_below_50: bool | None = None
+    # The product (name or code) on the list of priority goods (Order No. 306).
+    priority_product: str | None = None
+    no_tax_arrears: bool | None = None
+    in_producer_register: bool | None = None
+
+
 class Application(BaseModel):
     """The applicant's declaration: the shape of the corpus's ``application.json``."""
 
@@ -284,9 +300,24 @@ class Application(BaseModel):
     application_date: dt.date
     claimed_eligible_costs_kzt: float
     claimed_reimbursement_kzt: float
-    prior_revenue_n_kzt: float
+    # N: sales revenue for the months before the measure. Missing, zero or negative is a finding
+    # (the counter-obligation N + 2Q cannot be set), not a refusal at intake.
+    prior_revenue_n_kzt: float | None = None
     currency_rates: list[CurrencyRate] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
+    # For a measure whose rate depends on a condition (measures.yaml ``rate_condition``): whether the
+    # applicant declares the condition met; None when not declared.
+    increased_rate_condition_met: bool | None = None
+    declarations: EligibilityDeclarations = Field(default_factory=EligibilityDeclarations)
+
+
+class PriorReimbursement(BaseModel):
+    """A reimbursement already recorded for the same applicant and measure (another application)."""
+
+    dossier_id: str
+    application_date: dt.date
+    measure: str
+    reimbursement_kzt: float
 
 
 class Evidence(BaseModel):
@@ -312,13 +343,28 @@ class ComputedResult(BaseModel):
     cap: float
     period_months: int
     period_start: dt.date
+    # The corpus's "claimed costs": the sum of the cost documents (payment orders / payroll sheets).
     claimed_costs_kzt: float
     claimed_reimbursement_kzt: float
     eligible_costs_kzt: float
     reimbursement_kzt: float
-    prior_revenue_n: float
-    counter_obligation_kzt: float
-    vat_basis: Literal["without_vat", "with_vat"] = "without_vat"
+    # N and N + 2Q; None when N is missing, zero or negative (a finding says so).
+    prior_revenue_n: float | None
+    counter_obligation_kzt: float | None
+    # payroll: salaries carry no VAT
+    vat_basis: Literal["without_vat", "with_vat", "not_applicable"] = "without_vat"
+    # What the applicant declared (application.json) against what the documents confirm.
+    declared_costs_kzt: float | None = None
+    costs_difference_kzt: float | None = None  # declared − confirmed (eligible)
+    # Which term of Q = min(rate × eligible, cap left, claimed) set Q: rate | cap | claim.
+    reimbursement_limited_by: Literal["rate", "cap", "claim"] | None = None
+    # How the rate was chosen (Russian), when the measure's rate depends on a declared condition.
+    rate_note: str | None = None
+    # Reimbursements already recorded for the same BIN and measure that count against the cap.
+    cap_used_kzt: float = 0.0
+    cap_left_kzt: float | None = None
+    # The counter-obligation is monitored for this many months after the reimbursement agreement.
+    monitoring_months: int | None = None
     rules_version: str | None = None
     # Step-by-step lines for the report: which payment counted, how much, why not.
     steps: list[dict[str, Any]] = Field(default_factory=list)
@@ -330,6 +376,14 @@ class ChecklistItem(BaseModel):
     required: bool
     status: Literal["present", "missing", "unreadable", "not_required"]
     files: list[str] = Field(default_factory=list)
+
+
+class EligibilityCheckItem(BaseModel):
+    """A condition of participation a reviewer must confirm, with the applicant's declaration."""
+
+    key: str
+    label: str  # Russian
+    declared: Any = None  # from application.json ``declarations``; None when not declared
 
 
 class DossierResult(BaseModel):
@@ -345,4 +399,8 @@ class DossierResult(BaseModel):
     findings: list[Finding]
     computed: ComputedResult | None
     checklist: list[ChecklistItem] = Field(default_factory=list)
+    # Conditions of participation the service cannot check; a reviewer confirms each.
+    eligibility: list[EligibilityCheckItem] = Field(default_factory=list)
+    # What must still be checked by hand when the documents raise nothing (Russian).
+    manual_checks: list[str] = Field(default_factory=list)
     pipeline_version: str | None = None

@@ -12,8 +12,16 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models.db import ApplicationRow, ApplicationStatus, BlobRow, DocumentRow, DocumentStatus, PageRow
-from models.domain import Application, DocumentExtraction, PageText
+from models.db import (
+    ApplicationRow,
+    ApplicationStatus,
+    BlobRow,
+    DocumentRow,
+    DocumentStatus,
+    PageRow,
+    ReviewDecision,
+)
+from models.domain import Application, DocumentExtraction, PageText, PriorReimbursement
 
 if TYPE_CHECKING:
     from ingest.dossier import SourceFile
@@ -39,6 +47,43 @@ def find_application(session: Session, dossier_id: str) -> ApplicationRow | None
     return session.scalars(
         select(ApplicationRow).where(ApplicationRow.dossier_id == dossier_id)
     ).one_or_none()
+
+
+def prior_reimbursements(session: Session, application: Application) -> list[PriorReimbursement]:
+    """Reimbursements recorded for the applicant's other applications for the same measure, applied
+    for before this one (the validators count those in the window the rules set against the cap).
+
+    An application a reviewer decided incomplete is not paid, so it does not count; one of the same
+    date counts when it was registered earlier.
+    """
+    this = find_application(session, application.dossier_id)
+    reimbursement = ApplicationRow.result["computed"]["reimbursement_kzt"].as_float()
+    rows = session.execute(
+        select(
+            ApplicationRow.dossier_id,
+            ApplicationRow.application_date,
+            ApplicationRow.created_at,
+            ApplicationRow.review_decision,
+            reimbursement,
+        ).where(
+            ApplicationRow.applicant_bin == application.applicant.bin,
+            ApplicationRow.measure == application.measure,
+            ApplicationRow.dossier_id != application.dossier_id,
+            ApplicationRow.application_date <= application.application_date,
+        )
+    ).all()
+    out = []
+    for dossier_id, day, created_at, decision, amount in rows:
+        if decision == ReviewDecision.INCOMPLETE.value or amount is None or amount <= 0:
+            continue
+        if day == application.application_date and this is not None and created_at >= this.created_at:
+            continue
+        out.append(
+            PriorReimbursement(
+                dossier_id=dossier_id, application_date=day, measure=application.measure, reimbursement_kzt=amount
+            )
+        )
+    return sorted(out, key=lambda h: (h.application_date, h.dossier_id))
 
 
 def set_application_status(session: Session, app_row: ApplicationRow, status: ApplicationStatus) -> None:

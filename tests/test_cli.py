@@ -30,8 +30,8 @@ GOLDEN_MIN_FINDING_F1 = 0.90
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(name="env")
+def env_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "ocr_cache"
     if REPLAY_CACHE.is_dir():
         shutil.copytree(REPLAY_CACHE, cache)

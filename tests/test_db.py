@@ -338,3 +338,29 @@ def test_upgrade_waits_while_another_process_holds_the_migration_lock(database_u
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == _head_revision()
     finally:
         engine.dispose()
+
+
+def test_prior_reimbursements_are_the_applicants_earlier_ones_for_the_measure(session: Session) -> None:
+    from models.db import ReviewDecision
+    from models.repository import prior_reimbursements
+
+    def recorded(dossier_id: str, day: dt.date, q: float | None, **overrides: object) -> ApplicationRow:
+        row = upsert_application(
+            session, make_application(dossier_id=dossier_id, application_date=day, **overrides)
+        )
+        if q is not None:
+            save_result(session, row, {"computed": {"reimbursement_kzt": q}, "findings": []})
+        return row
+
+    recorded("paid", dt.date(2023, 9, 1), 10_000_000.0)
+    recorded("refused", dt.date(2023, 10, 1), 5_000_000.0).review_decision = ReviewDecision.INCOMPLETE.value
+    recorded("not_checked", dt.date(2023, 11, 1), None)
+    recorded("other_measure", dt.date(2023, 12, 1), 7_000_000.0, measure="digital")
+    recorded("other_bin", dt.date(2023, 12, 1), 7_000_000.0, applicant=Applicant(name="x", bin="090840000906"))
+    recorded("later", dt.date(2025, 1, 1), 9_000_000.0)
+    this = make_application(dossier_id="this", application_date=dt.date(2024, 5, 23))
+    recorded("this", this.application_date, 2_000_000.0)
+    session.flush()
+    found = prior_reimbursements(session, this)
+    assert [(h.dossier_id, h.reimbursement_kzt) for h in found] == [("paid", 10_000_000.0)]
+    assert found[0].application_date == dt.date(2023, 9, 1) and found[0].measure == "competence"

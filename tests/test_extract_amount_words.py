@@ -1,4 +1,4 @@
-"""Amounts in words -> numbers: ru, kk, en, currency units, OCR noise, and refusing to guess."""
+"""Amounts in words -> numbers: ru, kk, en, fr, de, currency units, OCR noise, and refusing to guess."""
 
 from __future__ import annotations
 
@@ -82,3 +82,31 @@ def test_mild_ocr_noise_is_tolerated(text: str, value: str) -> None:
 )
 def test_unsure_text_gives_none(text: str | None) -> None:
     assert words_to_number(text) is None
+
+
+def test_french_and_german_phrases() -> None:
+    cases = {
+        "Deux mille trois cent quarante-cinq euros et 50 centimes": "2345.50",
+        "Quatre-vingt-dix-neuf mille euros": "99000",
+        "Soixante et onze euros": "71",
+        "Deux cents euros": "200",
+        "Zweitausenddreihundertfünfundvierzig Euro und 50 Cent": "2345.50",
+        "Eine Million zweihunderttausend Euro": "1200000",
+        "One hundred US dollars and 05 cents": "100.05",  # English cents stay the minor unit
+    }
+    assert {text: words_to_number(text) for text in cases} == {t: Decimal(v) for t, v in cases.items()}
+
+
+@pytest.mark.parametrize(("lang", "unit", "minor"), [("fr", "euros", "centimes"), ("de", "Euro", "Cent")])
+def test_french_and_german_round_trip_through_num2words(lang: str, unit: str, minor: str) -> None:
+    rng = random.Random(308)
+    wrong = []
+    for _ in range(300):
+        whole = rng.choice(
+            [rng.randint(1, 999), rng.randint(1000, 999_999), rng.randint(1_000_000, 999_999_999)]
+        )
+        cents = rng.randint(0, 99)
+        text = f"{num2words(whole, lang=lang).capitalize()} {unit} {cents:02d} {minor}"
+        if words_to_number(text) != Decimal(whole) + Decimal(cents) / 100:
+            wrong.append(text)
+    assert wrong == []

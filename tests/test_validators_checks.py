@@ -190,7 +190,9 @@ def test_several_acts_summing_to_the_contract_are_fine() -> None:
     ]
     docs = [d for d in docs if d.file != "akt_1.pdf"] + acts
     assert keys(run(app, docs)) == set()
-    amounts_of(acts[1]).total = value(7_840_000.02)  # beyond the 0.01 tolerance
+    # beyond the 0.01 tolerance; the act's own figures still add up (a misread total would not)
+    amounts_of(acts[1]).vat = value(840_000.02)
+    amounts_of(acts[1]).total = value(7_840_000.02)
     assert keys(run(app, docs)) == {("AMOUNT_MISMATCH", "act_of_work")}
 
 
@@ -247,7 +249,9 @@ def test_budget_payments_are_not_contract_payments() -> None:
 
 def test_wrong_vat_on_an_act() -> None:
     app, docs = works_dossier()
-    amounts_of(get(docs, "akt_1.pdf")).vat = value(1_000_000.0)
+    act = amounts_of(get(docs, "akt_1.pdf"))
+    act.vat = value(1_000_000.0)
+    act.total = value(act.amount_without_vat.value + 1_000_000.0)  # the act's figures add up: the VAT line is wrong
     result = run(app, docs)
     assert ("VAT_MISCALCULATED", "akt_1.pdf") in keys(result)
     assert "12 %" in next(f for f in result.findings if f.code == "VAT_MISCALCULATED").message

@@ -3,7 +3,6 @@ amounts, finding verdicts, dossier decisions, the list's filters and the printed
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -14,65 +13,21 @@ from sqlalchemy import select
 from api.web.fields import FieldValueError, parse_value
 from models.db import ApplicationRow, AuditEventRow, FindingDecisionRow
 from models.domain import Amounts, DocumentExtraction, ExtractedValue, Provenance
-from tests.test_service_support import ServiceEnv, needs_services
+from tests.test_service_support import ServiceEnv, auth, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
     APPLICANT,
     APPLICANT_BIN,
     MISREAD_FILE,
     Seeded,
     Users,
+    confirm_eligibility,
     csrf_of,
     seeded_fixture,
     sign_in,
     users_fixture,
 )
-from validators.working_days import CalendarYear, WorkingCalendar, default_calendar, review_clock
 from worker import context
 from worker.corrections import apply_corrections
-
-# --------------------------------------------------------------------------- working days
-
-
-def test_the_review_deadline_skips_weekends_and_holidays() -> None:
-    calendar = default_calendar()
-    # Registered Friday 14.03.2025: Nauryz 21.03 (Fri) plus 24.03 and 25.03 (22–23.03 fell on the
-    # weekend) are days off, so the 14th working day is Tuesday 08.04.2025, not Thursday 03.04.
-    registered = dt.date(2025, 3, 14)
-    clock = review_clock(calendar, registered, registered, 14)
-    assert clock.deadline == dt.date(2025, 4, 8)
-    assert clock.days_left == 14 and not clock.approximate
-    assert review_clock(calendar, registered, dt.date(2025, 3, 22), 14).days_left == 10  # 17–20.03 used up
-    assert review_clock(calendar, registered, dt.date(2025, 4, 8), 14).days_left == 0  # the last day
-    assert review_clock(calendar, registered, dt.date(2025, 4, 10), 14).days_left == -2
-    assert calendar.day_off_name(dt.date(2025, 3, 24)) == "перенос с 22.03 (Наурыз мейрамы)"
-    assert calendar.is_working_day(dt.date(2025, 3, 26))
-
-
-def test_weekends_only_when_a_year_has_no_holiday_data() -> None:
-    clock = review_clock(default_calendar(), dt.date(2031, 3, 14), dt.date(2031, 3, 14), 14)
-    assert clock.approximate
-    assert clock.deadline == dt.date(2031, 4, 3)  # 14 weekdays later
-
-
-def test_a_decree_can_make_a_saturday_a_working_day() -> None:
-    saturday = dt.date(2025, 1, 4)
-    calendar = WorkingCalendar({2025: CalendarYear(working_weekends=[saturday])})
-    assert calendar.is_working_day(saturday)
-    assert not calendar.is_working_day(dt.date(2025, 1, 5))
-
-
-def test_the_holiday_data_is_consistent() -> None:
-    calendar = default_calendar()
-    for year, data in calendar.years.items():
-        names = {day.name for day in data.holidays}
-        assert {"Новый год", "Наурыз мейрамы", "День Независимости", "Курбан айт (первый день)"} <= names, (
-            year
-        )
-        for moved in data.moved_days_off:
-            assert moved.date.weekday() < 5, moved  # a moved day off is a weekday
-            assert moved.date not in {d.date for d in data.holidays}
-    assert set(calendar.years) >= set(range(2022, 2027))
-
 
 # --------------------------------------------------------------------------- typed values
 
@@ -204,6 +159,7 @@ def test_a_dossier_with_open_errors_is_complete_only_with_a_comment(
 ) -> None:
     csrf = sign_in(client, "ivanova")
     target = f"/dossiers/{seeded.application_id}/decision"
+    confirm_eligibility(client, seeded.application_id, csrf)
     refused = client.post(target, data={"decision": "complete", "csrf_token": csrf})
     assert refused.status_code == 422 and "не отклонённых ошибок" in refused.text
     assert _application(service_env, seeded.application_id).review_decision is None
@@ -334,3 +290,73 @@ def test_a_scanned_page_is_shown_straightened_like_the_ocr_read_it() -> None:
 
     quarter = Image.open(io.BytesIO(ocr_frame_png(_skewed_page(910, 0.0), 90, settings)))
     assert quarter.size == (int(910 * 1.414), 910)  # turned like the OCR turned it
+
+
+# --------------------------------------------------------------------------- eligibility
+
+
+@needs_services
+def test_eligibility_is_confirmed_or_refused_audited_and_blocks_completeness_while_open(
+    service_env: ServiceEnv, client: Any, seeded: Seeded, users: Users
+) -> None:
+    csrf = sign_in(client, "ivanova")
+    page = client.get(f"/dossiers/{seeded.application_id}").text
+    assert 'id="eligibility-sme"' in page and "Условия участия" in page
+    assert "заявлено: да" in page  # the seeded application declares itself an SME
+    decision = f"/dossiers/{seeded.application_id}/decision"
+    refused = client.post(decision, data={"decision": "complete", "comment": "всё есть", "csrf_token": csrf})
+    assert refused.status_code == 422 and "не проверены условия участия" in refused.text
+    assert _application(service_env, seeded.application_id).review_decision is None
+
+    target = f"/dossiers/{seeded.application_id}/eligibility/no_tax_arrears"
+    no_comment = client.post(target, data={"verdict": "refused", "csrf_token": csrf})
+    assert no_comment.status_code == 422 and "почему условие не выполнено" in no_comment.text
+    client.post(target, data={"verdict": "refused", "comment": "справка КГД: долг 12 000 тенге", "csrf_token": csrf})
+    (event,) = _events(service_env, "eligibility.refuse")
+    assert event.user_id == users.reviewer_id
+    assert event.details["item"] == "no_tax_arrears" and event.details["before"] is None
+    assert event.details["after"] == {"verdict": "refused", "comment": "справка КГД: долг 12 000 тенге"}
+
+    confirm_eligibility(client, seeded.application_id, csrf, skip={"no_tax_arrears"})
+    # Every item decided, one refused: complete only with a comment explaining it.
+    refused = client.post(decision, data={"decision": "complete", "csrf_token": csrf})
+    assert refused.status_code == 422 and "Условия участия не выполнены" in refused.text
+    page = client.get(f"/dossiers/{seeded.application_id}").text
+    assert "Условие участия не выполнено" in page and "справка КГД" in page  # the audit log shows it
+
+
+@needs_services
+def test_the_api_shows_declarations_and_takes_a_reviewers_verdict(
+    service_env: ServiceEnv, client: Any, keys: Any, seeded: Seeded
+) -> None:
+    url = f"/v1/applications/{seeded.application_id}/eligibility"
+    listed = client.get(url, headers=auth(keys.reviewer)).json()
+    sme = next(item for item in listed if item["key"] == "sme")
+    assert sme["declared"] is True and sme["verdict"] is None
+    assert client.put(f"{url}/sme", json={"verdict": "confirmed"}, headers=auth(keys.portal)).status_code in (403, 404)
+    answer = client.put(f"{url}/sme", json={"verdict": "confirmed", "comment": "выписка"}, headers=auth(keys.reviewer))
+    assert answer.status_code == 200
+    assert next(item for item in answer.json() if item["key"] == "sme")["verdict"] == "confirmed"
+    unknown = client.put(f"{url}/unknown", json={"verdict": "confirmed"}, headers=auth(keys.reviewer))
+    assert unknown.status_code == 422
+    (event,) = _events(service_env, "eligibility.confirm")
+    assert event.api_key_id is not None and event.details["item"] == "sme"
+    detail = client.get(f"/v1/applications/{seeded.application_id}", headers=auth(keys.reviewer)).json()
+    assert next(item for item in detail["eligibility"] if item["key"] == "sme")["verdict"] == "confirmed"
+
+
+def test_dates_and_payroll_months_read_day_month_year() -> None:
+    from api.web.fields import format_value
+
+    assert format_value("date", "2024-05-17") == "17.05.2024"
+    assert format_value("period", "2024-03") == "03.2024"
+
+
+def test_application_evidence_reads_in_words() -> None:
+    from api.web.views import evidence_view
+    from models.domain import Evidence
+
+    declared = evidence_view(Evidence(field="increased_rate_condition_met", value=False, note="заявка"), {})
+    assert (declared.label, declared.value) == ("Условие повышенной ставки", "нет")
+    limit = evidence_view(Evidence(field="sme_limit_kzt", value=11_076_000_000.0), {})
+    assert limit.label == "Предел дохода для МСП" and limit.value.startswith("11\u00a0076\u00a0000\u00a0000,00")

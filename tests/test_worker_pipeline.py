@@ -352,3 +352,31 @@ def test_a_burst_of_uploads_is_planned_once(service_env: ServiceEnv, client: Any
     detail = client.get(f"/v1/applications/{app_id}", headers=auth(keys.portal)).json()
     assert detail["status"] == "done" and detail["checked_revision"] == 2
     assert detail["progress"]["done"] == 2
+
+
+def test_the_service_counts_the_applicants_recorded_reimbursements_against_the_cap(
+    service_env: ServiceEnv, client: Any, keys: Keys
+) -> None:
+    from models.db import upgrade_database
+    from models.domain import Application
+    from models.repository import save_result, upsert_application
+    from worker import context
+
+    upgrade_database(service_env.settings.effective_database_url)
+    with context.sessions(service_env.settings).begin() as session:
+        earlier = Application.model_validate(
+            {**APPLICATION, "dossier_id": "svc_earlier", "application_date": "2023-11-20"}
+        )
+        save_result(session, upsert_application(session, earlier), {"computed": {"reimbursement_kzt": 59_500_000.0}})
+    response = client.post(
+        "/v1/dossiers",
+        files={"file": ("svc_dossier_1.zip", dossier_zip(), "application/zip")},
+        headers=auth(keys.portal),
+    )
+    assert response.status_code == 202, response.text
+    run_worker_in_process(service_env)
+    result = client.get(f"/v1/applications/{response.json()['application_id']}/results", headers=auth(keys.portal))
+    computed = result.json()["computed"]
+    assert computed["cap_used_kzt"] == 59_500_000.0 and computed["cap_left_kzt"] == 500_000.0
+    assert computed["reimbursement_kzt"] == 500_000.0 and computed["reimbursement_limited_by"] == "cap"
+    assert any(f["code"] == "CAP_EXCEEDED_ACROSS_APPLICATIONS" for f in result.json()["findings"])

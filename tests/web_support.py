@@ -38,6 +38,7 @@ WEB_APPLICATION: dict[str, Any] = {
     **APPLICATION,
     "dossier_id": "web_dossier_1",
     "applicant": {**APPLICATION["applicant"], "bin": APPLICANT_BIN},  # type: ignore[dict-item]
+    "declarations": {"is_sme": True, "state_share_below_50": True},
 }
 
 
@@ -103,6 +104,25 @@ def simulate_vat_misread(env: ServiceEnv, application_id: str) -> None:
         row.extraction = reading.model_dump(mode="json")
         session.flush()
         assert recheck_now(session, app) is not None
+
+
+def confirm_eligibility(client: Any, application_id: str, csrf: str, skip: set[str] | frozenset[str] = frozenset()) -> None:
+    """Confirm every eligibility condition of the application in the workspace (except ``skip``)."""
+    from api.eligibility import items_for
+    from models.db import ApplicationRow
+    from worker import context
+
+    with context.sessions(context.current_settings())() as session:
+        app = session.get(ApplicationRow, application_id)
+        assert app is not None
+        keys = [item.key for item in items_for(app)]
+    for key in keys:
+        if key in skip:
+            continue
+        answer = client.post(
+            f"/dossiers/{application_id}/eligibility/{key}", data={"verdict": "confirmed", "csrf_token": csrf}
+        )
+        assert answer.status_code == 200, answer.text
 
 
 # --------------------------------------------------------------------------- users and signing in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from models.domain import ChecklistItem, DocType
+from models.domain import ChecklistItem, DocType, EligibilityCheckItem
 from validators.dossier_view import DossierView, language_of
 
 
@@ -55,3 +55,16 @@ def build_checklist(view: DossierView) -> list[ChecklistItem]:
             )
         )
     return items
+
+
+def build_eligibility(view: DossierView) -> list[EligibilityCheckItem]:
+    """The conditions of participation in force on the application date, with what the applicant declared."""
+    declared = view.application.declarations.model_dump()
+    return [
+        EligibilityCheckItem(
+            key=item.key,
+            label=item.label,
+            declared=declared.get(item.declaration) if item.declaration else None,
+        )
+        for item in view.rules.eligibility.items
+    ]

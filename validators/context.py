@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Hamming, Levenshtein
 
@@ -12,6 +13,9 @@ from models.domain import DocumentExtraction, Evidence, ExtractedValue, Finding
 from validators.findings import catalogue, make_finding
 from validators.rules import Rules, RuleSet, default_rules
 from validators.values import as_date, evidence, trusted
+
+if TYPE_CHECKING:
+    from validators.dossier_view import DossierView
 
 # An OCR shift of a 12-digit number: at most one digit dropped and one inserted (two edits), which
 # moves every digit between them, so that at least three positions differ. A person's slip (one digit
@@ -36,6 +40,9 @@ class CheckContext:
     # Check-digit-valid BINs/IINs printed anywhere in the dossier (and the applicant's): what an OCR
     # reading of a party's number can be compared with.
     dossier_bins: tuple[str, ...] = ()
+    # The dossier being checked (None when one document is checked alone): lets a document's finding
+    # name the contract's value and say what happens to the payment.
+    view: DossierView | None = None
     _unverified: set[tuple[str | None, str]] = field(default_factory=set)
 
     @property

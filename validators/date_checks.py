@@ -1,8 +1,11 @@
-"""Dates: the historical period and payments made before the contract."""
+"""Dates: the historical period, payments made before the contract or after the application."""
 
 from __future__ import annotations
 
-from models.domain import DocType
+import datetime as dt
+
+from models.domain import DocType, DocumentExtraction
+from validators.consequences import consequence
 from validators.context import CheckContext
 from validators.contracts import contract_date, contract_label
 from validators.document_values import payroll_month
@@ -15,11 +18,26 @@ from validators.values import (
 )
 
 
-def _payment_consequence(view: DossierView) -> str:
-    if view.basis == "payroll":
-        # the cost basis is the payroll sheet; the payment only shows when the salary was paid
-        return "Проверьте, за какой месяц выплачена зарплата."
-    return "Этот платеж не возмещается."
+def _after_application(ctx: CheckContext, view: DossierView, p: DocumentExtraction, day: dt.date) -> bool:
+    """PAYMENT_AFTER_APPLICATION when ``p`` is dated after the application (measures.yaml ``costs_until``)."""
+    applied = view.application.application_date
+    if view.rules.measures.costs_until != "application_date" or day <= applied:
+        return False
+    if not ctx.ok(p.date):
+        ctx.unverified(p, "date", "дату платежа против даты заявки", ctx.low_confidence_reason(p.date), p.date)
+        return True
+    ctx.add(
+        make_finding(
+            "PAYMENT_AFTER_APPLICATION",
+            file=p.file,
+            evidence=[evidence(p, "date", p.date, note=f"дата заявки {fmt_date(applied)}")],
+            subject="Платежное поручение",
+            when=f"от {fmt_date(day)}",
+            application_date=fmt_date(applied),
+            consequence=consequence(view, p, "PAYMENT_AFTER_APPLICATION"),
+        )
+    )
+    return True
 
 
 def check_payment_dates(ctx: CheckContext, view: DossierView) -> None:
@@ -29,18 +47,17 @@ def check_payment_dates(ctx: CheckContext, view: DossierView) -> None:
         if day is None:
             ctx.unverified(p, "date", "дату платежа", "дата не прочитана", p.date)
             continue
+        _after_application(ctx, view, p, day)
         if day < period.start:
             if ctx.ok(p.date):
                 ctx.add(
                     make_finding(
                         "OUT_OF_PERIOD",
                         file=p.file,
-                        evidence=[
-                            evidence(p, "date", p.date, note=f"начало периода {period.start.isoformat()}")
-                        ],
+                        evidence=[evidence(p, "date", p.date, note=f"начало периода {fmt_date(period.start)}")],
                         subject="Платежное поручение",
                         when=f"от {fmt_date(day)}",
-                        consequence=_payment_consequence(view),
+                        consequence=consequence(view, p, "OUT_OF_PERIOD"),
                         period_start=fmt_date(period.start),
                         months=period.months,
                         anchor=period.anchor,
@@ -63,7 +80,7 @@ def check_payment_dates(ctx: CheckContext, view: DossierView) -> None:
                     ],
                     date=fmt_date(day),
                     contract=contract_label(contract),
-                    consequence=_payment_consequence(view),
+                    consequence=consequence(view, p, "PAYMENT_BEFORE_CONTRACT"),
                 )
             )
         else:
@@ -76,27 +93,41 @@ def check_payroll_period(ctx: CheckContext, view: DossierView) -> None:
     if view.basis != "payroll":
         return  # payroll sheets are a cost basis only for a hired specialist
     period = view.period
+    applied = view.application.application_date
     for sheet in view.of_type(DocType.PAYROLL):
         month = payroll_month(sheet)
         if month is None:
             ctx.unverified(sheet, "period", "месяц ведомости", "месяц не прочитан", sheet.period)
             continue
-        if month_end(*month) >= period.start:
+        after = view.rules.measures.costs_until == "application_date" and dt.date(*month, 1) > applied
+        if month_end(*month) >= period.start and not after:
             continue
         source = sheet.period if sheet.period is not None else sheet.date
         if not ctx.ok(source):
             ctx.unverified(sheet, "period", "исторический период", ctx.low_confidence_reason(source), source)
             continue
+        if after:
+            # A salary month that begins after the application date is not a cost of this application.
+            ctx.add(
+                make_finding(
+                    "PAYMENT_AFTER_APPLICATION",
+                    file=sheet.file,
+                    evidence=[evidence(sheet, "period", source, note=f"дата заявки {fmt_date(applied)}")],
+                    subject="Расчетная ведомость",
+                    when=f"за {month[1]:02d}.{month[0]}",
+                    application_date=fmt_date(applied),
+                    consequence=consequence(view, sheet, "PAYMENT_AFTER_APPLICATION"),
+                )
+            )
+            continue
         ctx.add(
             make_finding(
                 "OUT_OF_PERIOD",
                 file=sheet.file,
-                evidence=[
-                    evidence(sheet, "period", source, note=f"начало периода {period.start.isoformat()}")
-                ],
+                evidence=[evidence(sheet, "period", source, note=f"начало периода {fmt_date(period.start)}")],
                 subject="Расчетная ведомость",
                 when=f"за {month[1]:02d}.{month[0]}",
-                consequence="Зарплата за этот месяц не возмещается.",
+                consequence=consequence(view, sheet, "OUT_OF_PERIOD"),
                 period_start=fmt_date(period.start),
                 months=period.months,
                 anchor=period.anchor,

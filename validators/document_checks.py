@@ -6,9 +6,12 @@ from decimal import Decimal
 
 from extractors.amount_words import words_to_number
 from extractors.identifiers import is_valid_bin
-from models.domain import DocType, DocumentExtraction, Finding
+from models.domain import DocType, DocumentExtraction, Evidence, Finding
+from validators.consequences import consequence
+from validators.consistency import vat_doubt
 from validators.context import CheckContext, doc_date, resolve_rules
 from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
+from validators.party_checks import expected_party_bin
 from validators.rules import Rules, RuleSet
 from validators.values import KZT, as_decimal, evidence, money, norm_bin, norm_currency, raw
 
@@ -68,13 +71,24 @@ def check_bins(ctx: CheckContext, doc: DocumentExtraction) -> None:
         invalid.append((party, value))
     if invalid:
         party, value = invalid[0]
+        expected_text, consequence_text, extra = "", "Реквизит нужно исправить.", []
+        if ctx.view is not None:
+            # In a dossier: the number the contract (or the application) gives this party, and what
+            # the finding does to the payment.
+            expected, reference = expected_party_bin(ctx.view, doc, party.role)
+            if expected is not None:
+                expected_text = f"; в {reference} — {expected}"
+                extra = [Evidence(field="expected_bin", value=expected, note=reference)]
+            consequence_text = consequence(ctx.view, doc, "INVALID_BIN")
         ctx.add(
             make_finding(
                 "INVALID_BIN",
                 file=doc.file,
-                evidence=[evidence(doc, f"parties.{p.role}.bin", p.bin) for p, _ in invalid],
+                evidence=[evidence(doc, f"parties.{p.role}.bin", p.bin) for p, _ in invalid] + extra,
                 role_label=catalogue().role_label(party.role),
                 bin=", ".join(v for _, v in invalid),
+                expected=expected_text,
+                consequence=consequence_text,
             )
         )
 
@@ -115,13 +129,10 @@ def check_vat(ctx: CheckContext, doc: DocumentExtraction) -> None:
         # Kazakhstan's rates do not apply to it, so there is nothing to recompute.
         return
     checks = ctx.rules.checks
-    if ctx.ocr_read(doc) and base > 0:
-        share = vat / base
-        if not checks.ocr_vat_share_min <= share <= checks.ocr_vat_share_max:
-            pct = fmt_pct(share.quantize(Decimal("0.0001")))
-            reason = f"НДС {fmt_money(vat, currency)} — {pct} % суммы без НДС: вероятно, прочитан неверно"
-            ctx.unverified(doc, "amounts.vat", "НДС", reason, a.vat)
-            return
+    doubt = vat_doubt(ctx, doc)
+    if doubt is not None:
+        ctx.unverified(doc, "amounts.vat", "НДС", doubt, a.vat)
+        return
     tolerance = checks.vat_tolerance
     day = doc_date(doc) if ctx.ok(doc.date) else None
     if day is not None:

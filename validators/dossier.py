@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from pydantic import BaseModel, Field
 
 from extractors.identifiers import is_valid_bin
-from models.domain import Application, ChecklistItem, ComputedResult, DocumentExtraction, Finding, Severity
+from models.domain import (
+    Application,
+    ChecklistItem,
+    ComputedResult,
+    DocumentExtraction,
+    EligibilityCheckItem,
+    Finding,
+    PriorReimbursement,
+    Severity,
+)
 from validators.amount_checks import check_amounts_vs_contract, check_cap, check_payments_vs_contract
-from validators.checklist import build_checklist
+from validators.checklist import build_checklist, build_eligibility
 from validators.completeness_checks import check_duplicates, check_missing_documents, check_translations
 from validators.context import CheckContext
 from validators.date_checks import check_payment_dates, check_payroll_period
 from validators.document_checks import run_document_checks
 from validators.dossier_view import DossierView, build_view
-from validators.findings import is_scored, make_finding
+from validators.findings import catalogue, is_scored, make_finding
 from validators.party_checks import check_contract_references, check_parties
+from validators.program_checks import check_claimed_rate, check_prior_revenue
 from validators.reimbursement import compute_reimbursement
 from validators.rules import Rules, RuleSet, default_rules
 from validators.values import norm_bin, raw
@@ -37,6 +47,8 @@ DOSSIER_CHECKS: tuple[Callable[[CheckContext, DossierView], None], ...] = (
     check_parties,
     check_contract_references,
     check_cap,
+    check_claimed_rate,
+    check_prior_revenue,
 )
 
 
@@ -45,6 +57,8 @@ class DossierCheck(BaseModel):
     computed: ComputedResult | None
     checklist: list[ChecklistItem]
     clean: bool  # no error or warning finding
+    eligibility: list[EligibilityCheckItem] = Field(default_factory=list)
+    manual_checks: list[str] = Field(default_factory=list)
     rules_version: str | None = None
     # translation file -> original file, as paired by the validators (fills DocumentExtraction.translation_of)
     translation_pairs: dict[str, str] = Field(default_factory=dict)
@@ -63,7 +77,7 @@ def _resolve(application: Application, rules: RuleSet | Rules | None) -> tuple[R
         make_finding(
             "RULES_NOT_IN_FORCE",
             date=application.application_date.strftime("%d.%m.%Y"),
-            topic=topic,
+            topic=catalogue().topic_label(topic),
             version=getattr(resolved, topic).version,
         )
         for topic in fell_back
@@ -102,12 +116,18 @@ def check_dossier(
     documents: list[DocumentExtraction],
     *,
     rules: RuleSet | Rules | None = None,
+    history: Sequence[PriorReimbursement] = (),
 ) -> DossierCheck:
-    """All findings, the reimbursement computation and the completeness checklist of one dossier."""
+    """All findings, the reimbursement computation and the completeness checklist of one dossier.
+
+    ``history``: reimbursements already recorded for the same applicant (other applications), which
+    count against the measure's cap within the window the rules set.
+    """
     resolved, notes = _resolve(application, rules)
     ctx = CheckContext(resolved)
     ctx.findings.extend(notes)
-    view = build_view(application, documents, resolved)
+    view = build_view(application, documents, resolved, history)
+    ctx.view = view
     ctx.dossier_bins = _valid_bins(application, view.documents)
 
     for doc in view.documents:
@@ -131,6 +151,8 @@ def check_dossier(
         findings=findings,
         computed=computed,
         checklist=build_checklist(view),
+        eligibility=build_eligibility(view),
+        manual_checks=list(resolved.eligibility.manual_checks),
         clean=not any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings),
         rules_version=resolved.version,
         translation_pairs=view.translation_pairs,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from models.domain import Application, DocType, DocumentExtraction
+from models.domain import Application, DocType, DocumentExtraction, PriorReimbursement
 from validators.contracts import ContractBook
 from validators.duplicates import Duplicate, find_duplicates
 from validators.rules import Basis, MeasureRule, Rules
@@ -33,6 +35,10 @@ class DossierView:
     unpaired_translations: list[DocumentExtraction]
     contracts: ContractBook
     period: Period
+    # The rate applied to this application (the measure's rate, or the one its declared condition gives).
+    rate: Decimal = Decimal(0)
+    # Reimbursements already recorded for the same applicant and measure (other applications).
+    history: tuple[PriorReimbursement, ...] = ()
     _later_copies: set[str] = field(default_factory=set)
 
     @property
@@ -61,6 +67,28 @@ class DossierView:
     @property
     def employment(self) -> bool:
         return self.basis == "payroll"
+
+    @property
+    def declared_rate_condition(self) -> bool | None:
+        """The applicant's declaration of the measure's rate condition (None: none declared or none exists)."""
+        condition = self.measure.rate_condition
+        if condition is None:
+            return None
+        value = getattr(self.application, condition.field, None)
+        if value is None and self.application.model_extra:
+            value = self.application.model_extra.get(condition.field)
+        return value if isinstance(value, bool) else None
+
+    def cap_history(self) -> list[PriorReimbursement]:
+        """The recorded reimbursements that count against this application's cap (measures.yaml ``cap_window``)."""
+        window = self.measure.cap_window
+        day = self.application.application_date
+        same = [h for h in self.history if h.measure == self.application.measure]
+        if window == "calendar_year":
+            return [h for h in same if h.application_date.year == day.year]
+        if window == "historical_period":
+            return [h for h in same if self.period.start <= h.application_date <= day]
+        return []
 
 
 def _knp(doc: DocumentExtraction) -> str | None:
@@ -136,7 +164,12 @@ def compute_period(application: Application, measure: MeasureRule, payment_dates
     )
 
 
-def build_view(application: Application, documents: list[DocumentExtraction], rules: Rules) -> DossierView:
+def build_view(
+    application: Application,
+    documents: list[DocumentExtraction],
+    rules: Rules,
+    history: Sequence[PriorReimbursement] = (),
+) -> DossierView:
     ordered = dossier_order(application, documents)
     measure = rules.measure(application.measure)
     basis = measure.cost_type(application.cost_type).basis
@@ -158,9 +191,11 @@ def build_view(application: Application, documents: list[DocumentExtraction], ru
         if d.doc_type == DocType.PAYMENT_ORDER
         and _knp(d) not in budget
         and (day := as_date(d.date)) is not None
+        # a payment after the application date is not a cost of this application: it anchors nothing
+        and (rules.measures.costs_until is None or day <= application.application_date)
     ]
     period = compute_period(application, measure, payment_dates)
-    return DossierView(
+    view = DossierView(
         application=application,
         rules=rules,
         measure=measure,
@@ -171,5 +206,8 @@ def build_view(application: Application, documents: list[DocumentExtraction], ru
         unpaired_translations=unpaired,
         contracts=contracts,
         period=period,
+        history=tuple(history),
         _later_copies=later,
     )
+    view.rate = measure.rate_for(view.declared_rate_condition)
+    return view

@@ -37,6 +37,7 @@ class Catalogue(BaseModel):
     language_names: dict[str, str]
     role_labels: dict[str, str]
     doc_type_labels: dict[str, str]
+    topic_labels: dict[str, str]
 
     def spec(self, code: str) -> CodeSpec:
         try:
@@ -52,6 +53,14 @@ class Catalogue(BaseModel):
 
     def doc_type_label(self, doc_type: str | None) -> str:
         return self.doc_type_labels.get(doc_type or "unknown", doc_type or "?")
+
+    def topic_label(self, topic: str) -> str:
+        return self.topic_labels.get(topic, topic)
+
+    def label(self, code: str) -> str:
+        """A finding code in words (Russian), for texts that must not show raw codes."""
+        spec = self.codes.get(code)
+        return spec.label if spec is not None else code
 
 
 @lru_cache(maxsize=1)

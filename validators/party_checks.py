@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from extractors.identifiers import is_valid_bin
 from models.domain import DocType, DocumentExtraction, Evidence
+from validators.consequences import consequence
 from validators.context import CheckContext
 from validators.contracts import contract_date, contract_label, contract_number, ref_date, ref_number
 from validators.dossier_view import DossierView
@@ -45,6 +46,18 @@ def _counterparty_bin(contract: DocumentExtraction | None) -> str | None:
         if p.role in COUNTERPARTY_ROLES and _valid(b):
             return b
     return None
+
+
+def expected_party_bin(view: DossierView, doc: DocumentExtraction, role: str) -> tuple[str | None, str]:
+    """The valid BIN/IIN the party ``role`` of ``doc`` should have, and where it comes from (Russian)."""
+    if role in APPLICANT_ROLES:
+        return _applicant_bin(view)
+    if role in COUNTERPARTY_ROLES:
+        contract = view.contracts.for_document(doc) or view.contracts.main
+        found = _counterparty_bin(contract)
+        if found is not None and contract is not None:
+            return found, f"договоре {contract_label(contract)}"
+    return None, ""
 
 
 def check_parties(ctx: CheckContext, view: DossierView) -> None:
@@ -104,6 +117,7 @@ def check_parties(ctx: CheckContext, view: DossierView) -> None:
                     bin=b,
                     reference=reference,
                     expected_bin=expected,
+                    consequence=consequence(view, doc, "PARTY_MISMATCH"),
                 )
             )
             break  # one finding per document

@@ -25,6 +25,11 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 Basis = Literal["payments", "payroll"]
 PeriodAnchor = Literal["application_date", "last_payment"]
+# Which earlier reimbursements of the same applicant and measure count against the cap:
+#   application        none (the cap is per application)
+#   historical_period  those whose application date falls in this application's historical period
+#   calendar_year      those of the same calendar year as this application
+CapWindow = Literal["application", "historical_period", "calendar_year"]
 
 
 class RulesError(ValueError):
@@ -68,12 +73,33 @@ class CostTypeRule(_Frozen):
     period_months: int | None = Field(None, gt=0)
 
 
+class RateCondition(_Frozen):
+    """A rate that depends on a condition the applicant declares in ``application.json``."""
+
+    # The application field (true / false) that declares the condition.
+    field: str
+    # What the condition is (Russian, shown to the reviewer).
+    label: str
+    rate_if_met: Decimal = Field(gt=0, le=1)
+    rate_if_not_met: Decimal = Field(gt=0, le=1)
+    source: str | None = None
+
+
 class MeasureRule(_Frozen):
+    # The rate applied when the measure has no rate condition, or the application does not declare it.
     rate: Decimal = Field(gt=0, le=1)
+    rate_condition: RateCondition | None = None
     cap_kzt: Decimal = Field(gt=0)
+    cap_window: CapWindow = "application"
     period_months: int = Field(gt=0)
     period_anchor: PeriodAnchor = "application_date"
     cost_types: dict[str, CostTypeRule] = Field(default_factory=dict)
+
+    def rate_for(self, declared: bool | None) -> Decimal:
+        """The rate for an application that declares the rate condition as ``declared`` (None: not declared)."""
+        if self.rate_condition is None or declared is None:
+            return self.rate
+        return self.rate_condition.rate_if_met if declared else self.rate_condition.rate_if_not_met
 
     def cost_type(self, name: str) -> CostTypeRule:
         """The cost type's rule; an unknown cost type gets the measure's defaults (payments basis)."""
@@ -83,8 +109,21 @@ class MeasureRule(_Frozen):
         return self.cost_type(cost_type).period_months or self.period_months
 
 
+class CounterObligationRule(_Frozen):
+    """The counter-obligation: revenue over the monitoring period of at least N + multiplier × Q."""
+
+    q_multiplier: Decimal = Field(gt=0)
+    # N is the revenue of this many months before the measure.
+    prior_revenue_months: int = Field(gt=0)
+    # The state monitors the revenue for this many months after the reimbursement agreement.
+    monitoring_months: int = Field(gt=0)
+
+
 class MeasuresVersion(Versioned):
     measures: dict[str, MeasureRule]
+    counter_obligation: CounterObligationRule
+    # Costs paid after this date are not reimbursed (None: no such limit).
+    costs_until: Literal["application_date"] | None = "application_date"
 
 
 # --------------------------------------------------------------------------- VAT
@@ -150,6 +189,43 @@ class DocumentsVersion(Versioned):
         return str(doc_type)
 
 
+# --------------------------------------------------------------------------- eligibility
+
+
+class EligibilityItem(_Frozen):
+    key: str
+    # What the reviewer confirms (Russian).
+    label: str
+    # The field of ``application.json``'s ``declarations`` where the applicant declares it, if any.
+    declaration: str | None = None
+
+
+class EligibilityVersion(Versioned):
+    # A medium enterprise's annual income is at most this many МРП (a larger one is not an SME).
+    sme_max_annual_income_mrp: Decimal = Field(gt=0)
+    sme_source: str
+    # What a reviewer must confirm before the dossier can be marked complete.
+    items: list[EligibilityItem]
+    # What the service does not check and a reviewer must still check by hand (Russian).
+    manual_checks: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> EligibilityVersion:
+        keys = [i.key for i in self.items]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"version {self.version}: duplicate eligibility item keys")
+        return self
+
+    def item(self, key: str) -> EligibilityItem | None:
+        return next((i for i in self.items if i.key == key), None)
+
+
+class MrpVersion(Versioned):
+    """The monthly calculation index (МРП) set by the republican budget law for a period."""
+
+    mrp_kzt: Decimal = Field(gt=0)
+
+
 # --------------------------------------------------------------------------- check policies
 
 
@@ -165,6 +241,19 @@ class ChecksVersion(Versioned):
     # taken on the total); outside them a VAT read by OCR is a misreading, not a miscalculation.
     ocr_vat_share_min: Decimal = Field(Decimal("0.03"), ge=0)
     ocr_vat_share_max: Decimal = Field(Decimal("0.30"), ge=0)
+    # A total on a scan that nothing else on its document confirms (no VAT triple, no amount in words) may still
+    # carry a finding when OCR read it this confidently and it is printed as money (thousands groups or kopecks).
+    ocr_unconfirmed_total_min_confidence: float = Field(0.9, ge=0, le=1)
+    # Findings whose payment order (or payroll sheet) is left out of the reimbursement.
+    excluding_codes: list[str] = Field(
+        default_factory=lambda: ["OUT_OF_PERIOD", "PAYMENT_BEFORE_CONTRACT", "PARTY_MISMATCH"]
+    )
+    # Declared costs above the confirmed ones by more than this are reported (per-payment rounding
+    # to the tiyn may leave a few tiyn between the applicant's sum and ours).
+    declared_costs_tolerance: Decimal = Field(Decimal("1.00"), ge=0)
+    # Documents issued under different VAT rates (a 2025 contract at 12 %, 2026 acts at 16 %) are
+    # compared by their amounts without VAT: the gross amounts differ by the rate change alone.
+    compare_without_vat_across_vat_change: bool = True
 
 
 # --------------------------------------------------------------------------- the rule set
@@ -208,7 +297,9 @@ class Rules(_Frozen):
     measures: MeasuresVersion
     documents: DocumentsVersion
     checks: ChecksVersion
+    eligibility: EligibilityVersion
     vat: tuple[VatVersion, ...]
+    mrp: tuple[MrpVersion, ...] = ()
 
     @property
     def version(self) -> str:
@@ -226,6 +317,12 @@ class Rules(_Frozen):
     def all_vat_rates(self) -> set[Decimal]:
         return {v.rate for v in self.vat}
 
+    def mrp_on(self, on: dt.date) -> MrpVersion | None:
+        try:
+            return _pick(self.mrp, on, "mrp")
+        except RulesNotInForce:
+            return None
+
 
 def _vat_rate_on(versions: Sequence[VatVersion], on: dt.date) -> Decimal | None:
     try:
@@ -239,10 +336,12 @@ class RuleSet(_Frozen):
     vat: tuple[VatVersion, ...]
     documents: tuple[DocumentsVersion, ...]
     checks: tuple[ChecksVersion, ...]
+    eligibility: tuple[EligibilityVersion, ...]
+    mrp: tuple[MrpVersion, ...]
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleSet:
-        for topic in ("measures", "vat", "documents", "checks"):
+        for topic in ("measures", "vat", "documents", "checks", "eligibility", "mrp"):
             versions = getattr(self, topic)
             if not versions:
                 raise RulesError(f"no {topic} rules")
@@ -256,7 +355,9 @@ class RuleSet(_Frozen):
             measures=_pick(self.measures, on, "measures"),
             documents=_pick(self.documents, on, "documents"),
             checks=_pick(self.checks, on, "checks"),
+            eligibility=_pick(self.eligibility, on, "eligibility"),
             vat=self.vat,
+            mrp=self.mrp,
         )
 
     def nearest(self, on: dt.date) -> tuple[Rules, list[str]]:
@@ -275,7 +376,9 @@ class RuleSet(_Frozen):
             measures=get("measures", self.measures),
             documents=get("documents", self.documents),
             checks=get("checks", self.checks),
+            eligibility=get("eligibility", self.eligibility),
             vat=self.vat,
+            mrp=self.mrp,
         )
         return rules, fell_back
 
@@ -288,6 +391,8 @@ _TOPIC_MODELS: dict[str, type[Versioned]] = {
     "vat": VatVersion,
     "documents": DocumentsVersion,
     "checks": ChecksVersion,
+    "eligibility": EligibilityVersion,
+    "mrp": MrpVersion,
 }
 
 

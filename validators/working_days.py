@@ -1,66 +1,103 @@
-"""Working days in Kazakhstan, for review deadlines ("14 working days from registration").
+"""Working days in Kazakhstan, for registration and review deadlines ("14 working days from registration").
 
-The public holidays are data (``validators/rules/calendar/kz_holidays.yaml``, one entry per year);
-this module only counts. A year missing from the data is counted with weekends alone and the
-answer says it is approximate, so a deadline is never silently wrong by a holiday.
+The holidays, the days off moved from a weekend and the Government's transfer decrees come from the
+``holidays`` package (country KZ); ``validators/rules/calendar/kz_calendar.yaml`` adds, as dated data
+with a source, only what the package lacks, and says up to which year the transfer decrees are known.
+A period reaching a later year is counted with the statutory holidays alone and the answer says it is
+approximate, so a deadline is never silently wrong by a transferred day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from validators.rules import RULES_DIR, RulesError
 
-CALENDAR_PATH = RULES_DIR / "calendar" / "kz_holidays.yaml"
-_SATURDAY = 5
+CALENDAR_PATH = RULES_DIR / "calendar" / "kz_calendar.yaml"
 _ONE_DAY = dt.timedelta(days=1)
+# The package's names (language en_US): "Victory Day (observed)", "Eid al-Adha (estimated)",
+# "Day off (substituted from 03/05/2022)".
+_SUBSTITUTED = re.compile(r"Day off \(substituted from (\d{2})/(\d{2})/(\d{4})\)")
+_OBSERVED = " (observed)"
+_ESTIMATED = " (estimated)"
 
 
-class DayOff(BaseModel):
+class DatedDay(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     date: dt.date
     name: str
+    source: str
 
 
-class CalendarYear(BaseModel):
+class CalendarData(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    holidays: list[DayOff] = Field(default_factory=list)
-    # Weekday days off because a holiday fell on a weekend, or a Government decree's bridge day.
-    moved_days_off: list[DayOff] = Field(default_factory=list)
-    # Saturdays / Sundays a Government decree made working days.
-    working_weekends: list[dt.date] = Field(default_factory=list)
+    country: str
+    source: str
+    transfers_known_through: int
+    registration_after_working_days: int = Field(ge=0)
+    registration_source: str
+    extra_days_off: list[DatedDay] = Field(default_factory=list)
+    extra_working_days: list[DatedDay] = Field(default_factory=list)
+    names_ru: dict[str, str] = Field(default_factory=dict)
 
 
 class WorkingCalendar:
-    def __init__(self, years: dict[int, CalendarYear]) -> None:
-        self.years = years
-        self._days_off: dict[dt.date, str] = {}
-        self._working_weekends: set[dt.date] = set()
-        for year, data in years.items():
-            for day in [*data.holidays, *data.moved_days_off]:
-                if day.date.year != year:
-                    raise RulesError(f"calendar year {year}: {day.date.isoformat()} belongs to another year")
-                self._days_off[day.date] = day.name
-            self._working_weekends.update(data.working_weekends)
+    def __init__(self, data: CalendarData) -> None:
+        self.data = data
+        self._holidays: Any = holidays.country_holidays(data.country, language="en_US")
+        self._extra_off = {d.date: d.name for d in data.extra_days_off}
+        self._extra_working = {d.date for d in data.extra_working_days}
+        both = set(self._extra_off) & self._extra_working
+        if both:
+            raise RulesError(f"calendar: {sorted(both)} are listed both as days off and as working days")
 
     def covers(self, year: int) -> bool:
-        return year in self.years
+        """True when the transfer decrees of ``year`` are known (its count is exact)."""
+        return year <= self.data.transfers_known_through
 
     def day_off_name(self, day: dt.date) -> str | None:
-        """Why ``day`` is not a working day (the holiday's name, or "выходной"), None for a working day."""
-        if day in self._days_off:
-            return self._days_off[day]
-        if day.weekday() >= _SATURDAY and day not in self._working_weekends:
+        """Why ``day`` is not a working day (Russian: the holiday, a transfer, "выходной"), None for a working day."""
+        if day in self._extra_working:
+            return None
+        if day in self._extra_off:
+            return self._extra_off[day]
+        if self._holidays.is_working_day(day):
+            return None
+        name = self._holidays.get(day)
+        if name is None:
             return "выходной"
-        return None
+        return "; ".join(self._russian(part.strip()) for part in str(name).split(";"))
+
+    def estimated(self, day: dt.date) -> bool:
+        """True when ``day`` is a day off whose date is expected, not announced (a lunar holiday)."""
+        return _ESTIMATED in str(self._holidays.get(day) or "")
+
+    def _russian(self, name: str) -> str:
+        moved = _SUBSTITUTED.fullmatch(name)
+        if moved:
+            month, day, year = moved.groups()
+            return f"перенос выходного дня с {day}.{month}.{year}"
+        estimated = name.endswith(_ESTIMATED)
+        name = name.removesuffix(_ESTIMATED)
+        observed = name.endswith(_OBSERVED)
+        name = name.removesuffix(_OBSERVED)
+        text = self.data.names_ru.get(name, name)
+        if observed:
+            text = f"перенос праздника «{text}» с выходного дня"
+        if estimated:
+            text += " (ожидаемая дата)"
+        return text
 
     def is_working_day(self, day: dt.date) -> bool:
         return self.day_off_name(day) is None
@@ -83,6 +120,22 @@ class WorkingCalendar:
                 count += 1
         return count
 
+    def registration_date(self, submitted: dt.date) -> dt.date:
+        """The day an application submitted on ``submitted`` is registered (kz_calendar.yaml)."""
+        return self.add_working_days(submitted, self.data.registration_after_working_days)
+
+    def approximate(self, start: dt.date, end: dt.date) -> bool:
+        """True when the days from ``start`` to ``end`` reach a year without known transfer decrees,
+        or include a day off whose date is only expected."""
+        if not all(self.covers(y) for y in range(start.year, end.year + 1)):
+            return True
+        day = start
+        while day <= end:
+            if self.estimated(day):
+                return True
+            day += _ONE_DAY
+        return False
+
 
 @dataclass(frozen=True)
 class ReviewClock:
@@ -92,7 +145,7 @@ class ReviewClock:
     deadline: dt.date
     # Working days after today up to the deadline: 0 on the last day, negative once overdue.
     days_left: int
-    # True when a year of the period has no holiday data (counted with weekends only).
+    # True when the period reaches a year whose transfer decrees are not known, or an expected date.
     approximate: bool
 
     @property
@@ -109,23 +162,21 @@ def review_clock(
         left = calendar.working_days_between(today, deadline)
     else:
         left = -calendar.working_days_between(deadline, today)
-    years = range(registered.year, max(deadline, today).year + 1)
     return ReviewClock(
         registered=registered,
         deadline=deadline,
         days_left=left,
-        approximate=not all(calendar.covers(y) for y in years),
+        approximate=calendar.approximate(registered, max(deadline, today)),
     )
 
 
 def load_calendar(path: Path | None = None) -> WorkingCalendar:
     path = path or CALENDAR_PATH
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
-        years = {int(y): CalendarYear.model_validate(v or {}) for y, v in (data.get("years") or {}).items()}
+        data = CalendarData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     except (ValidationError, ValueError, TypeError) as exc:
         raise RulesError(f"{path.name}: {exc}") from exc
-    return WorkingCalendar(years)
+    return WorkingCalendar(data)
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from api.access import Action, Principal, sees_applicant
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_application
+from api.eligibility import (
+    EligibilityError,
+    EligibilityItemState,
+    decide_eligibility,
+    eligibility_states,
+)
 from api.errors import ApiError, from_ingest_error, not_found, rejected_files_error
 from api.intake import add_documents, audit, create_application, enqueue_or_explain, upload_response
 from api.schemas import (
@@ -19,6 +25,7 @@ from api.schemas import (
     ApplicationIn,
     ApplicationList,
     DocumentSummary,
+    EligibilityDecisionIn,
     ReprocessResponse,
     ReprocessScope,
     UploadResponse,
@@ -27,7 +34,7 @@ from api.uploads import read_files
 from api.views import application_detail, application_summary, document_summary
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
-from models.db import ApplicationRow, ApplicationStatus, DocumentStatus
+from models.db import ApplicationRow, ApplicationStatus, DocumentStatus, EligibilityVerdict
 from models.domain import Application, DossierResult
 from models.expected_shape import dossier_to_expected
 from worker.scheduling import plan_check
@@ -38,6 +45,7 @@ Creator = Annotated[Principal, Depends(require(Action.CREATE))]
 Uploader = Annotated[Principal, Depends(require(Action.UPLOAD))]
 Reader = Annotated[Principal, Depends(require(Action.READ))]
 Reprocessor = Annotated[Principal, Depends(require(Action.REPROCESS))]
+Reviewer = Annotated[Principal, Depends(require(Action.REVIEW))]
 FilesField = Annotated[
     list[UploadFile], File(description="Один или несколько документов, либо один ZIP-архив с ними.")
 ]
@@ -184,7 +192,7 @@ def get_application(application_id: str, principal: Reader, session: SessionDep)
     ).one_or_none()
     if app is None or not sees_applicant(principal, app.applicant_bin):
         raise not_found()
-    return application_detail(app)
+    return application_detail(app, eligibility_states(session, app))
 
 
 @router.get(
@@ -295,3 +303,35 @@ def reprocess_application(
     return ReprocessResponse(
         application_id=app.id, revision=plan.revision, documents_requeued=len(plan.documents)
     )
+
+
+@router.get(
+    "/applications/{application_id}/eligibility",
+    response_model=list[EligibilityItemState],
+    summary="Условия участия: заявление заявителя и решение проверяющего",
+    responses=_ERRORS,
+)
+def get_eligibility(application_id: str, principal: Reader, session: SessionDep) -> list[EligibilityItemState]:
+    return eligibility_states(session, visible_application(session, principal, application_id))
+
+
+@router.put(
+    "/applications/{application_id}/eligibility/{item}",
+    response_model=list[EligibilityItemState],
+    summary="Подтвердить или отклонить условие участия (записывается в журнал)",
+    responses={
+        **_ERRORS,
+        422: {"description": "Неизвестное условие, отказ без комментария, отмена несуществующего решения."},
+    },
+)
+def put_eligibility(
+    application_id: str, item: str, body: EligibilityDecisionIn, principal: Reviewer, session: SessionDep
+) -> list[EligibilityItemState]:
+    app = visible_application(session, principal, application_id, for_update=True)
+    verdict = EligibilityVerdict(body.verdict) if body.verdict else None
+    try:
+        decide_eligibility(session, app, item, verdict, body.comment, api_key_id=principal.key_id)
+    except EligibilityError as exc:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "eligibility_refused", str(exc), item=item) from exc
+    session.commit()
+    return eligibility_states(session, app)

@@ -179,6 +179,9 @@ def format_value(path: str, value: Any, currency: str | None = None) -> str:
     if path in DATE_PATHS:
         day = as_date(value)
         return fmt_date(day) if day is not None else str(value)
+    if path == "period":  # a payroll month: "03.2024", like the dates
+        month = as_month(value)
+        return f"{month[1]:02d}.{month[0]}" if month is not None else str(value)
     if path == "amounts.vat_rate":
         rate = as_decimal(value)
         return f"{fmt_pct(rate)} %" if rate is not None else str(value)

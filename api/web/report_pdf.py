@@ -55,6 +55,7 @@ def dossier_report_pdf(context: dict[str, Any], printed_by: str, settings: Setti
     pdf.add_page()
     _title(pdf, context)
     _facts(pdf, context)
+    _eligibility(pdf, context)
     _checklist(pdf, context)
     _findings(pdf, context)
     _computation(pdf, context)
@@ -136,6 +137,7 @@ def _facts(pdf: _Report, c: dict[str, Any]) -> None:
         ["Мера", c["measure"]],
         ["Вид затрат", c["cost_name"]],
         ["Дата заявки", c["application_date"]],
+        ["Поступила", c["submitted"]],
         ["Зарегистрирована", c["registered"]],
         ["Проверка", f"{c['status_label']}, {c['checked_at']}"],
         [
@@ -160,18 +162,34 @@ def _checklist(pdf: _Report, c: dict[str, Any]) -> None:
     _table(pdf, ["Документ", "Статус", "Файлы"], rows, (80, 30, 70))
 
 
+def _eligibility(pdf: _Report, c: dict[str, Any]) -> None:
+    _heading(pdf, "Условия участия")
+    rows = []
+    for view in c.get("eligibility") or []:
+        item = view.state
+        decided = item.verdict_label
+        if item.verdict:
+            decided += f"\n{view.decided_by}, {view.decided_at}" + (f"\n«{item.comment}»" if item.comment else "")
+        rows.append([item.label, item.declared_text or "не заявлено", decided])
+    if not rows:
+        _paragraph(pdf, "Условий участия на дату заявки в справочнике нет.")
+        return
+    _table(pdf, ["Условие", "Заявлено", "Решение проверяющего"], rows, (90, 35, 55))
+
+
 def _findings(pdf: _Report, c: dict[str, Any]) -> None:
     _heading(pdf, "Замечания")
     if c["result"] is None:
         _paragraph(pdf, "Проверка ещё не выполнена.")
         return
     if not c["groups"]:
-        _paragraph(pdf, "Замечаний нет.")
+        manual = "; ".join(c.get("manual_checks") or [])
+        _paragraph(pdf, "Замечаний по документам нет." + (f" Вручную остается проверить: {manual}." if manual else ""))
         return
     for group in c["groups"]:
         _paragraph(pdf, f"{group.heading} ({len(group.findings)})", bold=True, size=10.5)
         for index, f in enumerate(group.findings, start=1):
-            head = f"{index}. {f.label}" + (f" — {f.file}" if f.file else "") + f"  [{f.code}]"
+            head = f"{index}. {f.label}" + (f" — {f.file}" if f.file else "")
             _paragraph(pdf, head, bold=True, colour=_SEVERITY_COLOURS.get(f.severity))
             _paragraph(pdf, f.message)
             for e in f.evidence:
@@ -201,14 +219,25 @@ def _computation(pdf: _Report, c: dict[str, Any]) -> None:
                     f"{d.role}\n{d.file}",
                     d.number,
                     d.date,
-                    d.without_vat,
+                    d.total if computation.computed.vat_basis == "not_applicable" else d.without_vat,
                     d.step_status or "подтверждает",
                     d.counted or "",
                 ]
                 for d in chain.documents
             ]
-            headings = ["Документ", "№", "Дата", "Без НДС, тенге", "В расчёте", "Учтено, тенге"]
+            amount_heading = (
+                "Сумма, тенге" if computation.computed.vat_basis == "not_applicable" else "Без НДС, тенге"
+            )
+            headings = ["Документ", "№", "Дата", amount_heading, "В расчёте", "Учтено, тенге"]
             _table(pdf, headings, rows, (54, 16, 20, 34, 24, 32))
+    if computation.costs is not None:
+        costs = computation.costs
+        _table(
+            pdf,
+            ["Заявлено в заявке", "Подтверждено документами", "Разница"],
+            [[costs.declared, costs.confirmed, costs.difference]],
+            (60, 60, 60),
+        )
     _table(pdf, None, [[line.what, line.value] for line in computation.lines], (70, 110), label_column=True)
 
 

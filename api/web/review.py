@@ -4,7 +4,8 @@
   API's ``PATCH /v1/documents/{id}``; the reading stays recorded and the dossier is checked again
   at once (``worker.recheck``), so the page shows the new result;
 * accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``);
-* decide the dossier: complete or incomplete.
+* confirm or refuse each eligibility condition (``api.eligibility``);
+* decide the dossier: complete or incomplete (complete only once every eligibility condition is decided).
 
 The caller locks the application row first (``lock_application``) and commits afterwards.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import eligibility
 from api.web.fields import field_label, value_at
 from models.db import (
     ApplicationRow,
@@ -292,6 +294,20 @@ def decide_dossier(
     if decision is not None and app.result is None:
         raise ReviewError("Проверка досье ещё не завершена: решение можно принять после неё.")
     if decision == ReviewDecision.COMPLETE:
+        still_open = eligibility.open_items(session, app)
+        if still_open:
+            raise ReviewError(
+                "Досье нельзя признать комплектным, пока не проверены условия участия: "
+                + "; ".join(f"«{item.label}»" for item in still_open)
+                + ". Подтвердите или отклоните каждое условие."
+            )
+        refused = eligibility.refused_items(session, app)
+        if refused and not comment:
+            raise ReviewError(
+                "Условия участия не выполнены: "
+                + "; ".join(f"«{item.label}»" for item in refused)
+                + ". Чтобы признать досье комплектным, объясните решение в комментарии."
+            )
         unresolved = open_errors(current_findings(app), finding_verdicts(session, app.id))
         if unresolved and not comment:
             raise ReviewError(

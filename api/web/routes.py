@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
+from api import eligibility
 from api.deps import SessionDep, SettingsDep
 from api.pages import NoPageImage, render_page_png
 from api.web import accounts, review
@@ -49,12 +50,14 @@ from api.web.views import (
     document_rows,
     document_view,
     dossier_list_rows,
+    eligibility_views,
     finding_views,
     group_findings,
     local_time,
     measure_label,
     money,
     people_names,
+    registration_day,
     translation_info,
 )
 from docproc.settings import Settings
@@ -63,11 +66,13 @@ from models.db import (
     ApplicationRow,
     AuditEventRow,
     DocumentRow,
+    EligibilityVerdict,
     FindingVerdict,
     ReviewDecision,
 )
 from models.domain import Application, DocType, DossierResult, FileKind, TextSource
 from validators.findings import doc_type_label, fmt_date
+from validators.rules import default_rules
 from validators.values import as_date
 
 log = logging.getLogger(__name__)
@@ -370,7 +375,10 @@ def dossier_context(
         .order_by(AuditEventRow.at.desc())
         .limit(settings.web.audit_entries_shown)
     ).all()
-    people = people_names(session, [*(v.user_id for v in verdicts.values()), app.reviewed_by])
+    conditions = eligibility.eligibility_states(session, app)
+    people = people_names(
+        session, [*(v.user_id for v in verdicts.values()), app.reviewed_by, *(c.decided_by_user for c in conditions)]
+    )
     findings = finding_views(result.findings if result else [], doc_ids, verdicts, people, settings)
     open_errors = sum(
         1 for f in findings if f.severity == "error" and f.verdict != FindingVerdict.DISMISSED.value
@@ -390,7 +398,8 @@ def dossier_context(
         "measure": measure_label(app, payload),
         "cost_name": payload.get("cost_name") or app.cost_type,
         "application_date": fmt_date(app.application_date),
-        "registered": local_time(app.created_at, settings),
+        "submitted": local_time(app.created_at, settings),
+        "registered": fmt_date(registration_day(app, settings)),
         "checked_at": local_time(app.checked_at, settings),
         "status_label": APPLICATION_STATUS_LABELS.get(app.status, app.status),
         "decision_label": DECISION_LABELS.get(app.review_decision, app.review_decision),
@@ -398,6 +407,9 @@ def dossier_context(
         "reviewed_at": local_time(app.reviewed_at, settings) if app.reviewed_at else "",
         "clock": clock_view(app, settings),
         "checklist": checklist_rows(result, doc_ids) if result else [],
+        "eligibility": eligibility_views(conditions, people, settings),
+        "eligibility_open": sum(1 for c in conditions if c.verdict is None),
+        "manual_checks": default_rules().nearest(app.application_date)[0].eligibility.manual_checks,
         "groups": group_findings(findings),
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
         "open_errors": open_errors,
@@ -465,6 +477,31 @@ def decide_dossier(
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), "decision")
     session.commit()
     return redirect(f"/dossiers/{application_id}?event={event.id}#decision")
+
+
+@router.post("/dossiers/{application_id}/eligibility/{key}")
+def decide_eligibility(
+    request: Request,
+    application_id: str,
+    key: str,
+    user: ReviewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    verdict: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    app = _locked_application(session, application_id)
+    choice = {"confirmed": EligibilityVerdict.CONFIRMED, "refused": EligibilityVerdict.REFUSED, "reopen": None}
+    if verdict not in choice:
+        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{verdict}».")
+    try:
+        event = eligibility.decide_eligibility(session, app, key, choice[verdict], comment, user_id=user.id)
+    except eligibility.EligibilityError as exc:
+        return _dossier_refusal(
+            request, session, application_id, user, settings, str(exc), f"eligibility-{key}"
+        )
+    session.commit()
+    return redirect(f"/dossiers/{application_id}?event={event.id}#eligibility-{key}")
 
 
 @router.post("/dossiers/{application_id}/findings/{key}")

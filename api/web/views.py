@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.eligibility import ELIGIBILITY_ACTIONS, EligibilityItemState
+from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from api.web.fields import (
     ADDABLE_PATHS,
     LABELS,
@@ -36,6 +38,7 @@ from models.db import (
     ApplicationStatus,
     AuditEventRow,
     DocumentRow,
+    EligibilityVerdict,
     FindingDecisionRow,
     FindingVerdict,
     PageRow,
@@ -95,10 +98,16 @@ APPLICATION_FIELD_LABELS = {
     "claimed_eligible_costs_kzt": "Заявлено затрат",
     "rate": "Ставка возмещения",
     "cap_kzt": "Предельная сумма возмещения",
-    "expected_bin": "Ожидаемый БИН/ИИН",
+    "expected_bin": "БИН/ИИН по договору или заявке",
+    "eligible_costs_kzt": "Подтверждено документами",
+    "reimbursement_kzt": "Возмещение",
+    "prior_revenue_n_kzt": "Доход N",
+    "sme_limit_kzt": "Предел дохода для МСП",
+    "increased_rate_condition_met": "Условие повышенной ставки",
 }
 STEP_STATUS_LABELS = {
     "counted": "учтён",
+    "unverified": "учтён, НДС не определён",
     "partly_counted": "учтён частично",
     "excluded": "исключён",
     "not_counted": "не учтён",
@@ -114,6 +123,9 @@ AUDIT_ACTION_LABELS = {
     FINDING_ACTIONS[FindingVerdict.DISMISSED]: "Замечание отклонено",
     FINDING_ACTIONS[None]: "Решение по замечанию отменено",
     DOSSIER_DECISION: "Решение по досье",
+    ELIGIBILITY_ACTIONS[EligibilityVerdict.CONFIRMED]: "Условие участия подтверждено",
+    ELIGIBILITY_ACTIONS[EligibilityVerdict.REFUSED]: "Условие участия не выполнено",
+    ELIGIBILITY_ACTIONS[None]: "Решение по условию участия отменено",
     SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
 }
 
@@ -176,10 +188,15 @@ class ClockView:
     css: str  # ok | soon | overdue | decided
 
 
+def registration_day(app: ApplicationRow, settings: Settings) -> dt.date:
+    """The day the application is registered: the working day after the day it was submitted."""
+    return default_calendar().registration_date(local_date(app.created_at, settings))
+
+
 def clock_view(app: ApplicationRow, settings: Settings) -> ClockView:
-    registered = local_date(app.created_at, settings)
+    registered = registration_day(app, settings)
     clock = review_clock(default_calendar(), registered, today(settings), settings.web.review_working_days)
-    approx = " (без учёта праздников года, которого нет в календаре)" if clock.approximate else ""
+    approx = " (приблизительно: переносы выходных дней на этот год ещё не известны)" if clock.approximate else ""
     deadline = fmt_date(clock.deadline)
     if app.review_decision is not None:
         return ClockView(clock, f"решение принято; срок был до {deadline}", "decided")
@@ -295,7 +312,9 @@ def evidence_view(ev: Evidence, doc_ids: dict[str, str]) -> EvidenceView:
         value = format_value(path, ev.value) if ev.value is not None else "не прочитано"
     else:
         label = APPLICATION_FIELD_LABELS.get(path) or (field_label(path) if path else "Досье")
-        if path.endswith("_kzt") and isinstance(ev.value, int | float):
+        if isinstance(ev.value, bool):
+            value = "да" if ev.value else "нет"
+        elif path.endswith("_kzt") and isinstance(ev.value, int | float):
             value = money(float(ev.value))
         elif path == "rate" and isinstance(ev.value, int | float):
             value = f"{fmt_pct(ev.value)} %"
@@ -376,6 +395,28 @@ def checklist_rows(result: DossierResult, doc_ids: dict[str, str]) -> list[Check
 
 
 @dataclass
+class EligibilityView:
+    """One condition of participation as the page shows it: the state plus who decided, and when."""
+
+    state: EligibilityItemState
+    decided_by: str
+    decided_at: str
+
+
+def eligibility_views(
+    states: list[EligibilityItemState], people: dict[str, str], settings: Settings
+) -> list[EligibilityView]:
+    return [
+        EligibilityView(
+            state=state,
+            decided_by=people.get(state.decided_by_user or "", "") or ("ключ API" if state.decided_by_key else ""),
+            decided_at=local_time(dt.datetime.fromisoformat(state.decided_at), settings) if state.decided_at else "",
+        )
+        for state in states
+    ]
+
+
+@dataclass
 class ChainDocument:
     doc_type: str
     role: str  # договор / акт / счет-фактура / платежное поручение / ведомость
@@ -406,11 +447,22 @@ class ComputationLine:
     result: bool = False  # Q and N + 2Q: what the computation is for
 
 
+@dataclass(frozen=True)
+class CostsComparison:
+    """Declared costs (application.json), confirmed costs and the difference, side by side."""
+
+    declared: str
+    confirmed: str
+    difference: str
+    shortfall: bool  # the documents confirm less than declared
+
+
 @dataclass
 class ComputationView:
     computed: ComputedResult
     chains: list[Chain]
     lines: list[ComputationLine]  # in the order of the computation
+    costs: CostsComparison | None = None
 
 
 def _chain_document(
@@ -481,31 +533,66 @@ def computation_view(
     ordered = [*chains.values(), *([loose] if loose.documents else [])]
     for chain in ordered:
         chain.documents.sort(key=lambda d: order[d.doc_type])  # acts, invoices, then what was paid
-    basis = "без НДС" if computed.vat_basis == "without_vat" else "с НДС"
+    costs = CostsComparison(
+        declared=money(computed.declared_costs_kzt),
+        confirmed=money(computed.eligible_costs_kzt),
+        difference=money(computed.costs_difference_kzt),
+        shortfall=(computed.costs_difference_kzt or 0.0) > 0,
+    )
+    return ComputationView(computed=computed, chains=ordered, lines=computation_lines(computed), costs=costs)
+
+
+def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
+    """The computation in words and figures, in its order (web page and printed report)."""
+    basis = {"without_vat": " (без НДС)", "with_vat": " (с НДС)"}.get(computed.vat_basis, "")
     q = computed.reimbursement_kzt
+    rate = f"{fmt_pct(computed.rate)} %"
+    cap_text = money(computed.cap)
+    if computed.cap_used_kzt:
+        cap_text += f" − учтено по другим заявкам {money(computed.cap_used_kzt)} = остаток {money(computed.cap_left_kzt)}"
+    limited = {"rate": "ставкой", "cap": "пределом", "claim": "заявленной суммой"}.get(
+        computed.reimbursement_limited_by or "", ""
+    )
+    cap_left = computed.cap_left_kzt if computed.cap_left_kzt is not None else computed.cap
     lines = [
-        ComputationLine("Заявлено затрат", money(computed.claimed_costs_kzt)),
-        ComputationLine(f"Подтверждённые затраты ({basis})", money(computed.eligible_costs_kzt)),
-        ComputationLine("Ставка возмещения", f"{fmt_pct(computed.rate)} %"),
-        ComputationLine("Предельная сумма возмещения", money(computed.cap)),
+        ComputationLine("Сумма платежных документов" + basis, money(computed.claimed_costs_kzt)),
+        ComputationLine("Подтверждённые затраты" + basis, money(computed.eligible_costs_kzt)),
+        ComputationLine("Ставка возмещения", rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
+        ComputationLine("Предельная сумма возмещения", cap_text),
         ComputationLine(
             "Исторический период", f"{computed.period_months} мес., с {fmt_date(computed.period_start)}"
         ),
-        ComputationLine(
-            "Возмещение Q = min(ставка × затраты; предел)",
-            f"min({fmt_pct(computed.rate)} % × {money(computed.eligible_costs_kzt)}; "
-            f"{money(computed.cap)}) = {money(q)}",
-            result=True,
-        ),
         ComputationLine("Заявлено к возмещению", money(computed.claimed_reimbursement_kzt)),
-        ComputationLine("Доход за предыдущий год N", money(computed.prior_revenue_n)),
         ComputationLine(
-            "Встречное обязательство N + 2Q",
-            f"{money(computed.prior_revenue_n)} + 2 × {money(q)} = {money(computed.counter_obligation_kzt)}",
+            "Возмещение Q = min(ставка × затраты; остаток предела; заявлено)",
+            f"min({rate} × {money(computed.eligible_costs_kzt)}; {money(cap_left)}; "
+            f"{money(computed.claimed_reimbursement_kzt)}) = {money(q)}"
+            + (f" (определено {limited})" if limited else ""),
             result=True,
         ),
+        ComputationLine("Доход от реализации за 2 года до меры N", money(computed.prior_revenue_n)),
     ]
-    return ComputationView(computed=computed, chains=ordered, lines=lines)
+    if computed.counter_obligation_kzt is None:
+        lines.append(
+            ComputationLine("Встречное обязательство N + 2Q", "не определено: доход N не указан или не положителен")
+        )
+    else:
+        lines.append(
+            ComputationLine(
+                "Встречное обязательство N + 2Q",
+                f"{money(computed.prior_revenue_n)} + 2 × {money(q)} = {money(computed.counter_obligation_kzt)}",
+                result=True,
+            )
+        )
+    if computed.monitoring_months:
+        lines.append(
+            ComputationLine(
+                "Мониторинг встречного обязательства",
+                f"{computed.monitoring_months} мес. после заключения соглашения о возмещении",
+            )
+        )
+    return lines
+
 
 
 @dataclass
@@ -612,6 +699,10 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
         subject = f"{finding.get('label', '')}" + (f" — {finding['file']}" if finding.get("file") else "")
         before = _verdict_text(d.get("before"))
         after = _verdict_text(d.get("after"))
+    elif e.action in AUDIT_ELIGIBILITY_ACTIONS:
+        subject = str(d.get("label") or d.get("item") or "")
+        before = ELIGIBILITY_VERDICT_LABELS.get((d.get("before") or {}).get("verdict"), "")
+        after = ELIGIBILITY_VERDICT_LABELS.get((d.get("after") or {}).get("verdict"), "")
     elif e.action == DOSSIER_DECISION:
         before = DECISION_LABELS.get((d.get("before") or {}).get("decision"), "")
         after = DECISION_LABELS.get((d.get("after") or {}).get("decision"), "")
@@ -634,6 +725,7 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
 
 
 AUDIT_FINDING_ACTIONS = frozenset(FINDING_ACTIONS.values())
+AUDIT_ELIGIBILITY_ACTIONS = frozenset(ELIGIBILITY_ACTIONS.values())
 
 
 def _verdict_text(state: Any) -> str:
