@@ -16,6 +16,8 @@ else
 fi
 command -v pdftoppm >/dev/null 2>&1 || need_apt+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+# A CJK font for the `foreign` fixture family's Chinese invoices (fpdf2 falls back to it for glyphs DejaVu lacks).
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 # Debian's Chromium for the browser tests (Playwright drives it; no browser is downloaded).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
