@@ -316,7 +316,11 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _ranked(fr: FieldRows, probs: np.ndarray) -> list[tuple[float, float, Candidate]]:
+Ranked = list[tuple[float, float, Candidate]]
+MaybeRanked = list[tuple[float | None, float, Candidate | None]]
+
+
+def _ranked(fr: FieldRows, probs: np.ndarray) -> Ranked:
     """(value, probability, candidate) of the best candidate per distinct value, most probable first."""
     best: dict[float, tuple[float, Candidate]] = {}
     for c, p in zip(fr.candidates, probs):
@@ -341,15 +345,18 @@ def _choose_amounts(model: FieldModel, scored: dict[str, tuple[FieldRows, np.nda
 
     best_score = 0.0  # reading nothing at all scores 0
     best: dict[str, Choice] = {}
-    for tv, tp, tc in ranked["total"]:
-        score = rel("total", tp)
+    for _, total_p, total_c in ranked["total"]:  # no VAT stated: VAT 0, without VAT = total
+        score = rel("total", total_p)
         if score > best_score:
             best_score = score
-            best = {"total": Choice(tc, tp), "vat": Choice(None, 1 - _top(ranked["vat"]), 0.0),
-                    "net": Choice(tc, tp)}
+            best = {"total": Choice(total_c, total_p), "vat": Choice(None, 1 - _top(ranked["vat"]), 0.0),
+                    "net": Choice(total_c, total_p)}
+    nothing: MaybeRanked = [(None, 0.0, None)]
+    totals: MaybeRanked = [*ranked["total"], *nothing]
+    nets: MaybeRanked = [*ranked["net"], *nothing]
     for vv, vp, vc in ranked["vat"]:
-        for tv, tp, tc in ranked["total"] + [(None, 0.0, None)]:  # type: ignore[list-item]
-            for nv, np_, nc in ranked["net"] + [(None, 0.0, None)]:  # type: ignore[list-item]
+        for tv, tp, tc in totals:
+            for nv, np_, nc in nets:
                 if tv is None and nv is None:
                     continue
                 score = rel("vat", vp)
@@ -371,7 +378,7 @@ def _choose_amounts(model: FieldModel, scored: dict[str, tuple[FieldRows, np.nda
     return best
 
 
-def _top(ranked: list[tuple[float, float, Candidate]]) -> float:
+def _top(ranked: Ranked) -> float:
     return ranked[0][1] if ranked else 0.0
 
 

@@ -255,7 +255,7 @@ def prf(s: Counter[str]) -> tuple[float, float, float]:
 
 def report(title: str, stats: dict[str, Counter[str]]) -> str:
     lines = [title, f"  {'field':12s} {'rules P/R/F1':>20s}   {'model P/R/F1':>20s}"]
-    tot = {"model": Counter(), "rules": Counter()}
+    tot: dict[str, Counter[str]] = {"model": Counter(), "rules": Counter()}
     for spec in FIELDS:
         parts = []
         for who in ("rules", "model"):
