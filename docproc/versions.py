@@ -52,8 +52,9 @@ READER_VERSION = 5
 # format, currencies by sign or code), amounts in words in French and German, the multilingual label lexicon;
 # 13 the learned candidate scorer fills number, date, contract reference and amounts the label readers leave empty;
 # 14 a number wider than the header above it is read whole; 15 a text layer's printed price stands against words
-# that spell another sum.
-EXTRACTOR_VERSION = 15
+# that spell another sum; 16 party labels also from the lexicon's unambiguous phrases, numbered and SWIFT-tagged
+# form fields, a side block's name after its account line and within its own row.
+EXTRACTOR_VERSION = 16
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the

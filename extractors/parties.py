@@ -359,22 +359,33 @@ def _side_block_name(view: DocView, hit: LabelHit, x_right: float) -> Found | No
             and abs(ws[0].bbox.x0 - col_x0) <= 1.5 * h
         )
 
+    # The block is the label's row: half way to the labels of the rows above and below it (a wrapped value of
+    # the previous row, "центов" of an amount in words, is not this party's).
+    earlier = [ln for ln in view.lines[max(0, line.index - SIDE_BLOCK_MAX_LINES - 2) : line.index]
+               if ln.page == line.page and in_label_column(ln)]
+    later = [ln for ln in view.lines[line.index + 1 : line.index + SIDE_BLOCK_MAX_LINES + 3]
+             if ln.page == line.page and in_label_column(ln)]
+    upper = ((earlier[-1].top + earlier[-1].bottom) / 2 + centre) / 2 if earlier else float("-inf")
+    lower = ((later[0].top + later[0].bottom) / 2 + centre) / 2 if later else float("inf")
     above: list[VLine] = []
     top = line.top
     for ln in reversed(view.lines[max(0, line.index - SIDE_BLOCK_MAX_LINES) : line.index]):
-        if in_label_column(ln) or not continues(ln, top):
+        if in_label_column(ln) or not continues(ln, top) or (ln.top + ln.bottom) / 2 < upper:
             break
         above.insert(0, ln)
         top = ln.top
     below: list[VLine] = []
     top = line.top
     for ln in view.lines[line.index + 1 : line.index + 1 + SIDE_BLOCK_MAX_LINES]:
-        if in_label_column(ln) or not continues(ln, top):
+        if in_label_column(ln) or not continues(ln, top) or (ln.top + ln.bottom) / 2 > lower:
             break
         below.append(ln)
         top = ln.top
     own = value_words(line)
     rows = [value_words(ln) for ln in above] + ([own] if own else []) + [value_words(ln) for ln in below]
+    # A payment form prints the party's account before its name ("/KZ729657280162849804" over "ALTAIKABEL LLP").
+    while rows and _ACCOUNT_LINE.fullmatch(" ".join(w.text for w in rows[0])):
+        rows = rows[1:]
     found = _name_in_region(Region(Snippet.from_lines(rows), 0, "side"))
     if found is not None:
         found.factor *= 0.9
@@ -382,6 +393,7 @@ def _side_block_name(view: DocView, hit: LabelHit, x_right: float) -> Found | No
 
 
 _BANK = re.compile(r"\b(?:банк\w*|bank\w*|банкі\w*)\b", re.IGNORECASE)
+_ACCOUNT_LINE = re.compile(r"/?(?:[A-Z]{2}\d{2}[A-Z0-9]{10,30}|\d{6,34})")
 
 
 def _name_in_region(region: Region) -> Found | None:

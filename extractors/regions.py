@@ -43,14 +43,15 @@ def label_like(hit: LabelHit) -> bool:
         return after[1:].lstrip()[:1] in (":", "：")
     if hit.first == first_seg:
         return True
-    # A numbered form field ("7. Поставщик", "16. БИН"): the field's number starts the cell.
+    # A numbered form field ("7. Поставщик", "16. БИН", "3 (50K) Ordering customer"): the field's number starts the cell.
     if all(_FIELD_NUMBER.fullmatch(w.text) for w in line.words[first_seg : hit.first]):
         return True
     before = text[: _char_start(hit)].rstrip()
     return before.endswith(("(", "（"))
 
 
-_FIELD_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*[.)]")
+# A form field's number before its label: "7.", "27.3.", "2)", a bare row number "3", or a SWIFT tag "(50K)", ":59:".
+_FIELD_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})*[.)]?|\(\d{2}[A-Z]?\)|:?\d{2}[A-Z]?:")
 
 
 def _char_start(hit: LabelHit) -> int:

@@ -102,11 +102,37 @@ def _month_names(locales: list[str], stems: dict[str, dict[str, int]]) -> dict[s
     return names
 
 
+def lexicon_label_patterns(mapping: dict[str, str]) -> dict[str, list[str]]:
+    """The label lexicon's phrases (``lexicon.yaml``: eight languages, from official forms and print-outs) as extra
+    patterns of the readers' labels, per ``lexicon_labels`` (label -> lexicon field). A phrase that the lexicon also
+    gives another mapped field ("получатель": beneficiary and customer) names neither for certain and is left out;
+    the readers' own patterns decide those."""
+    if not mapping:
+        return {}
+    lex = yaml.safe_load(Path(__file__).with_name("lexicon.yaml").read_text(encoding="utf-8"))["fields"]
+    owners: dict[str, set[str]] = {}
+    for field, by_lang in lex.items():
+        for texts in by_lang.values():
+            for text in texts:
+                owners.setdefault(str(text).casefold(), set()).add(field)
+    out: dict[str, list[str]] = {}
+    for label, field in mapping.items():
+        phrases = [t for texts in lex.get(field, {}).values() for t in texts]
+        out[label] = [
+            r"\s+".join(re.escape(w) for w in str(t).split())
+            for t in phrases
+            if len(owners[str(t).casefold()] & set(mapping.values())) == 1 and len(str(t)) >= 3
+        ]
+    return out
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    extra = lexicon_label_patterns(raw.get("lexicon_labels", {}))
     labels = {
-        name: re.compile(_alternation([ocr_tolerant(p) for p in pats]), FLAGS) for name, pats in raw["labels"].items()
+        name: re.compile(_alternation([ocr_tolerant(p) for p in [*pats, *extra.get(name, [])]]), FLAGS)
+        for name, pats in raw["labels"].items()
     }
     currencies = [(code, re.compile(_currency_pattern(toks), FLAGS)) for code, toks in raw["currencies"].items()]
     signs = {

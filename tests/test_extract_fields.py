@@ -440,3 +440,23 @@ def test_a_text_layers_price_stands_against_words_that_spell_another_sum() -> No
     x = extract_document(doc)
     assert x.amounts is not None and x.amounts.total is not None
     assert x.amounts.total.value == 80_441_390.31
+
+
+def test_a_swift_transfer_application_names_its_payer_beside_a_tagged_label() -> None:
+    # The label is a numbered field with its SWIFT tag, vertically centred against the party's block, which
+    # opens with the account: the name is the block's first line that is not an account.
+    doc = layout_document("zayavlenie.pdf", [
+        (100, 40, "ЗАЯВЛЕНИЕ НА ПЕРЕВОД ИНОСТРАННОЙ ВАЛЮТЫ № 528"),
+        (72, 100, "2  Сумма прописью"), (284, 96, "Сто восемьдесят две тысячи сто долларов США 00"),
+        (284, 106, "центов"),
+        (284, 122, "/KZ729657280162849804"),
+        (284, 134, "ALTAIKABEL LLP"),
+        (72, 140, "3 (50K)  Перевододатель / Ordering customer"),
+        (284, 146, "BIN 170840579781"),
+        (284, 158, "115 ZHAMBYLA ST., TARAZ"),
+        (72, 176, "4 (52A)  Банк перевододателя"), (284, 176, "IRTYKZKA"),
+    ])
+    x = extract_document(doc)
+    payer = next(p for p in x.parties if p.role == "payer")
+    assert payer.name is not None and payer.name.value == "ALTAIKABEL LLP"
+    assert payer.bin is not None and payer.bin.value == "170840579781"
