@@ -224,11 +224,10 @@ def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: flo
 
 def run_worker_in_process(env: ServiceEnv) -> None:
     """Process everything queued, in this process (RQ SimpleWorker, burst mode)."""
-    from rq import SimpleWorker
-
     from worker.queues import queue_names
+    from worker.runner import InProcessWorker
 
-    SimpleWorker(queue_names(env.settings).all, connection=env.redis).work(
+    InProcessWorker(queue_names(env.settings).all, connection=env.redis).work(
         burst=True, logging_level="WARNING"
     )
 
@@ -238,11 +237,10 @@ def run_planning_in_process(env: ServiceEnv) -> None:
 
     After it, the document jobs those rounds need are on the documents queue, not yet run.
     """
-    from rq import SimpleWorker
-
     from worker.queues import queue_names
+    from worker.runner import InProcessWorker
 
-    SimpleWorker([queue_names(env.settings).dossiers], connection=env.redis).work(
+    InProcessWorker([queue_names(env.settings).dossiers], connection=env.redis).work(
         burst=True, logging_level="WARNING"
     )
 
