@@ -244,8 +244,11 @@ class DeliveryOut(BaseModel):
     event: str
     status: Literal["pending", "delivered", "failed"]
     attempts: int
-    response_status: int | None
-    last_error: str | None
+    response_status: int | None = Field(description="Код ответа получателя — только при доставке (2xx).")
+    last_error: str | None = Field(
+        description="Итог неудачной попытки: timeout, refused, failed, http_3xx, http_4xx, http_5xx "
+        "или address_not_allowed (адрес ведёт во внутреннюю сеть)."
+    )
     created_at: dt.datetime
     delivered_at: dt.datetime | None
 

@@ -49,14 +49,20 @@ from worker.store import (
     save_cache,
     unfinished_documents,
 )
+from worker.webhook_targets import WebhookPolicy, WebhookTarget, WebhookTargetRefused, check_webhook_url
 from worker.webhooks import (
     DELIVERY_HEADER,
     EVENT_CHECKED,
     EVENT_FAILED,
     EVENT_HEADER,
+    OUTCOME_ADDRESS_NOT_ALLOWED,
+    OUTCOME_FAILED,
+    OUTCOME_REFUSED,
+    OUTCOME_TIMEOUT,
     SIGNATURE_HEADER,
     create_deliveries,
     encode_body,
+    outcome_of_status,
     sign,
 )
 
@@ -278,8 +284,6 @@ def enqueue_webhooks(delivery_ids: list[str], settings: Any, connection: Any) ->
 
 
 def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
-    import httpx
-
     settings = context.current_settings()
     sessions = context.sessions(settings)
     with sessions.begin() as session:
@@ -294,8 +298,20 @@ def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
         delivery.attempts += 1
         url, secret, event, payload = hook.url, hook.secret, delivery.event, delivery.payload
 
+    try:
+        # Checked again now: the name may resolve elsewhere than at registration, or the policy changed.
+        target = check_webhook_url(url, WebhookPolicy.of(settings.service))
+    except WebhookTargetRefused:
+        with sessions.begin() as session:
+            delivery = session.get(WebhookDeliveryRow, delivery_id)
+            if delivery is not None:
+                delivery.status = DeliveryStatus.FAILED.value  # not retried: the address stays refused
+                delivery.last_error = OUTCOME_ADDRESS_NOT_ALLOWED
+        return {"status": OUTCOME_ADDRESS_NOT_ALLOWED}
+
     body = encode_body(payload)
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "docproc-webhooks/1",
         SIGNATURE_HEADER: sign(secret, body),
@@ -303,32 +319,47 @@ def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
         DELIVERY_HEADER: delivery_id,
     }
     started = time.monotonic()
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        response = httpx.post(url, content=body, headers=headers, timeout=settings.service.webhook_timeout_s)
-        status_code = response.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    status_code, outcome = post_to_target(target, body, headers, settings.service.webhook_timeout_s)
     duration = time.monotonic() - started
 
     with sessions.begin() as session:
         delivery = session.get(WebhookDeliveryRow, delivery_id)
         if delivery is not None:
-            delivery.response_status = status_code
-            delivery.last_error = error
-            if error is None:
+            # Coarse outcomes only: the log must not tell a key holder what answered at an address.
+            delivery.response_status = status_code if outcome is None else None
+            delivery.last_error = outcome
+            if outcome is None:
                 delivery.status = DeliveryStatus.DELIVERED.value
                 delivery.delivered_at = utc_now()
     connection = context.redis_connection(settings)
     m.record(
-        connection, settings.service.queue_prefix, "webhook", duration, webhooks_delivered=int(error is None)
+        connection, settings.service.queue_prefix, "webhook", duration, webhooks_delivered=int(outcome is None)
     )
-    if error is not None:
-        raise WebhookDeliveryError(f"delivery {delivery_id} to {url}: {error}")  # RQ retries with backoff
+    if outcome is not None:
+        raise WebhookDeliveryError(f"delivery {delivery_id}: {outcome}")  # RQ retries with backoff
     return {"status": "delivered", "http_status": status_code}
+
+
+def post_to_target(
+    target: WebhookTarget, body: bytes, headers: dict[str, str], timeout_s: float
+) -> tuple[int | None, str | None]:
+    """POST to the checked address (never a fresh DNS answer), no redirects: (status, coarse outcome)."""
+    import httpx
+
+    address = target.addresses[0]
+    # TLS: SNI and the certificate check use the name, though the connection goes to the address.
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    try:
+        # trust_env off: a proxy from the environment would resolve the name again, unchecked.
+        with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as http:
+            response = http.post(target.connect_url(address), content=body, headers=headers, extensions=extensions)
+    except httpx.TimeoutException:
+        return None, OUTCOME_TIMEOUT
+    except httpx.ConnectError:
+        return None, OUTCOME_REFUSED
+    except httpx.HTTPError:
+        return None, OUTCOME_FAILED
+    return response.status_code, outcome_of_status(response.status_code)
 
 
 def on_webhook_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: Any, traceback: Any) -> None:
