@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.errors import install_error_handlers
+from api.gate import RequestGate
 from api.metrics import metrics_registry
 from api.routes import admin, applications, documents, ops, webhooks
 from api.uploads import BodySizeLimit
@@ -60,7 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = metrics_registry(settings)
     install_error_handlers(app)
+    # Outermost last: proxy headers (the real client and scheme), then authentication and the body
+    # deadline before any body is read, then the size limit while it is read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.service.max_request_bytes)
+    app.add_middleware(RequestGate, settings=settings)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.service.trusted_proxies)
     for module in (applications, documents, webhooks, admin, ops):
         app.include_router(module.router)
     install_web(app)  # the reviewers' workspace: /login, /dossiers, /documents/... (api/web)

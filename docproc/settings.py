@@ -104,6 +104,15 @@ class ServiceSettings(BaseSettings):
     queue_prefix: str = "docproc"
     # A whole upload request (all files, multipart overhead included); files are checked one by one too.
     max_request_bytes: int = 200 * 1024 * 1024
+    # A request body must keep coming (api/gate.py): after body_grace_s seconds, at least
+    # body_min_rate_bytes_s per second since the request began, or 408. 8 KiB/s is a 64 kbit/s line;
+    # behind nginx (deploy/nginx) the body arrives buffered, at LAN speed.
+    body_grace_s: float = Field(10.0, gt=0)
+    body_min_rate_bytes_s: int = Field(8 * 1024, gt=0)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR
+    # networks): the client address that sign-in throttling counts, and https for Secure cookies.
+    # From any other peer these headers are ignored.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_files_per_upload: int = 500
     # Per-document job timeout: base + per page (OCR is ~1-3 s a page on one core; scans may be worse).
     job_timeout_base_s: int = 120

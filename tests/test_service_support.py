@@ -222,6 +222,37 @@ def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: flo
         time.sleep(0.2)
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_api(env: ServiceEnv, *extra: str) -> Iterator[str]:
+    """``docproc serve`` as a process on a free local port; yields its base URL, stops it after."""
+    import signal
+
+    port = free_port()
+    process = subprocess.Popen(
+        [*worker_command()[:3], "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *extra],
+        env=env.env(),
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(process, base)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
 def run_worker_in_process(env: ServiceEnv) -> None:
     """Process everything queued, in this process (RQ SimpleWorker, burst mode)."""
     from worker.queues import queue_names
