@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingest.dossier import RejectedFile
+from ingest.dossier import RejectedFile, describe_validation_error
 from ingest.errors import IngestError
 
 # Ingest codes whose natural HTTP answer is not the generic 422.
@@ -84,7 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+        listed = "; ".join(describe_validation_error(e) for e in exc.errors()[:5])
         body = {
             "detail": {
                 "code": "invalid_request",

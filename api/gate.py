@@ -15,7 +15,6 @@ told that the key is missing. ``RequestGate`` answers first:
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -25,6 +24,7 @@ import anyio
 from fastapi import status
 
 from docproc.settings import Settings
+from models.domain import INVALID_TEXT
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,8 +35,6 @@ API_PREFIX = "/v1/"
 SIGN_IN_PATH = "/login"
 PRINCIPAL_STATE = "principal"  # request.state key of the key resolved here
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# C0 controls except tab/newline/return, DEL, and lone surrogates (what psycopg cannot encode).
-_INVALID_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class BodyTooSlow(Exception):
@@ -164,7 +162,7 @@ async def _refuse_slow_body(send: Send) -> None:
 
 def has_invalid_text(scope: Scope) -> bool:
     query = scope.get("query_string", b"").decode("latin-1")
-    return bool(_INVALID_TEXT.search(scope.get("path", "")) or _INVALID_TEXT.search(unquote(query)))
+    return bool(INVALID_TEXT.search(scope.get("path", "")) or INVALID_TEXT.search(unquote(query)))
 
 
 def header(scope: Scope, name: bytes) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from models.domain import Application, ChecklistItem, ComputedResult, DocumentExtraction, Finding
+from models.domain import Application, ChecklistItem, CleanText, ComputedResult, DocumentExtraction, Finding
 
 APPLICATION_EXAMPLE: dict[str, Any] = {
     "dossier_id": "dossier_0001",
@@ -165,7 +165,7 @@ class DocumentDetail(DocumentSummary):
     pages: list[PageInfo] = Field(default_factory=list)
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(CleanText):
     fields: dict[str, Any] = Field(
         default_factory=dict,
         description="Путь поля → значение; null удаляет значение. Пути: doc_type, number, date, "
@@ -210,7 +210,7 @@ def _default_events() -> list[WebhookEvent]:
     return ["application.checked"]
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(CleanText):
     url: HttpUrl
     events: list[WebhookEvent] = Field(default_factory=_default_events)
     secret: str | None = Field(
@@ -253,7 +253,7 @@ class DeliveryOut(BaseModel):
     delivered_at: dt.datetime | None
 
 
-class KeyIn(BaseModel):
+class KeyIn(CleanText):
     role: Literal["portal", "reviewer", "consumer", "admin"]
     applicant_bins: list[str] = Field(
         default_factory=list, description="Для portal: БИН заявителей, доступные ключу."

@@ -10,6 +10,7 @@ from fastapi import UploadFile, status
 from api.errors import ApiError
 from docproc.settings import Settings
 from ingest.sizes import format_size
+from models.domain import INVALID_TEXT
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,6 +31,12 @@ def read_files(files: list[UploadFile], settings: Settings) -> list[tuple[str | 
         )
     out: list[tuple[str | None, bytes]] = []
     for upload in files:
+        if upload.filename and INVALID_TEXT.search(upload.filename):
+            raise ApiError(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "invalid_text",
+                "Имя файла содержит недопустимый символ (нулевой байт или управляющий символ).",
+            )
         upload.file.seek(0)
         out.append((upload.filename, upload.file.read()))
     return out

@@ -142,6 +142,9 @@ class ServiceSettings(BaseSettings):
     webhook_allowed_networks: list[str] = Field(default_factory=list)
     # Active subscriptions per API key: every finished check sends one POST per subscription.
     max_webhooks_per_key: int = Field(10, ge=1)
+    # Forced re-reading (reprocess with scope=documents, or of one document) of one application at
+    # most once per this many seconds: every call re-runs OCR on every page (429 with Retry-After).
+    reprocess_min_interval_s: int = Field(600, ge=0)
     # Resolved API keys are remembered this long per process (a revoked key may work until then).
     auth_cache_ttl_s: float = 30.0
     page_image_dpi: int = 110

@@ -169,7 +169,7 @@ def test_application_upsert_is_keyed_by_dossier_id(session: Session) -> None:
     session.commit()
     assert first.id == second.id
     assert session.scalar(select(func.count()).select_from(ApplicationRow)) == 1
-    row = find_application(session, "dossier_9001")
+    row = find_application(session, "dossier_9001", "111040086517")
     assert row is not None and row.cost_type == "foreign_employee"
     assert row.status == ApplicationStatus.RECEIVED
     assert Application.model_validate(row.payload) == make_application(cost_type="foreign_employee")

@@ -13,7 +13,14 @@ from sqlalchemy.orm import selectinload
 from api.access import Action, Principal, sees_applicant
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_application
 from api.errors import ApiError, from_ingest_error, not_found, rejected_files_error
-from api.intake import add_documents, audit, create_application, enqueue_or_explain, upload_response
+from api.intake import (
+    add_documents,
+    audit,
+    claim_forced_reprocess,
+    create_application,
+    enqueue_or_explain,
+    upload_response,
+)
 from api.schemas import (
     ApplicationDetail,
     ApplicationIn,
@@ -270,7 +277,7 @@ def upload_documents(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReprocessResponse,
     summary="Повторить обработку заявки",
-    responses=_ERRORS,
+    responses={**_ERRORS, 429: {"description": "Документы заявки уже перечитывались недавно (Retry-After)."}},
 )
 def reprocess_application(
     application_id: str,
@@ -285,6 +292,7 @@ def reprocess_application(
     app = visible_application(session, principal, application_id, for_update=True)
     forced: set[str] = set()
     if scope == ReprocessScope.documents:
+        claim_forced_reprocess(redis, settings, app.id)
         for doc in app.documents:
             doc.status = DocumentStatus.QUEUED.value
             forced.add(doc.sha256)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.access import Action, Principal
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_document
 from api.errors import ApiError
-from api.intake import audit, enqueue_or_explain
+from api.intake import audit, claim_forced_reprocess, enqueue_or_explain
 from api.pages import NoPageImage, render_page_png
 from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
 from api.views import document_detail
@@ -104,12 +104,13 @@ def get_page_image(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReprocessResponse,
     summary="Перечитать документ и перепроверить заявку",
-    responses=_ERRORS,
+    responses={**_ERRORS, 429: {"description": "Документы заявки уже перечитывались недавно (Retry-After)."}},
 )
 def reprocess_document(
     document_id: str, principal: Reprocessor, session: SessionDep, settings: SettingsDep, redis: RedisDep
 ) -> ReprocessResponse:
     doc = visible_document(session, principal, document_id)
+    claim_forced_reprocess(redis, settings, doc.application_id)
     doc.status = DocumentStatus.QUEUED.value
     app = doc.application
     plan = plan_check(session, app, settings, force={doc.sha256})
