@@ -7,11 +7,10 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pathlib import Path
 
 from tests.test_service_support import (
     APPLICATION,
