@@ -17,6 +17,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     "file_too_large": status.HTTP_413_CONTENT_TOO_LARGE,
     "request_too_large": status.HTTP_413_CONTENT_TOO_LARGE,
     "zip_bomb": status.HTTP_413_CONTENT_TOO_LARGE,
+    "pdf_bomb": status.HTTP_413_CONTENT_TOO_LARGE,
     "unsupported_format": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "dossier_not_zip": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 }

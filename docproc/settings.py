@@ -18,12 +18,21 @@ class Limits(BaseSettings):
     max_file_bytes: int = 50 * 1024 * 1024
     max_pdf_pages: int = 200
     max_image_megapixels: int = 150
+    # Pixels decoded from one image file over all its frames (multi-page TIFF): about 200 A4 pages at
+    # 300 dpi (8.7 Mpx each). Ten frames at the per-frame limit are ~1500 Mpx.
+    max_decoded_megapixels_per_file: int = 2000
+    # PDF streams are inflated under a budget (ingest/pdf_streams.py) before pdfium or pdfminer parse
+    # the file: both inflate a page's content stream whole, a 2 MB "flate bomb" to gigabytes. A legit
+    # stream (a page's content, a lossless 600 dpi A4 image) stays far below these.
+    max_pdf_stream_bytes: int = 128 * 1024 * 1024
+    max_pdf_decoded_bytes: int = 1024 * 1024 * 1024
     # Archives (ZIP uploads, XLSX/DOCX containers): guard against bombs and traversal.
     max_archive_members: int = 2000
     max_archive_total_bytes: int = 500 * 1024 * 1024
     max_archive_ratio: float = 200.0
     # Small members (text, blank images) legitimately compress far beyond any sane ratio;
-    # the ratio cap only applies to members larger than this.
+    # the ratio cap only applies to members larger than this, and to the archive as a whole
+    # once its unpacked total is larger than this (many small members can be a bomb together).
     archive_ratio_min_bytes: int = 1024 * 1024
     max_archive_depth: int = 2
 
@@ -104,6 +113,13 @@ class ServiceSettings(BaseSettings):
     queue_prefix: str = "docproc"
     # A whole upload request (all files, multipart overhead included); files are checked one by one too.
     max_request_bytes: int = 200 * 1024 * 1024
+    # An uploaded ZIP unpacks to at most this much (the command line allows limits.max_archive_total_bytes):
+    # the API holds an upload in memory while it checks and stores it.
+    max_upload_unpacked_bytes: int = 200 * 1024 * 1024
+    # Heavy work in an API process (upload checks, rendering a page image, the printed report) runs at
+    # most this many at a time per process; a request that waits heavy_wait_s for a turn gets 503.
+    heavy_concurrency: int = Field(2, ge=1)
+    heavy_wait_s: float = Field(10.0, ge=0)
     # A request body must keep coming (api/gate.py): after body_grace_s seconds, at least
     # body_min_rate_bytes_s per second since the request began, or 408. 8 KiB/s is a 64 kbit/s line;
     # behind nginx (deploy/nginx) the body arrives buffered, at LAN speed.

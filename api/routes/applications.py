@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from api.access import Action, Principal, sees_applicant
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_application
 from api.errors import ApiError, from_ingest_error, not_found, rejected_files_error
+from api.heavy import heavy_work
 from api.intake import (
     add_documents,
     audit,
@@ -30,7 +31,7 @@ from api.schemas import (
     ReprocessScope,
     UploadResponse,
 )
-from api.uploads import read_files
+from api.uploads import read_files, upload_limits
 from api.views import application_detail, application_summary, document_summary
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
@@ -68,12 +69,14 @@ def _check_scope(principal: Principal, applicant_bin: str) -> None:
 def _checked_upload(
     files: list[tuple[str | None, bytes]], settings: Any, zip_only: bool = False
 ) -> UploadCheck:
+    limits = upload_limits(settings)
     try:
-        if zip_only:
-            name, data = files[0]
-            check = check_zip_upload(name or "dossier.zip", data, settings.limits)
-        else:
-            check = check_upload(files, settings.limits)
+        with heavy_work(settings):
+            if zip_only:
+                name, data = files[0]
+                check = check_zip_upload(name or "dossier.zip", data, limits)
+            else:
+                check = check_upload(files, limits)
     except IngestError as exc:
         raise from_ingest_error(exc) from exc
     if check.rejected:
