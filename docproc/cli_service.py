@@ -73,7 +73,8 @@ def worker(
 
 
 def requeue() -> None:
-    """Заново поставить в очередь всё незавершённое по данным базы (после потери данных Redis)."""
+    """Заново поставить в очередь всё незавершённое по данным базы (после потери данных Redis):
+    документы, проверки досье и неотправленные уведомления."""
     from models.db import upgrade_database
     from worker import context
     from worker.requeue import requeue_unfinished
@@ -83,7 +84,8 @@ def requeue() -> None:
     context.configure(settings)
     report = requeue_unfinished(settings)
     console.print(
-        f"Заявок поставлено в очередь: {report.applications}; заданий на документы: {report.document_jobs}"
+        f"Заявок поставлено в очередь: {report.applications}; заданий на документы: {report.document_jobs}; "
+        f"уведомлений: {report.webhook_deliveries}"
     )
 
 

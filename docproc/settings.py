@@ -146,6 +146,11 @@ class ServiceSettings(BaseSettings):
     job_monitoring_interval_s: int = 30
     heartbeat_grace_s: int = 60
     maintenance_interval_s: int = 60
+    # The sweep (worker/requeue.py): an unfinished document, application or webhook delivery older than
+    # stuck_after_s whose job Redis no longer has (lost, or ended without finishing it) is queued again.
+    # One worker sweeps every sweep_interval_s, from its maintenance pass.
+    stuck_after_s: int = Field(15 * 60, ge=0)
+    sweep_interval_s: int = Field(5 * 60, ge=1)
     # Run one small document through the pipeline when a worker starts, so that models are loaded
     # once in the parent process and every forked job starts warm.
     worker_warmup: bool = True

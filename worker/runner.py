@@ -68,6 +68,17 @@ class DocprocWorker(PromptShutdown, Worker):
         kwargs.setdefault("worker_ttl", max(service.maintenance_interval_s + 15, 20))
         super().__init__(*args, **kwargs)
 
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        from worker.requeue import sweep_if_due
+
+        try:
+            sweep_if_due(context.current_settings())
+        except Exception:  # the sweep must never take the worker down; the next pass tries again
+            log.exception("the sweep for stuck work failed")
+        finally:
+            context.reset()  # no connection of the parent may be inherited by the next job's fork
+
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         grace = context.current_settings().service.heartbeat_grace_s
         if job.timeout and job.timeout > 0:
