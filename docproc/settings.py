@@ -183,9 +183,9 @@ class WebSettings(BaseSettings):
 
     # A reviewer signs in once per working day; the session then ends whatever happens.
     session_ttl_hours: float = 12.0
-    # Send the session cookie over HTTPS only. Keep True behind TLS (any real deployment); False
-    # lets the workspace run on plain http://localhost.
-    cookie_secure: bool = False
+    # Session cookies are sent over HTTPS only (Secure). Turn off only for plain-HTTP development on
+    # one machine (http://localhost); behind nginx the app sees https through X-Forwarded-Proto.
+    cookie_secure: bool = True
     # The review of a dossier takes this many working days, counted from the day after registration
     # (weekends and the public holidays of validators/rules/calendar/*.yaml are skipped).
     review_working_days: int = 14
@@ -199,9 +199,15 @@ class WebSettings(BaseSettings):
     # Sign-in throttling (api/web/accounts.py; state in the sign_in_failures table, so every API process
     # sees the same counts). Failed sign-ins counted within the last sign_in_window_s seconds:
     sign_in_window_s: int = Field(15 * 60, ge=1)
-    # ... per login as typed (existing or not): guessing one reviewer's password gets a handful of tries
-    # per window; the locked-out reviewer waits until the oldest counted failure leaves the window.
+    # ... per login as typed (existing or not) from one client address: guessing a reviewer's password
+    # from one place gets a handful of tries per window. Only that address is refused: a stranger
+    # cannot lock the reviewer out of their own.
     sign_in_max_failures_per_login: int = Field(5, ge=1)
+    # ... per login from all addresses together, for attempts from addresses where the login has not
+    # signed in successfully within sign_in_usual_address_days: many machines guessing one password are
+    # stopped, while the reviewer's usual addresses (office, home) keep working.
+    sign_in_max_failures_per_login_everywhere: int = Field(20, ge=1)
+    sign_in_usual_address_days: int = Field(90, ge=1)
     # ... per client address, across logins: one address cannot try a common password on many logins.
     # Higher than per login because a whole office may sign in from one NAT address.
     sign_in_max_failures_per_address: int = Field(30, ge=1)

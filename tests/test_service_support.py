@@ -192,7 +192,8 @@ def client_fixture(service_env: ServiceEnv) -> Iterator[Any]:
 
     from api.app import create_app
 
-    with TestClient(create_app(service_env.settings)) as test_client:
+    # https: the session cookie is Secure by default, and a browser sends it back over HTTPS only.
+    with TestClient(create_app(service_env.settings), base_url="https://testserver") as test_client:
         yield test_client
 
 

@@ -138,12 +138,11 @@ def _login_page(
 def _client_address(request: Request) -> str:
     """The address failed sign-ins are counted by.
 
-    ``docproc serve`` runs uvicorn with ``proxy_headers=True``: its middleware replaces the peer address
-    with the client named in ``X-Forwarded-For`` only when the peer is in ``FORWARDED_ALLOW_IPS``
-    (default 127.0.0.1 and ::1: a reverse proxy on the same machine), taking the nearest address that
-    is not itself a trusted proxy. From any other peer the header is ignored, so a client cannot choose
-    the address it is counted under; a proxy elsewhere must be listed there, or every sign-in counts
-    under the proxy's address.
+    The app applies ``X-Forwarded-For`` itself (uvicorn's ProxyHeadersMiddleware in ``api.app``) only
+    when the peer is one of ``DOCPROC_SERVICE__TRUSTED_PROXIES`` (default 127.0.0.1 and ::1: a reverse
+    proxy on the same machine), taking the nearest address that is not itself a trusted proxy. From any
+    other peer the header is ignored, so a client cannot choose the address it is counted under; a
+    proxy elsewhere must be listed there, or every sign-in counts under the proxy's address.
     """
     return request.client.host if request.client is not None else ""
 
@@ -196,7 +195,7 @@ def login(
         return _login_page(
             request, next, "Неверный логин или пароль.", login, status_code=status.HTTP_401_UNAUTHORIZED
         )
-    accounts.clear_sign_in_failures(session, login)
+    accounts.record_successful_sign_in(session, login, attempt.client_address)
     ttl = dt.timedelta(hours=settings.web.session_ttl_hours)
     opened = accounts.open_session(session, user, ttl)
     review.audit_event(session, user.id, review.SIGN_IN)
