@@ -87,11 +87,12 @@ def test_the_session_cookie_is_secure_by_default_and_https_is_taken_from_the_pro
     with TestClient(create_app(service_env.settings), base_url="http://testserver") as client:
         # Behind nginx the app is spoken to over plain HTTP; the proxy says the browser used https.
         form = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        # The sign-in form's cookie is Secure too: this plain-http client would not send it back itself.
+        client.cookies.set("docproc_login_csrf", form.cookies.get("docproc_login_csrf", ""))
         answer = client.post(
             "/login",
             data={"login": users.reviewer, "password": PASSWORD, "csrf_token": csrf_of(form.text), "next": "/"},
             headers={"X-Forwarded-Proto": "https"},
-            cookies={"docproc_login_csrf": form.cookies.get("docproc_login_csrf", "")},
             follow_redirects=False,
         )
     assert answer.status_code == 303, answer.text[:300]
