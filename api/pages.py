@@ -76,7 +76,7 @@ def _image_frame(data: bytes, kind: FileKind, page_no: int, settings: Settings) 
         # Frame page_no is reached directly, and shrunk while it is decoded: a 10-frame TIFF of 144 Mpx
         # frames costs one frame's decoding at a fraction of its size, not ten at full size.
         image = image_frame(data, kind, page_no - 1, settings.limits, max_side=MAX_SIDE_PX)
-        original = _frame_width(data, page_no - 1)
+        original = _frame_width(data, page_no - 1, settings)
     except IndexError as exc:
         raise NoPageImage("page_out_of_range") from exc
     except IngestError as exc:
@@ -84,9 +84,13 @@ def _image_frame(data: bytes, kind: FileKind, page_no: int, settings: Settings) 
     return image, image.width / original if original else 1.0
 
 
-def _frame_width(data: bytes, index: int) -> int:
-    """The frame's width as stored, upright (its boxes are in these pixels): read from its header only."""
+def _frame_width(data: bytes, index: int, settings: Settings) -> float:
+    """The frame's width in the units its boxes are in: its upright width as stored, shrunk as the
+    reader shrinks frames too large for OCR. Read from the frame's header only."""
+    from ocr.raster import ocr_frame_scale
+
     with Image.open(io.BytesIO(data)) as image:
         image.seek(index)
         turned = image.getexif().get(_EXIF_ORIENTATION, 1) in _SIDE_SWAPPING_ORIENTATIONS
-        return image.height if turned else image.width
+        width = image.height if turned else image.width
+        return width * ocr_frame_scale(image.width, image.height, settings.limits)

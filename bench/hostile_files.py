@@ -6,11 +6,13 @@
 * ``tiff`` — a 10-frame TIFF of 12000×12000 (144 Mpx) frames uploaded to a served API (PostgreSQL +
   Redis, a throwaway schema); the API process's CPU time (``/proc/<pid>/stat``) is printed for the
   upload, the first ``GET …/pages/10/image`` and a second one (served from the page-image cache).
+* ``tiff-read`` — the same TIFF read by ``docproc extract`` (what a worker does with it): peak RSS.
 * ``unauth`` — a 50 MB upload without a key, streamed to the served API: seconds until the 401.
 
     .venv/bin/python bench/hostile_files.py bomb
     .venv/bin/python bench/hostile_files.py bomb --unguarded
     .venv/bin/python bench/hostile_files.py tiff
+    .venv/bin/python bench/hostile_files.py tiff-read
     .venv/bin/python bench/hostile_files.py unauth
 """
 
@@ -189,6 +191,32 @@ def bench_tiff() -> dict[str, float]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_tiff_read() -> dict[str, float]:
+    work = Path(tempfile.mkdtemp(prefix="docproc-tiff-read-"))
+    try:
+        tiff = work / "scan.tif"
+        ten_frame_tiff(tiff)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPROC_")}
+        env["DOCPROC_DATA_DIR"] = str(work / "var")
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "docproc.cli", "extract", str(tiff)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return {
+            "frames": 10,
+            "exit_code": result.returncode,
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+            "wall_s": round(time.monotonic() - started, 1),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def bench_unauthenticated(mb: int = 50) -> dict[str, float]:
     with bench_env() as env, served(env) as (base, _):
         host, port = base.removeprefix("http://").split(":")
@@ -225,7 +253,7 @@ def bench_unauthenticated(mb: int = 50) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=["bomb", "tiff", "unauth"])
+    parser.add_argument("part", choices=["bomb", "tiff", "tiff-read", "unauth"])
     parser.add_argument("--bomb-mb", type=int, default=2048, help="MiB the bomb's stream inflates to")
     parser.add_argument("--unguarded", action="store_true", help="bomb: stream budgets out of the way")
     args = parser.parse_args()
@@ -233,6 +261,8 @@ def main() -> None:
         figures = bench_bomb(args.bomb_mb, args.unguarded)
     elif args.part == "tiff":
         figures = bench_tiff()
+    elif args.part == "tiff-read":
+        figures = bench_tiff_read()
     else:
         figures = bench_unauthenticated()
     print(json.dumps(figures, ensure_ascii=False, indent=2))

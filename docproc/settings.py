@@ -21,6 +21,11 @@ class Limits(BaseSettings):
     # Pixels decoded from one image file over all its frames (multi-page TIFF): about 200 A4 pages at
     # 300 dpi (8.7 Mpx each). Ten frames at the per-frame limit are ~1500 Mpx.
     max_decoded_megapixels_per_file: int = 2000
+    # Image frames larger than this are shrunk (whole-number reduction, then resampling) before OCR:
+    # an A4 page at 400 dpi is ~15.5 Mpx, more than OCR needs. A 144 Mpx frame read as it is took the
+    # reader above 8 GB (colour copies, stamp masks, tesseract's own buffers); shrunk to 36 Mpx still
+    # 1.8 GB, to 16 Mpx 0.5 GB (bench/hostile_files.py tiff-read).
+    max_ocr_megapixels: int = 16
     # PDF streams are inflated under a budget (ingest/pdf_streams.py) before pdfium or pdfminer parse
     # the file: both inflate a page's content stream whole, a 2 MB "flate bomb" to gigabytes. A legit
     # stream (a page's content, a lossless 600 dpi A4 image) stays far below these.

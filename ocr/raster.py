@@ -135,7 +135,11 @@ def count_image_frames(data: bytes, kind: FileKind, limits: Limits) -> int:
 
 
 def image_pages(data: bytes, kind: FileKind, limits: Limits) -> Iterator[np.ndarray]:
-    """Frames of an image file as RGB arrays, upright per EXIF; a multi-page TIFF yields several."""
+    """Frames of an image file as RGB arrays, upright per EXIF; a multi-page TIFF yields several.
+
+    A frame above ``max_ocr_megapixels`` is shrunk to it first (``ocr_frame_scale``): its page then
+    has that smaller size, and the boxes read on it are in its pixels.
+    """
     with image_frames(data, kind, limits) as frames:
         budget = limits.max_decoded_megapixels_per_file * 1_000_000
         for frame in frames:
@@ -143,8 +147,21 @@ def image_pages(data: bytes, kind: FileKind, limits: Limits) -> Iterator[np.ndar
             if budget < 0:
                 raise _too_large(limits)
             with _decoding_errors(limits):
-                upright = ImageOps.exif_transpose(frame)
-                yield np.asarray(to_rgb(upright if upright is not None else frame))
+                scale = ocr_frame_scale(frame.width, frame.height, limits)
+                working = frame if scale == 1.0 else frame.resize(_scaled(frame.size, scale), reducing_gap=2.0)
+                upright = ImageOps.exif_transpose(working)
+                yield np.asarray(to_rgb(upright if upright is not None else working))
+
+
+def ocr_frame_scale(width: int, height: int, limits: Limits) -> float:
+    """The factor an image frame of this size is shrunk by before OCR (1.0: read as it is)."""
+    pixels = width * height
+    ceiling = limits.max_ocr_megapixels * 1_000_000
+    return 1.0 if pixels <= ceiling else (ceiling / pixels) ** 0.5
+
+
+def _scaled(size: tuple[int, int], scale: float) -> tuple[int, int]:
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
 def image_frame(data: bytes, kind: FileKind, index: int, limits: Limits, max_side: int | None = None) -> Image.Image:

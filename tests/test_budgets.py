@@ -219,3 +219,17 @@ def test_heavy_work_waits_for_a_turn_then_answers_503(
         semaphore.release()
     assert busy.status_code == 503 and busy.json()["detail"]["code"] == "busy" and busy.headers["Retry-After"]
     assert client.get(f"/v1/documents/{doc_id}/pages/1/image", headers=auth(keys.portal)).status_code == 200
+
+
+def test_a_frame_too_large_for_ocr_is_shrunk_first_and_its_page_image_scale_follows() -> None:
+    from api.pages import render_page_png
+    from ocr.raster import image_pages
+
+    data = _tiff(frames=1, side=2000)  # 4 Mpx
+    limits = Limits(max_ocr_megapixels=1)
+    (page,) = list(image_pages(data, FileKind.TIFF, limits))
+    assert page.shape[0] * page.shape[1] <= 1_000_000 and page.shape[:2] == (1000, 1000)
+    # Boxes read on that page are in its (shrunk) pixels: the API's scale maps them onto its image.
+    image = render_page_png(data, FileKind.TIFF, 1, Settings(limits=limits))
+    width = Image.open(io.BytesIO(image.png)).width
+    assert image.scale * 1000 == pytest.approx(width, abs=1)
