@@ -29,16 +29,16 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from service_bench import CLI, BenchEnv, bench_env, create_key
+from service_bench import BenchEnv, bench_env, create_key
 
 CHUNK = 1024 * 1024
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -116,26 +116,10 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-@contextmanager
-def served(env: BenchEnv) -> Iterator[tuple[str, int]]:
-    from tests.test_service_support import free_port, wait_until_healthy
+def served(env: BenchEnv) -> Any:
+    from tests.test_service_support import served_api
 
-    port = free_port()
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--log-level", "warning"],
-        env=env.env(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(process, base)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    return contextmanager(served_api)(env)
 
 
 def ten_frame_tiff(path: Path, side: int = 12000, frames: int = 10) -> None:

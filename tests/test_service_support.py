@@ -231,8 +231,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_api(env: ServiceEnv, *extra: str) -> Iterator[str]:
-    """``docproc serve`` as a process on a free local port; yields its base URL, stops it after."""
+def served_api(env: Any, *extra: str) -> Iterator[tuple[str, int]]:
+    """``docproc serve`` as a process on a free local port; yields its base URL and process id, stops it
+    after. ``env``: anything with ``env()`` giving the process environment (tests, bench scripts)."""
     import signal
 
     port = free_port()
@@ -248,10 +249,17 @@ def serve_api(env: ServiceEnv, *extra: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(process, base)
-        yield base
+        yield base, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        process.wait(timeout=30)
+
+
+def serve_api(env: ServiceEnv, *extra: str) -> Iterator[str]:
+    from contextlib import contextmanager
+
+    with contextmanager(served_api)(env, *extra) as (base, _):
+        yield base
 
 
 def run_worker_in_process(env: ServiceEnv) -> None:

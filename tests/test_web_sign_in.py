@@ -61,9 +61,9 @@ def test_a_stranger_cannot_lock_a_reviewer_out_at_their_usual_address(
 
 
 def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(tmp_path: Path) -> None:
-    from api.app import create_app
     from sqlalchemy import select
 
+    from api.app import create_app
     from models.db import SignInFailureRow
     from worker import context
 

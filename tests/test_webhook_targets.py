@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,37 +122,41 @@ def test_plain_http_is_refused_and_a_key_has_a_cap(client: Any, keys: Keys) -> N
     assert third.status_code == 409 and third.json()["detail"]["code"] == "too_many_webhooks"
 
 
-@needs_services
-def test_a_name_that_later_resolves_inside_is_not_delivered_to(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """DNS rebinding: allowed at registration, internal at delivery: refused then, nothing is sent."""
+def _resolving(monkeypatch: pytest.MonkeyPatch, answer: Callable[[], str]) -> list[str]:
+    """``hooks.example.kz`` resolves to ``answer()`` at each lookup; returns the lookups made."""
+    calls: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.example.kz":
+            return real(host, port, *args, **kwargs)
+        calls.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer(), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return calls
+
+
+def _subscribe_and_check(
+    tmp_path: Path, receiver: Receiver, after_subscribing: Callable[[], None] = lambda: None
+) -> list[dict[str, Any]]:
+    """Subscribe to ``http://hooks.example.kz:<receiver port>/hook``, check a dossier, return the log."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from tests.test_service_support import make_keys
 
-    answers = {"hooks.example.kz": "127.0.0.1"}
-    real = socket.getaddrinfo
-
-    def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host in answers:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    receiver = Receiver()
     env_iter = make_service_env(tmp_path, webhook_require_https=False, webhook_allowed_networks=["127.0.0.0/8"])
     env = next(env_iter)
     try:
-        with TestClient(create_app(env.settings)) as client:
+        with TestClient(create_app(env.settings), base_url="https://testserver") as client:
             keys = make_keys(env)
             port = receiver.server.server_address[1]
             hook = client.post(
                 "/v1/webhooks", json={"url": f"http://hooks.example.kz:{port}/hook"}, headers=auth(keys.portal)
             )
             assert hook.status_code == 201, hook.text
-            answers["hooks.example.kz"] = "169.254.169.254"  # the name now points at the metadata service
+            after_subscribing()
             app_id = client.post("/v1/applications", json=APPLICATION, headers=auth(keys.portal)).json()["id"]
             client.post(
                 f"/v1/applications/{app_id}/documents",
@@ -160,58 +164,43 @@ def test_a_name_that_later_resolves_inside_is_not_delivered_to(
                 headers=auth(keys.portal),
             )
             run_worker_in_process(env)
-            log = client.get(f"/v1/webhooks/{hook.json()['id']}/deliveries", headers=auth(keys.portal)).json()
+            return list(
+                client.get(f"/v1/webhooks/{hook.json()['id']}/deliveries", headers=auth(keys.portal)).json()
+            )
     finally:
-        receiver.close()
         next(env_iter, None)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@needs_services
+def test_a_name_that_later_resolves_inside_is_not_delivered_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    """DNS rebinding: allowed at registration, internal at delivery: refused then, nothing is sent."""
+    answers = ["127.0.0.1"]
+    _resolving(monkeypatch, lambda: answers[-1])
+    # After subscribing, the name points at the metadata service.
+    log = _subscribe_and_check(tmp_path, receiver, lambda: answers.append("169.254.169.254"))
     assert [(d["status"], d["last_error"], d["attempts"]) for d in log] == [("failed", "address_not_allowed", 1)]
     assert receiver.received == []
 
 
 @needs_services
 def test_delivery_connects_to_the_checked_address_with_the_name_as_host(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
 ) -> None:
     """The name is resolved once per delivery; the POST goes to that address, Host and SNI carry the name."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from tests.test_service_support import make_keys
-
-    calls: list[str] = []
-    real = socket.getaddrinfo
-
-    def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "hooks.example.kz":
-            calls.append(host)
-            # First answers are checked and used; any later lookup would lead to a closed port.
-            target = "127.0.0.1" if len(calls) <= 2 else "127.0.0.2"
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (target, port))]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    receiver = Receiver()
-    env_iter = make_service_env(tmp_path, webhook_require_https=False, webhook_allowed_networks=["127.0.0.0/8"])
-    env = next(env_iter)
-    try:
-        with TestClient(create_app(env.settings)) as client:
-            keys = make_keys(env)
-            port = receiver.server.server_address[1]
-            hook = client.post(
-                "/v1/webhooks", json={"url": f"http://hooks.example.kz:{port}/hook"}, headers=auth(keys.portal)
-            )
-            app_id = client.post("/v1/applications", json=APPLICATION, headers=auth(keys.portal)).json()["id"]
-            client.post(
-                f"/v1/applications/{app_id}/documents",
-                files=files_field(dossier_documents()),
-                headers=auth(keys.portal),
-            )
-            run_worker_in_process(env)
-            log = client.get(f"/v1/webhooks/{hook.json()['id']}/deliveries", headers=auth(keys.portal)).json()
-    finally:
-        receiver.close()
-        next(env_iter, None)
+    # The first answers (registration, delivery) are checked and used; a later lookup would lead to
+    # a closed port.
+    calls = _resolving(monkeypatch, lambda: "127.0.0.1" if len(calls) <= 2 else "127.0.0.2")
+    log = _subscribe_and_check(tmp_path, receiver)
     assert [(d["status"], d["attempts"]) for d in log] == [("delivered", 1)]
     assert len(calls) == 2  # registration, delivery: the connection itself asked no resolver
     headers, _ = receiver.received[0]
-    assert headers["Host"] == f"hooks.example.kz:{port}"
+    assert headers["Host"] == f"hooks.example.kz:{receiver.server.server_address[1]}"

@@ -39,7 +39,7 @@ from models.domain import Application, FileKind
 from worker import context
 from worker import metrics as m
 from worker import queues as q
-from worker.scheduling import cache_checker, enqueue_plan, plan_check
+from worker.scheduling import cache_checker, enqueue_once, enqueue_plan, plan_check
 from worker.store import (
     apply_cache,
     document_outcome,
@@ -276,35 +276,26 @@ def ensure_webhook_job(delivery_id: str, settings: Any, connection: Any) -> str:
     The id is derived from the delivery, so ``docproc requeue`` and the sweep never duplicate one.
     """
     from rq import Callback, Queue
-    from rq.exceptions import DuplicateJobError, NoSuchJobError
 
     job_id = q.webhook_job_id(settings.service.queue_prefix, delivery_id)
     queue = Queue(q.queue_names(settings).webhooks, connection=connection)
-    for _ in range(3):  # another process may create or delete the job between our calls
-        try:
-            queue.enqueue_call(
-                deliver_webhook_job,
-                args=(delivery_id,),
-                job_id=job_id,
-                unique=True,
-                timeout=int(settings.service.webhook_timeout_s) + 30,
-                result_ttl=settings.service.job_result_ttl_s,
-                failure_ttl=settings.service.job_failure_ttl_s,
-                retry=q.retry_policy(settings.service.webhook_retry_intervals_s),
-                on_failure=Callback(on_webhook_job_failure),
-                description=f"webhook delivery {delivery_id}",
-            )
-            return job_id
-        except DuplicateJobError:
-            try:
-                job = Job.fetch(job_id, connection=connection)
-            except NoSuchJobError:
-                continue
-            if q.job_is_alive(job):
-                return job_id
-            job.delete()  # finished or failed while the delivery still waits: run it again
-    log.warning("could not (re)create job %s; it is left to `docproc requeue`", job_id)
-    return job_id
+
+    def enqueue() -> None:
+        queue.enqueue_call(
+            deliver_webhook_job,
+            args=(delivery_id,),
+            job_id=job_id,
+            unique=True,
+            timeout=int(settings.service.webhook_timeout_s) + 30,
+            result_ttl=settings.service.job_result_ttl_s,
+            failure_ttl=settings.service.job_failure_ttl_s,
+            retry=q.retry_policy(settings.service.webhook_retry_intervals_s),
+            on_failure=Callback(on_webhook_job_failure),
+            description=f"webhook delivery {delivery_id}",
+        )
+
+    # Ended (finished or failed) while the delivery still waits: run it again.
+    return enqueue_once(job_id, enqueue, lambda job: not q.job_is_alive(job), connection)
 
 
 def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
