@@ -36,7 +36,11 @@ RENDERER_VERSION = 2
 
 def page_variant(settings: Settings, ocr_rotation: int | None = None) -> str:
     """The variant key of a page image: the plain page, or (``ocr_rotation``) the page in its OCR frame."""
-    plain = f"r{RENDERER_VERSION}-dpi{settings.service.page_image_dpi}-max{MAX_SIDE_PX}"
+    # The OCR size ceiling sets the units an image page's boxes (and so X-Page-Scale) are in.
+    plain = (
+        f"r{RENDERER_VERSION}-dpi{settings.service.page_image_dpi}-max{MAX_SIDE_PX}"
+        f"-ocr{settings.limits.max_ocr_megapixels}mp"
+    )
     if ocr_rotation is None:
         return plain
     ocr = settings.ocr
