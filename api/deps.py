@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, defer
 from api.access import ACTION_LABELS_RU, Action, Principal, may, sees_applicant
 from api.auth import resolve_key
 from api.errors import ApiError, not_found
+from api.gate import PRINCIPAL_STATE
 from docproc.settings import Settings
 from models.db import ApplicationRow, DocumentRow
 from worker import context
@@ -44,9 +45,13 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 
 
 def get_principal(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    resolved = getattr(request.state, PRINCIPAL_STATE, None)
+    if isinstance(resolved, Principal):
+        return resolved  # api.gate resolved the key before the body was read
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None or not credentials.credentials:
         raise _unauthorized(

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingest.dossier import RejectedFile
+from ingest.dossier import RejectedFile, describe_validation_error
 from ingest.errors import IngestError
 
 # Ingest codes whose natural HTTP answer is not the generic 422.
@@ -17,6 +17,7 @@ _STATUS_BY_CODE: dict[str, int] = {
     "file_too_large": status.HTTP_413_CONTENT_TOO_LARGE,
     "request_too_large": status.HTTP_413_CONTENT_TOO_LARGE,
     "zip_bomb": status.HTTP_413_CONTENT_TOO_LARGE,
+    "pdf_bomb": status.HTTP_413_CONTENT_TOO_LARGE,
     "unsupported_format": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "dossier_not_zip": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 }
@@ -84,7 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        listed = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+        listed = "; ".join(describe_validation_error(e) for e in exc.errors()[:5])
         body = {
             "detail": {
                 "code": "invalid_request",

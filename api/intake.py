@@ -65,9 +65,9 @@ def create_application(session: Session, application: Application, principal: Pr
     conflict = ApiError(
         status.HTTP_409_CONFLICT,
         "application_exists",
-        f"Заявка с dossier_id «{application.dossier_id}» уже существует.",
+        f"У этого заявителя уже есть заявка с dossier_id «{application.dossier_id}».",
     )
-    if repo.find_application(session, application.dossier_id) is not None:
+    if repo.find_application(session, application.dossier_id, application.applicant.bin) is not None:
         raise conflict
     try:
         with session.begin_nested():  # two clients creating one dossier_id at once: one wins
@@ -134,7 +134,10 @@ def add_documents(
     opened = None
     if fresh or app.checked_revision is None:
         session.flush()
-        reuse_cached_readings(session, fresh, q.pipeline_key(settings))
+        # Answered at once ("reused") only for contents this applicant has uploaded before: another
+        # applicant's identical file is read from the cache too, but by the worker, unannounced.
+        known = contents_of_applicant(session, app.applicant_bin, fresh)
+        reuse_cached_readings(session, [doc for doc in fresh if doc.sha256 in known], q.pipeline_key(settings))
         opened = OpenedRound(app.id, start_round(session, app, locked=locked))
     audit(
         session,
@@ -145,6 +148,24 @@ def add_documents(
     )
     session.flush()
     return opened, added
+
+
+def contents_of_applicant(session: Session, applicant_bin: str, fresh: list[DocumentRow]) -> set[str]:
+    """The contents among ``fresh`` that this applicant already had in an earlier upload."""
+    shas = sorted({doc.sha256 for doc in fresh})
+    if not shas:
+        return set()
+    return set(
+        session.scalars(
+            select(DocumentRow.sha256)
+            .join(ApplicationRow, DocumentRow.application_id == ApplicationRow.id)
+            .where(
+                ApplicationRow.applicant_bin == applicant_bin,
+                DocumentRow.sha256.in_(shas),
+                DocumentRow.id.not_in([doc.id for doc in fresh]),
+            )
+        )
+    )
 
 
 def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, bool]]) -> UploadResponse:
@@ -164,6 +185,36 @@ def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, boo
             )
             for doc, pages, duplicate in added
         ],
+    )
+
+
+def claim_forced_reprocess(connection: Redis, settings: Settings, application_id: str) -> None:
+    """Refuse (429) a forced re-read of an application re-read less than ``reprocess_min_interval_s`` ago.
+
+    The mark lives in Redis (shared by every API process): losing it costs at most one extra re-read.
+    """
+    interval = settings.service.reprocess_min_interval_s
+    if interval <= 0:
+        return
+    key = f"{settings.service.queue_prefix}:reprocess:{application_id}"
+    try:
+        if connection.set(key, "1", nx=True, ex=interval):
+            return
+        wait_s = max(int(connection.ttl(key)), 1)  # type: ignore[arg-type]
+    except RedisError as exc:
+        raise ApiError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "queue_unavailable",
+            "Очередь обработки сейчас недоступна; повторите запрос позже.",
+            application_id=application_id,
+        ) from exc
+    raise ApiError(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        "reprocess_too_soon",
+        f"Документы этой заявки уже перечитывались недавно; повторить можно через {max(1, -(-wait_s // 60))} мин. "
+        "Перепроверка без перечитывания (scope=check) доступна сразу.",
+        headers={"Retry-After": str(wait_s)},
+        retry_after_s=wait_s,
     )
 
 

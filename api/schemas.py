@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from api.eligibility import EligibilityItemState
-from models.domain import Application, ChecklistItem, ComputedResult, DocumentExtraction, Finding
+from models.domain import Application, ChecklistItem, CleanText, ComputedResult, DocumentExtraction, Finding
 
 APPLICATION_EXAMPLE: dict[str, Any] = {
     "dossier_id": "dossier_0001",
@@ -177,7 +177,7 @@ class DocumentDetail(DocumentSummary):
     pages: list[PageInfo] = Field(default_factory=list)
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(CleanText):
     fields: dict[str, Any] = Field(
         default_factory=dict,
         description="Путь поля → значение; null удаляет значение. Пути: doc_type, number, date, "
@@ -222,7 +222,7 @@ def _default_events() -> list[WebhookEvent]:
     return ["application.checked"]
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(CleanText):
     url: HttpUrl
     events: list[WebhookEvent] = Field(default_factory=_default_events)
     secret: str | None = Field(
@@ -256,13 +256,16 @@ class DeliveryOut(BaseModel):
     event: str
     status: Literal["pending", "delivered", "failed"]
     attempts: int
-    response_status: int | None
-    last_error: str | None
+    response_status: int | None = Field(description="Код ответа получателя — только при доставке (2xx).")
+    last_error: str | None = Field(
+        description="Итог неудачной попытки: timeout, refused, failed, http_3xx, http_4xx, http_5xx "
+        "или address_not_allowed (адрес ведёт во внутреннюю сеть)."
+    )
     created_at: dt.datetime
     delivered_at: dt.datetime | None
 
 
-class KeyIn(BaseModel):
+class KeyIn(CleanText):
     role: Literal["portal", "reviewer", "consumer", "admin"]
     applicant_bins: list[str] = Field(
         default_factory=list, description="Для portal: БИН заявителей, доступные ключу."

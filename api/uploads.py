@@ -8,13 +8,21 @@ from typing import Any
 from fastapi import UploadFile, status
 
 from api.errors import ApiError
-from docproc.settings import Settings
+from docproc.settings import Limits, Settings
 from ingest.sizes import format_size
+from models.domain import INVALID_TEXT
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+
+def upload_limits(settings: Settings) -> Limits:
+    """The limits an API upload is checked with: the command line's, with a lower cap on unpacked ZIPs."""
+    limits = settings.limits
+    cap = min(limits.max_archive_total_bytes, settings.service.max_upload_unpacked_bytes)
+    return limits.model_copy(update={"max_archive_total_bytes": cap})
 
 
 def read_files(files: list[UploadFile], settings: Settings) -> list[tuple[str | None, bytes]]:
@@ -30,6 +38,12 @@ def read_files(files: list[UploadFile], settings: Settings) -> list[tuple[str | 
         )
     out: list[tuple[str | None, bytes]] = []
     for upload in files:
+        if upload.filename and INVALID_TEXT.search(upload.filename):
+            raise ApiError(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "invalid_text",
+                "Имя файла содержит недопустимый символ (нулевой байт или управляющий символ).",
+            )
         upload.file.seek(0)
         out.append((upload.filename, upload.file.read()))
     return out

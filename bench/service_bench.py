@@ -139,24 +139,10 @@ def _free_port() -> int:
 
 @contextmanager
 def running_server(env: BenchEnv, workers: int) -> Iterator[str]:
-    from tests.test_service_support import wait_until_healthy
+    from tests.test_service_support import served_api
 
-    port = _free_port()
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-        env=env.env(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(process, base)
+    with contextmanager(served_api)(env, "--workers", str(workers)) as (base, _):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _document(template: bytes, n: int) -> bytes:

@@ -747,7 +747,9 @@ class _QueueTarget:
         check.rejected.extend(loaded.rejected)
         principal = Principal(key_id="docproc-batch", role=Role.ADMIN, name="docproc batch")
         with self.sessions() as session:
-            app = repo.find_application(session, loaded.application.dossier_id)
+            app = repo.find_application(
+                session, loaded.application.dossier_id, loaded.application.applicant.bin
+            )
             if app is None:
                 app = create_application(session, loaded.application, principal)
             else:

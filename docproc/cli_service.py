@@ -28,6 +28,13 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Адрес для входящих соединений.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Порт.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Процессов uvicorn.")] = 1,
+    limit_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--limit-concurrency",
+            help="Не больше стольких соединений и запросов на процесс одновременно; сверх — ответ 503.",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
     """Запустить API (FastAPI + uvicorn). Нужны DATABASE_URL и REDIS_URL (или DOCPROC_*)."""
@@ -43,8 +50,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        limit_concurrency=limit_concurrency,
         log_level=log_level,
-        proxy_headers=True,
+        # X-Forwarded-* are applied by the app itself, from DOCPROC_SERVICE__TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
 
 
@@ -64,7 +73,8 @@ def worker(
 
 
 def requeue() -> None:
-    """Заново поставить в очередь всё незавершённое по данным базы (после потери данных Redis)."""
+    """Заново поставить в очередь всё незавершённое по данным базы (после потери данных Redis):
+    документы, проверки досье и неотправленные уведомления."""
     from models.db import upgrade_database
     from worker import context
     from worker.requeue import requeue_unfinished
@@ -74,7 +84,8 @@ def requeue() -> None:
     context.configure(settings)
     report = requeue_unfinished(settings)
     console.print(
-        f"Заявок поставлено в очередь: {report.applications}; заданий на документы: {report.document_jobs}"
+        f"Заявок поставлено в очередь: {report.applications}; заданий на документы: {report.document_jobs}; "
+        f"уведомлений: {report.webhook_deliveries}"
     )
 
 

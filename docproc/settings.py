@@ -18,12 +18,26 @@ class Limits(BaseSettings):
     max_file_bytes: int = 50 * 1024 * 1024
     max_pdf_pages: int = 200
     max_image_megapixels: int = 150
+    # Pixels decoded from one image file over all its frames (multi-page TIFF): about 200 A4 pages at
+    # 300 dpi (8.7 Mpx each). Ten frames at the per-frame limit are ~1500 Mpx.
+    max_decoded_megapixels_per_file: int = 2000
+    # Image frames larger than this are shrunk (whole-number reduction, then resampling) before OCR:
+    # an A4 page at 400 dpi is ~15.5 Mpx, more than OCR needs. A 144 Mpx frame read as it is took the
+    # reader above 8 GB (colour copies, stamp masks, tesseract's own buffers); shrunk to 36 Mpx still
+    # 1.8 GB, to 16 Mpx 0.5 GB (bench/hostile_files.py tiff-read).
+    max_ocr_megapixels: int = 16
+    # PDF streams are inflated under a budget (ingest/pdf_streams.py) before pdfium or pdfminer parse
+    # the file: both inflate a page's content stream whole, a 2 MB "flate bomb" to gigabytes. A legit
+    # stream (a page's content, a lossless 600 dpi A4 image) stays far below these.
+    max_pdf_stream_bytes: int = 128 * 1024 * 1024
+    max_pdf_decoded_bytes: int = 1024 * 1024 * 1024
     # Archives (ZIP uploads, XLSX/DOCX containers): guard against bombs and traversal.
     max_archive_members: int = 2000
     max_archive_total_bytes: int = 500 * 1024 * 1024
     max_archive_ratio: float = 200.0
     # Small members (text, blank images) legitimately compress far beyond any sane ratio;
-    # the ratio cap only applies to members larger than this.
+    # the ratio cap only applies to members larger than this, and to the archive as a whole
+    # once its unpacked total is larger than this (many small members can be a bomb together).
     archive_ratio_min_bytes: int = 1024 * 1024
     max_archive_depth: int = 2
 
@@ -104,6 +118,22 @@ class ServiceSettings(BaseSettings):
     queue_prefix: str = "docproc"
     # A whole upload request (all files, multipart overhead included); files are checked one by one too.
     max_request_bytes: int = 200 * 1024 * 1024
+    # An uploaded ZIP unpacks to at most this much (the command line allows limits.max_archive_total_bytes):
+    # the API holds an upload in memory while it checks and stores it.
+    max_upload_unpacked_bytes: int = 200 * 1024 * 1024
+    # Heavy work in an API process (upload checks, rendering a page image, the printed report) runs at
+    # most this many at a time per process; a request that waits heavy_wait_s for a turn gets 503.
+    heavy_concurrency: int = Field(2, ge=1)
+    heavy_wait_s: float = Field(10.0, ge=0)
+    # A request body must keep coming (api/gate.py): after body_grace_s seconds, at least
+    # body_min_rate_bytes_s per second since the request began, or 408. 8 KiB/s is a 64 kbit/s line;
+    # behind nginx (deploy/nginx) the body arrives buffered, at LAN speed.
+    body_grace_s: float = Field(10.0, gt=0)
+    body_min_rate_bytes_s: int = Field(8 * 1024, gt=0)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR
+    # networks): the client address that sign-in throttling counts, and https for Secure cookies.
+    # From any other peer these headers are ignored.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_files_per_upload: int = 500
     # Per-document job timeout: base + per page (OCR is ~1-3 s a page on one core; scans may be worse).
     job_timeout_base_s: int = 120
@@ -121,11 +151,26 @@ class ServiceSettings(BaseSettings):
     job_monitoring_interval_s: int = 30
     heartbeat_grace_s: int = 60
     maintenance_interval_s: int = 60
+    # The sweep (worker/requeue.py): an unfinished document, application or webhook delivery older than
+    # stuck_after_s whose job Redis no longer has (lost, or ended without finishing it) is queued again.
+    # One worker sweeps every sweep_interval_s, from its maintenance pass.
+    stuck_after_s: int = Field(15 * 60, ge=0)
+    sweep_interval_s: int = Field(5 * 60, ge=1)
     # Run one small document through the pipeline when a worker starts, so that models are loaded
     # once in the parent process and every forked job starts warm.
     worker_warmup: bool = True
     webhook_timeout_s: float = 10.0
     webhook_retry_intervals_s: list[int] = Field(default_factory=lambda: [10, 60, 300, 1800, 7200])
+    # Webhook receivers (worker/webhook_targets.py): HTTPS only, public addresses only. Turn
+    # webhook_require_https off for development on one machine only. On-premises receivers on private
+    # addresses are allowed by listing their networks, e.g. ["10.20.0.0/16"] (CIDR), and nothing else is.
+    webhook_require_https: bool = True
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+    # Active subscriptions per API key: every finished check sends one POST per subscription.
+    max_webhooks_per_key: int = Field(10, ge=1)
+    # Forced re-reading (reprocess with scope=documents, or of one document) of one application at
+    # most once per this many seconds: every call re-runs OCR on every page (429 with Retry-After).
+    reprocess_min_interval_s: int = Field(600, ge=0)
     # Resolved API keys are remembered this long per process (a revoked key may work until then).
     auth_cache_ttl_s: float = 30.0
     page_image_dpi: int = 110
@@ -143,9 +188,9 @@ class WebSettings(BaseSettings):
 
     # A reviewer signs in once per working day; the session then ends whatever happens.
     session_ttl_hours: float = 12.0
-    # Send the session cookie over HTTPS only. Keep True behind TLS (any real deployment); False
-    # lets the workspace run on plain http://localhost.
-    cookie_secure: bool = False
+    # Session cookies are sent over HTTPS only (Secure). Turn off only for plain-HTTP development on
+    # one machine (http://localhost); behind nginx the app sees https through X-Forwarded-Proto.
+    cookie_secure: bool = True
     # The review of a dossier takes this many working days, counted from the day after registration
     # (weekends and the public holidays of validators/rules/calendar/*.yaml are skipped).
     review_working_days: int = 14
@@ -159,9 +204,15 @@ class WebSettings(BaseSettings):
     # Sign-in throttling (api/web/accounts.py; state in the sign_in_failures table, so every API process
     # sees the same counts). Failed sign-ins counted within the last sign_in_window_s seconds:
     sign_in_window_s: int = Field(15 * 60, ge=1)
-    # ... per login as typed (existing or not): guessing one reviewer's password gets a handful of tries
-    # per window; the locked-out reviewer waits until the oldest counted failure leaves the window.
+    # ... per login as typed (existing or not) from one client address: guessing a reviewer's password
+    # from one place gets a handful of tries per window. Only that address is refused: a stranger
+    # cannot lock the reviewer out of their own.
     sign_in_max_failures_per_login: int = Field(5, ge=1)
+    # ... per login from all addresses together, for attempts from addresses where the login has not
+    # signed in successfully within sign_in_usual_address_days: many machines guessing one password are
+    # stopped, while the reviewer's usual addresses (office, home) keep working.
+    sign_in_max_failures_per_login_everywhere: int = Field(20, ge=1)
+    sign_in_usual_address_days: int = Field(90, ge=1)
     # ... per client address, across logins: one address cannot try a common password on many logins.
     # Higher than per login because a whole office may sign in from one NAT address.
     sign_in_max_failures_per_address: int = Field(30, ge=1)

@@ -137,6 +137,7 @@ def _select_members(
 
     selected: list[tuple[str, zipfile.ZipInfo]] = []
     declared_total = 0
+    compressed_total = 0
     for info in infos:
         name = _safe_member_name(info)
         if name is None:
@@ -154,8 +155,10 @@ def _select_members(
             )
         _check_declared_ratio(info, name, limits)
         declared_total += info.file_size
+        compressed_total += info.compress_size
         selected.append((name, info))
 
+    _check_archive_ratio(declared_total, compressed_total, limits)
     if declared_total > budget.bytes_left:
         raise IngestError(
             "zip_bomb",
@@ -174,6 +177,21 @@ def _check_declared_ratio(info: zipfile.ZipInfo, name: str, limits: Limits) -> N
             "zip_bomb",
             f"Архив отклонён: файл «{name}» сжат в {ratio:.0f} раз (допустимо не более "
             f"{limits.max_archive_ratio:.0f}) — так выглядят «архивные бомбы».",
+        )
+
+
+def _check_archive_ratio(declared_total: int, compressed_total: int, limits: Limits) -> None:
+    """The archive as a whole: hundreds of members each just under the per-member threshold are a
+    bomb together (450 members of 1 MiB of zeros pack into 0.5 MB)."""
+    if declared_total <= limits.archive_ratio_min_bytes:
+        return
+    ratio = declared_total / max(compressed_total, 1)
+    if ratio > limits.max_archive_ratio:
+        raise IngestError(
+            "zip_bomb",
+            f"Архив отклонён: после распаковки он занял бы {format_size(declared_total)} — в {ratio:.0f} раз "
+            f"больше, чем в сжатом виде (допустимо не более {limits.max_archive_ratio:.0f}); "
+            "так выглядят «архивные бомбы».",
         )
 
 

@@ -314,17 +314,39 @@ _MAX_LISTED_ERRORS = 5
 
 
 def _describe_validation(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors()[:_MAX_LISTED_ERRORS]:
-        field = ".".join(str(part) for part in error["loc"]) or "(весь файл)"
-        if error["type"] == "missing":
-            problems.append(f"нет обязательного поля «{field}»")
-        else:
-            problems.append(f"неверное значение поля «{field}»: {_short(error.get('input'))}")
+    problems = [describe_validation_error(error) for error in exc.errors()[:_MAX_LISTED_ERRORS]]
     extra = len(exc.errors()) - _MAX_LISTED_ERRORS
     if extra > 0:
         problems.append(f"и ещё {extra}")
     return "; ".join(problems)
+
+
+# pydantic's own error types, said in Russian; the application's own checks (models.domain) already are.
+_PROBLEMS_RU = {
+    "float_type": "ожидается число",
+    "float_parsing": "ожидается число",
+    "finite_number": "ожидается конечное число",
+    "int_type": "ожидается целое число",
+    "string_type": "ожидается строка",
+    "date_from_datetime_parsing": "ожидается дата ГГГГ-ММ-ДД",
+    "date_parsing": "ожидается дата ГГГГ-ММ-ДД",
+    "date_type": "ожидается дата ГГГГ-ММ-ДД",
+    "list_type": "ожидается список",
+    "dict_type": "ожидается объект",
+    "model_type": "ожидается объект",
+}
+
+
+def describe_validation_error(error: Any) -> str:
+    """One pydantic error in Russian, naming the field."""
+    field = ".".join(str(part) for part in error["loc"]) or "(весь файл)"
+    if error["type"] == "missing":
+        return f"нет обязательного поля «{field}»"
+    if error["type"] in _PROBLEMS_RU:
+        return f"неверное значение поля «{field}»: {_short(error.get('input'))} — {_PROBLEMS_RU[error['type']]}"
+    if error["msg"].startswith("поле") or error["msg"].startswith("поля"):
+        return str(error["msg"])  # the model's own check, worded in Russian with the field named
+    return f"неверное значение поля «{field}»: {_short(error.get('input'))}"
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -1,7 +1,8 @@
 """Refuse what is too big or cannot be opened, before any stage spends time on it.
 
-Every check here is cheap: PDFs are opened (page tree only, nothing rendered), images have their
-header read and their stream verified, containers have their directory inspected. The result is a
+Every check here is bounded: PDFs have their streams inflated under a byte budget and are opened
+(page tree only, nothing rendered), images have their headers read and their first frame decoded,
+containers have their directory inspected. The result is a
 page count the pipeline can use to size its work (and its timeouts).
 """
 
@@ -21,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from docproc.settings import Limits
 from ingest.archive import read_zip_members
 from ingest.errors import IngestError, UnreadableDocument
+from ingest.pdf_streams import check_pdf_streams
 from ingest.sizes import format_size
 from ingest.sniff import describe_unsupported
 from models.domain import FileKind
@@ -67,6 +69,8 @@ def unsupported_format(data: bytes) -> IngestError:
 
 
 def _check_pdf(data: bytes, kind: FileKind, limits: Limits) -> int:
+    # Before pdfium sees the file: opening it already inflates object and cross-reference streams.
+    check_pdf_streams(data, limits)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -140,13 +144,31 @@ def _decode_image(image: Image.Image, pil_format: str, limits: Limits) -> None:
     elif pil_format == "PNG":
         image.verify()  # walks every chunk and its CRC without inflating the pixels
     else:
-        # Multi-page TIFF: every page has its own size, so each is checked before it is decoded.
-        for frame in range(int(getattr(image, "n_frames", 1))):
-            image.seek(frame)
-            pixels = image.width * image.height
-            if pixels > limits.max_image_megapixels * _MEGAPIXEL:
-                raise _image_too_large(pixels, limits)
-            image.load()
+        # Multi-page TIFF: every page's size is read from its directory (seeking decodes nothing),
+        # checked alone and added to the file's pixel budget; only the first page is decoded here.
+        # A later page that does not decode is reported by the reader, which decodes each anyway.
+        check_tiff_frames(image, limits)
+        image.seek(0)
+        image.load()
+
+
+def check_tiff_frames(image: Image.Image, limits: Limits) -> int:
+    """Each frame's size, and all frames' pixels against ``max_decoded_megapixels_per_file``; returns the total."""
+    total = 0
+    for frame in range(int(getattr(image, "n_frames", 1))):
+        image.seek(frame)
+        pixels = image.width * image.height
+        if pixels > limits.max_image_megapixels * _MEGAPIXEL:
+            raise _image_too_large(pixels, limits)
+        total += pixels
+        if total > limits.max_decoded_megapixels_per_file * _MEGAPIXEL:
+            raise IngestError(
+                "image_too_large",
+                f"Изображение слишком большое: его страницы вместе больше "
+                f"{limits.max_decoded_megapixels_per_file} Мпикс. Уменьшите разрешение (300 dpi достаточно) "
+                "или разделите документ на части.",
+            )
+    return total
 
 
 def _image_too_large(pixels: int | None, limits: Limits) -> IngestError:

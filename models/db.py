@@ -145,6 +145,8 @@ class _Timestamps:
 class ApplicationRow(_Timestamps, Base):
     __tablename__ = "applications"
     __table_args__ = (
+        # Per applicant: one applicant's dossier ids neither reveal nor block another's (migration 0005).
+        UniqueConstraint("applicant_bin", "dossier_id"),
         CheckConstraint(_status_check("status", ApplicationStatus), name="status"),
         CheckConstraint(
             f"review_decision IS NULL OR {_status_check('review_decision', ReviewDecision)}",
@@ -153,7 +155,7 @@ class ApplicationRow(_Timestamps, Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    dossier_id: Mapped[str] = mapped_column(String(128), unique=True)
+    dossier_id: Mapped[str] = mapped_column(String(128))
     applicant_name: Mapped[str] = mapped_column(String(500))
     applicant_bin: Mapped[str] = mapped_column(String(32), index=True)
     measure: Mapped[str] = mapped_column(String(32))
@@ -253,6 +255,20 @@ class PageRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
     document: Mapped[DocumentRow] = relationship(back_populates="pages")
+
+
+class PageImageRow(Base):
+    """A page image rendered once (``api.page_images``): by content, page and rendering variant."""
+
+    __tablename__ = "page_images"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256", ondelete="CASCADE"), primary_key=True)
+    page_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What the image depends on besides the content (renderer version, resolution, OCR frame).
+    variant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    scale: Mapped[float] = mapped_column(Float)  # image pixels per page unit
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class BlobDataRow(Base):
@@ -400,6 +416,19 @@ class SignInFailureRow(Base):
     login: Mapped[str] = mapped_column(String(64), index=True)
     client_address: Mapped[str] = mapped_column(String(CLIENT_ADDRESS_MAX_LENGTH), index=True)
     failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
+
+
+class SignInAddressRow(Base):
+    """Where a login last signed in successfully: its usual addresses (``api.web.accounts``).
+
+    Failed sign-ins from other addresses cannot lock a reviewer out at these.
+    """
+
+    __tablename__ = "sign_in_addresses"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_address: Mapped[str] = mapped_column(String(CLIENT_ADDRESS_MAX_LENGTH), primary_key=True)
+    last_success_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class FindingDecisionRow(Base):

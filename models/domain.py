@@ -11,10 +11,57 @@ instances of its input model.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+if TYPE_CHECKING:
+    from validators.rules import RuleSet
+
+# Characters no text may hold: NUL and the other C0 controls except tab and line breaks, DEL, and lone
+# surrogates. PostgreSQL refuses NUL in text and psycopg cannot encode a surrogate: such input is a
+# 422 with the field named, never a 500 from the database.
+INVALID_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def invalid_text_at(value: Any, path: str = "") -> str | None:
+    """The path of the first string (key or value) in ``value`` holding an invalid character, or None."""
+    if isinstance(value, str):
+        return path or "(значение)" if INVALID_TEXT.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and INVALID_TEXT.search(key):
+                return where
+            found = invalid_text_at(item, where)
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = invalid_text_at(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
+class CleanText(BaseModel):
+    """A model whose input may hold no invalid characters anywhere (see ``INVALID_TEXT``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_invalid_text(cls, data: Any) -> Any:
+        where = invalid_text_at(data)
+        if where is not None:
+            raise PydanticCustomError(
+                "invalid_text",
+                "поле «{field}» содержит недопустимый символ (нулевой байт или управляющий символ)",
+                {"field": where},
+            )
+        return data
 
 # --------------------------------------------------------------------------- enums
 
@@ -267,7 +314,12 @@ class CurrencyRate(BaseModel):
     file: str
     date: dt.date | None = None
     currency: str
-    rate_kzt: float
+    rate_kzt: float = Field(strict=True, allow_inf_nan=False)
+
+    @field_validator("rate_kzt")
+    @classmethod
+    def _positive_rate(cls, value: float, info: ValidationInfo) -> float:
+        return positive_amount(value, info)
 
 
 class EligibilityDeclarations(BaseModel):
@@ -286,29 +338,137 @@ class EligibilityDeclarations(BaseModel):
     in_producer_register: bool | None = None
 
 
-class Application(BaseModel):
-    """The applicant's declaration: the shape of the corpus's ``application.json``."""
+def positive_amount(value: float, info: ValidationInfo) -> float:
+    """A declared amount: a number (strict: no strings, no booleans), finite, above zero."""
+    if not math.isfinite(value) or value <= 0:
+        raise PydanticCustomError(
+            "amount_not_positive",
+            "поле «{field}»: сумма должна быть числом больше нуля, указано {value}",
+            {"field": info.field_name, "value": value},
+        )
+    return value
+
+
+def _program_rules() -> RuleSet:
+    # Read through the rules loader (validators/rules/measures.yaml is the source of truth); imported
+    # here because validators.rules itself imports this module.
+    from validators.rules import default_rules
+
+    return default_rules()
+
+
+class Application(CleanText):
+    """The applicant's declaration: the shape of the corpus's ``application.json``.
+
+    Refused (a 422 in the API, exit code 2 in ``docproc check``, a refused dossier in ``docproc batch``)
+    with the field named: amounts that are not numbers above zero, a date before the program's rules
+    took effect or in the future, a measure or cost type the rules do not know, a cost type of another
+    measure, invalid characters in any text.
+    """
 
     model_config = ConfigDict(extra="allow")
 
     dossier_id: str
     applicant: Applicant
-    measure: Literal["competence", "technology", "organization", "digital"]
+    measure: str
     measure_name: str | None = None
     cost_type: str
     cost_name: str | None = None
     application_date: dt.date
-    claimed_eligible_costs_kzt: float
-    claimed_reimbursement_kzt: float
-    # N: sales revenue for the months before the measure. Missing, zero or negative is a finding
-    # (the counter-obligation N + 2Q cannot be set), not a refusal at intake.
-    prior_revenue_n_kzt: float | None = None
+    claimed_eligible_costs_kzt: float = Field(strict=True, allow_inf_nan=False)
+    claimed_reimbursement_kzt: float = Field(strict=True, allow_inf_nan=False)
+    # N: sales revenue for the months before the measure. A number when given; missing, zero or negative is a
+    # finding (the counter-obligation N + 2Q cannot be set), not a refusal at intake (issue 12).
+    prior_revenue_n_kzt: float | None = Field(None, strict=True, allow_inf_nan=False)
     currency_rates: list[CurrencyRate] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     # For a measure whose rate depends on a condition (measures.yaml ``rate_condition``): whether the
     # applicant declares the condition met; None when not declared.
     increased_rate_condition_met: bool | None = None
     declarations: EligibilityDeclarations = Field(default_factory=EligibilityDeclarations)
+
+    @field_validator("claimed_eligible_costs_kzt", "claimed_reimbursement_kzt")
+    @classmethod
+    def _positive_amounts(cls, value: float, info: ValidationInfo) -> float:
+        return positive_amount(value, info)
+
+    @field_validator("measure")
+    @classmethod
+    def _known_measure(cls, value: str) -> str:
+        known = sorted({name for version in _program_rules().measures for name in version.measures})
+        if value not in known:
+            raise PydanticCustomError(
+                "unknown_measure",
+                "поле «measure»: мера «{value}» не предусмотрена правилами; допустимо: {known}",
+                {"value": value, "known": ", ".join(known)},
+            )
+        return value
+
+    @field_validator("cost_type")
+    @classmethod
+    def _cost_type_of_the_measure(cls, value: str, info: ValidationInfo) -> str:
+        measure = info.data.get("measure")
+        if measure is None:
+            return value  # the measure itself is refused
+        allowed = sorted(
+            {
+                name
+                for version in _program_rules().measures
+                if measure in version.measures
+                for name in version.measures[measure].cost_types
+            }
+        )
+        if value not in allowed:
+            raise PydanticCustomError(
+                "cost_type_not_of_measure",
+                "поле «cost_type»: вид затрат «{value}» не относится к мере «{measure}»; допустимо: {allowed}",
+                {"value": value, "measure": measure, "allowed": ", ".join(allowed)},
+            )
+        return value
+
+    @field_validator("application_date")
+    @classmethod
+    def _plausible_date(cls, value: dt.date) -> dt.date:
+        first = min(version.effective_from for version in _program_rules().measures)
+        # A day ahead of UTC: Kazakhstan's date runs ahead of the server's clock in the evening.
+        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+        if value < first:
+            raise PydanticCustomError(
+                "application_date_implausible",
+                "поле «application_date»: дата {value} раньше начала действия правил ({first})",
+                {"value": value.isoformat(), "first": first.isoformat()},
+            )
+        if value > latest:
+            raise PydanticCustomError(
+                "application_date_implausible",
+                "поле «application_date»: дата {value} ещё не наступила",
+                {"value": value.isoformat()},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _in_force_on_the_date(self) -> Application:
+        from validators.rules import RulesNotInForce
+
+        try:
+            measures = _program_rules().for_date(self.application_date).measures
+        except RulesNotInForce:
+            return self  # a gap between rule versions is the validators' finding, not a refusal
+        rule = measures.measures.get(self.measure)
+        if rule is None or self.cost_type not in rule.cost_types:
+            raise PydanticCustomError(
+                "not_in_force",
+                "поля «measure»/«cost_type»: мера «{measure}» с видом затрат «{cost_type}» не действует "
+                "на дату заявки {date} (правила {version})",
+                {
+                    "measure": self.measure,
+                    "cost_type": self.cost_type,
+                    "date": self.application_date.isoformat(),
+                    "version": measures.version,
+                },
+            )
+        return self
+
 
 
 class PriorReimbursement(BaseModel):

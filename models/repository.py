@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 
 def upsert_application(session: Session, app: Application) -> ApplicationRow:
-    """The row for ``app.dossier_id``, created or updated from the declared application."""
-    row = find_application(session, app.dossier_id)
+    """The row for the applicant's ``app.dossier_id``, created or updated from the declared application."""
+    row = find_application(session, app.dossier_id, app.applicant.bin)
     if row is None:
         row = ApplicationRow(dossier_id=app.dossier_id, status=ApplicationStatus.RECEIVED.value)
         session.add(row)
@@ -43,9 +43,12 @@ def upsert_application(session: Session, app: Application) -> ApplicationRow:
     return row
 
 
-def find_application(session: Session, dossier_id: str) -> ApplicationRow | None:
+def find_application(session: Session, dossier_id: str, applicant_bin: str) -> ApplicationRow | None:
+    """The applicant's application with this dossier id (ids are unique per applicant only)."""
     return session.scalars(
-        select(ApplicationRow).where(ApplicationRow.dossier_id == dossier_id)
+        select(ApplicationRow).where(
+            ApplicationRow.applicant_bin == applicant_bin, ApplicationRow.dossier_id == dossier_id
+        )
     ).one_or_none()
 
 
@@ -56,7 +59,7 @@ def prior_reimbursements(session: Session, application: Application) -> list[Pri
     An application a reviewer decided incomplete is not paid, so it does not count; one of the same
     date counts when it was registered earlier.
     """
-    this = find_application(session, application.dossier_id)
+    this = find_application(session, application.dossier_id, application.applicant.bin)
     reimbursement = ApplicationRow.result["computed"]["reimbursement_kzt"].as_float()
     rows = session.execute(
         select(

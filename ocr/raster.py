@@ -135,26 +135,98 @@ def count_image_frames(data: bytes, kind: FileKind, limits: Limits) -> int:
 
 
 def image_pages(data: bytes, kind: FileKind, limits: Limits) -> Iterator[np.ndarray]:
-    """Frames of an image file as RGB arrays, upright per EXIF; a multi-page TIFF yields several."""
+    """Frames of an image file as RGB arrays, upright per EXIF; a multi-page TIFF yields several.
+
+    A frame above ``max_ocr_megapixels`` is shrunk to it first (``ocr_frame_scale``): its page then
+    has that smaller size, and the boxes read on it are in its pixels.
+    """
+    with image_frames(data, kind, limits) as frames:
+        budget = limits.max_decoded_megapixels_per_file * 1_000_000
+        for frame in frames:
+            budget -= frame.width * frame.height
+            if budget < 0:
+                raise _too_large(limits)
+            with _decoding_errors(limits):
+                scale = ocr_frame_scale(frame.width, frame.height, limits)
+                working = frame if scale == 1.0 else frame.resize(_scaled(frame.size, scale), reducing_gap=2.0)
+                upright = ImageOps.exif_transpose(working)
+                yield np.asarray(to_rgb(upright if upright is not None else working))
+
+
+def ocr_frame_scale(width: int, height: int, limits: Limits) -> float:
+    """The factor an image frame of this size is shrunk by before OCR (1.0: read as it is)."""
+    pixels = width * height
+    ceiling = limits.max_ocr_megapixels * 1_000_000
+    return 1.0 if pixels <= ceiling else (ceiling / pixels) ** 0.5
+
+
+def _scaled(size: tuple[int, int], scale: float) -> tuple[int, int]:
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
+
+
+def image_frame(data: bytes, kind: FileKind, index: int, limits: Limits, max_side: int | None = None) -> Image.Image:
+    """Frame ``index`` (0-based) of an image file, upright, RGB; reached directly, the frames before it
+    are not decoded (a TIFF seek reads page directories only). ``max_side``: shrunk to fit while it is
+    decoded, so a huge frame never exists in memory at full size in RGB. ``IndexError`` past the end."""
+    with _pixel_limit(limits), _decoding_errors(limits):
+        image = Image.open(io.BytesIO(data), formats=_formats(kind))
+        try:
+            frames = int(getattr(image, "n_frames", 1))
+            if not 0 <= index < frames:
+                raise IndexError(index)
+            image.seek(index)
+            if image.width * image.height > limits.max_image_megapixels * 1_000_000:
+                raise Image.DecompressionBombError("frame above the configured pixel limit")
+            if max_side is not None and max(image.size) > max_side:
+                # reduce() by an integer factor first, then a resampling pass: a fraction of the cost.
+                image.thumbnail((max_side, max_side), reducing_gap=2.0)
+            else:
+                image.load()
+            upright = ImageOps.exif_transpose(image)
+            return to_rgb(upright if upright is not None else image)
+        finally:
+            image.close()
+
+
+@contextmanager
+def image_frames(data: bytes, kind: FileKind, limits: Limits) -> Iterator[Iterator[Image.Image]]:
+    """The frames of an image file, each checked against the per-frame pixel limit before it is decoded."""
+    formats = _formats(kind)
+    with _pixel_limit(limits), _decoding_errors(limits):
+        image = Image.open(io.BytesIO(data), formats=formats)
+
+        def checked() -> Iterator[Image.Image]:
+            for frame in ImageSequence.Iterator(image):
+                if frame.width * frame.height > limits.max_image_megapixels * 1_000_000:
+                    raise Image.DecompressionBombError("frame above the configured pixel limit")
+                yield frame
+
+        try:
+            yield checked()
+        finally:
+            image.close()
+
+
+def _formats(kind: FileKind) -> list[str]:
     formats = PIL_FORMATS.get(kind)
     if formats is None:
         raise UnreadableDocument("unsupported_image", "Формат изображения не поддерживается.")
-    with _pixel_limit(limits):
-        try:
-            image = Image.open(io.BytesIO(data), formats=formats)
-            frames = ImageSequence.Iterator(image)
-            for frame in frames:
-                if frame.width * frame.height > limits.max_image_megapixels * 1_000_000:
-                    raise Image.DecompressionBombError("frame above the configured pixel limit")
-                upright = ImageOps.exif_transpose(frame)
-                rgb = to_rgb(upright if upright is not None else frame)
-                yield np.asarray(rgb)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise UnreadableDocument(
-                "image_too_large",
-                f"Изображение слишком большое (более {limits.max_image_megapixels} млн пикселей).",
-            ) from exc
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            raise UnreadableDocument(
-                "image_corrupt", "Изображение повреждено и не может быть прочитано."
-            ) from exc
+    return formats
+
+
+def _too_large(limits: Limits) -> UnreadableDocument:
+    return UnreadableDocument(
+        "image_too_large",
+        f"Изображение слишком большое (более {limits.max_image_megapixels} млн пикселей на странице "
+        f"или {limits.max_decoded_megapixels_per_file} млн во всём файле).",
+    )
+
+
+@contextmanager
+def _decoding_errors(limits: Limits) -> Iterator[None]:
+    try:
+        yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_large(limits) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise UnreadableDocument("image_corrupt", "Изображение повреждено и не может быть прочитано.") from exc

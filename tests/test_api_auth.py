@@ -79,7 +79,7 @@ def _request(world: dict[str, Any], role: str, action: str) -> Any:
         "keys": lambda: client.post("/v1/keys", json={"role": "consumer"}, headers=headers),
         "audit": lambda: client.get("/v1/audit", headers=headers),
         "webhooks": lambda: client.post(
-            "/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}, headers=headers
+            "/v1/webhooks", json={"url": "https://93.184.215.14/hook"}, headers=headers
         ),
     }
     return requests[action]()

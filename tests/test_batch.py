@@ -665,7 +665,7 @@ def test_queue_mode_hands_the_dossiers_to_the_service_workers(
     run_worker_in_process(service_env)
     with context.sessions(settings)() as session:
         for dossier_id in ("dossier_01", "dossier_02"):
-            app = repo.find_application(session, dossier_id)
+            app = repo.find_application(session, dossier_id, APPLICATION["applicant"]["bin"])  # type: ignore[index]
             assert app is not None and app.status == "done", dossier_id
 
     again = run_batch([archive], settings, options)

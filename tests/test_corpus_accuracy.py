@@ -24,6 +24,8 @@ pytestmark = [
 ]
 
 
+# The whole dev corpus (~2 CPU-minutes): far beyond the suite's default per-test timeout.
+@pytest.mark.timeout(1200)
 def test_dev_corpus_meets_the_floor(tmp_path: Path) -> None:
     dossiers = sorted(p for p in CORPUS.iterdir() if (p / "application.json").is_file())
     settings = Settings(data_dir=tmp_path / "var", ocr_cache_dir=Path("var") / "cache" / "ocr")

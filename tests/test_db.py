@@ -169,7 +169,7 @@ def test_application_upsert_is_keyed_by_dossier_id(session: Session) -> None:
     session.commit()
     assert first.id == second.id
     assert session.scalar(select(func.count()).select_from(ApplicationRow)) == 1
-    row = find_application(session, "dossier_9001")
+    row = find_application(session, "dossier_9001", "111040086517")
     assert row is not None and row.cost_type == "foreign_employee"
     assert row.status == ApplicationStatus.RECEIVED
     assert Application.model_validate(row.payload) == make_application(cost_type="foreign_employee")
@@ -355,7 +355,7 @@ def test_prior_reimbursements_are_the_applicants_earlier_ones_for_the_measure(se
     recorded("paid", dt.date(2023, 9, 1), 10_000_000.0)
     recorded("refused", dt.date(2023, 10, 1), 5_000_000.0).review_decision = ReviewDecision.INCOMPLETE.value
     recorded("not_checked", dt.date(2023, 11, 1), None)
-    recorded("other_measure", dt.date(2023, 12, 1), 7_000_000.0, measure="digital")
+    recorded("other_measure", dt.date(2023, 12, 1), 7_000_000.0, measure="digital", cost_type="automation_software")
     recorded("other_bin", dt.date(2023, 12, 1), 7_000_000.0, applicant=Applicant(name="x", bin="090840000906"))
     recorded("later", dt.date(2025, 1, 1), 9_000_000.0)
     this = make_application(dossier_id="this", application_date=dt.date(2024, 5, 23))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from extractors import extract_document
 from extractors.candidates import all_candidates, neighbourhood
-from extractors.field_scoring import fill_policy, field_feature_names, load_field_model
+from extractors.field_scoring import field_feature_names, fill_policy, load_field_model
 from extractors.synthetic import layout_document
 from extractors.view import DocView
 

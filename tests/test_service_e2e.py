@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +17,7 @@ from tests.test_service_support import (
     dossier_zip,
     make_keys,
     needs_services,
-    wait_until_healthy,
+    serve_api,
     worker_command,
     write_dossier,
 )
@@ -28,40 +25,9 @@ from tests.test_service_support import (
 pytestmark = needs_services
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(service_env: ServiceEnv) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            *worker_command()[:3],
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=service_env.env(),
-        cwd=ROOT,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(process, base)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+    yield from serve_api(service_env)
 
 
 def test_served_api_and_worker_pool_process_a_dossier_like_the_cli(

@@ -130,3 +130,18 @@ def test_service_commands_register_on_a_typer_app() -> None:
     shown = CliRunner().invoke(app, ["--help"]).output
     assert all(name in shown for name in ("serve", "worker", "requeue", "keys"))
     assert "--burst" in CliRunner().invoke(app, ["worker", "--help"]).output
+
+
+def test_swagger_ui_and_redoc_load_nothing_from_the_network(client: Any) -> None:
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html.text) + re.findall(r"url: '([^']+)'", html.text)
+        assert sources and not [s for s in sources if "://" in s or s.startswith("//")], sources
+        for source in sources:
+            if source.startswith("/docs-static/"):
+                asset = client.get(source)
+                assert asset.status_code == 200 and len(asset.content) > 1000, source
+    assert "cdn" not in client.get("/docs").text.lower() and "fonts.googleapis" not in client.get("/redoc").text

@@ -192,7 +192,8 @@ def client_fixture(service_env: ServiceEnv) -> Iterator[Any]:
 
     from api.app import create_app
 
-    with TestClient(create_app(service_env.settings)) as test_client:
+    # https: the session cookie is Secure by default, and a browser sends it back over HTTPS only.
+    with TestClient(create_app(service_env.settings), base_url="https://testserver") as test_client:
         yield test_client
 
 
@@ -222,13 +223,51 @@ def wait_until_healthy(process: subprocess.Popen[str], base: str, timeout_s: flo
         time.sleep(0.2)
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def served_api(env: Any, *extra: str) -> Iterator[tuple[str, int]]:
+    """``docproc serve`` as a process on a free local port; yields its base URL and process id, stops it
+    after. ``env``: anything with ``env()`` giving the process environment (tests, bench scripts)."""
+    import signal
+
+    port = free_port()
+    process = subprocess.Popen(
+        [*worker_command()[:3], "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *extra],
+        env=env.env(),
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(process, base)
+        yield base, process.pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def serve_api(env: ServiceEnv, *extra: str) -> Iterator[str]:
+    from contextlib import contextmanager
+
+    with contextmanager(served_api)(env, *extra) as (base, _):
+        yield base
+
+
 def run_worker_in_process(env: ServiceEnv) -> None:
     """Process everything queued, in this process (RQ SimpleWorker, burst mode)."""
-    from rq import SimpleWorker
-
     from worker.queues import queue_names
+    from worker.runner import InProcessWorker
 
-    SimpleWorker(queue_names(env.settings).all, connection=env.redis).work(
+    InProcessWorker(queue_names(env.settings).all, connection=env.redis).work(
         burst=True, logging_level="WARNING"
     )
 
@@ -238,11 +277,10 @@ def run_planning_in_process(env: ServiceEnv) -> None:
 
     After it, the document jobs those rounds need are on the documents queue, not yet run.
     """
-    from rq import SimpleWorker
-
     from worker.queues import queue_names
+    from worker.runner import InProcessWorker
 
-    SimpleWorker([queue_names(env.settings).dossiers], connection=env.redis).work(
+    InProcessWorker([queue_names(env.settings).dossiers], connection=env.redis).work(
         burst=True, logging_level="WARNING"
     )
 

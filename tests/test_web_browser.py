@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -73,6 +73,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _plain_http(settings: Any) -> Any:
+    """Plain-HTTP development on one machine: the one case for session cookies without Secure."""
+    return settings.model_copy(update={"web": settings.web.model_copy(update={"cookie_secure": False})})
+
+
 @pytest.fixture
 def live_server(service_env: ServiceEnv) -> Iterator[str]:
     import uvicorn
@@ -81,7 +86,7 @@ def live_server(service_env: ServiceEnv) -> Iterator[str]:
 
     port = _free_port()
     config = uvicorn.Config(
-        create_app(service_env.settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(_plain_http(service_env.settings)), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)

@@ -20,7 +20,7 @@ from api.web.accounts import (
     LIMIT_LOGIN,
     ThrottlePolicy,
     claim_sign_in_attempt,
-    clear_sign_in_failures,
+    record_successful_sign_in,
     sign_in_throttle,
 )
 from docproc.settings import WebSettings
@@ -127,7 +127,7 @@ def test_a_success_clears_the_login_and_old_rows_are_deleted_when_recording(engi
         _try(engine, "sidorova", "10.0.0.2", T0 + dt.timedelta(minutes=minute))
     _try(engine, "other", "10.0.0.3", T0)
     with make_session_factory(engine)() as session:
-        clear_sign_in_failures(session, "  SIDOROVA")
+        record_successful_sign_in(session, "  SIDOROVA", "10.0.0.2")
         session.commit()
     assert _stored(engine) == [("other", "10.0.0.3")]
     _try(engine, "third", "10.0.0.4", T0 + dt.timedelta(hours=1))  # the window has long passed
@@ -157,7 +157,13 @@ def test_the_policy_comes_from_the_web_settings(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("DOCPROC_WEB_SIGN_IN_WINDOW_S", "60")
     monkeypatch.setenv("DOCPROC_WEB_SIGN_IN_MAX_FAILURES_PER_LOGIN", "2")
     policy = ThrottlePolicy.of(WebSettings())
-    assert policy == ThrottlePolicy(window=dt.timedelta(seconds=60), max_per_login=2, max_per_address=30)
+    assert policy == ThrottlePolicy(
+        window=dt.timedelta(seconds=60),
+        max_per_login=2,
+        max_per_address=30,
+        max_per_login_everywhere=20,
+        usual_address_for=dt.timedelta(days=90),
+    )
 
 
 # --------------------------------------------------------------------------- the sign-in form

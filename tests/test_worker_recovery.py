@@ -192,9 +192,8 @@ def test_requeue_command_and_nothing_to_do(service_env: ServiceEnv, client: Any,
 
 
 def test_a_lost_dossier_job_is_recreated_by_requeue(service_env: ServiceEnv, client: Any, keys: Keys) -> None:
-    from rq import SimpleWorker
-
     from worker.requeue import requeue_unfinished
+    from worker.runner import InProcessWorker
 
     app_id = client.post("/v1/applications", json=APPLICATION, headers=auth(keys.portal)).json()["id"]
     client.post(
@@ -203,7 +202,7 @@ def test_a_lost_dossier_job_is_recreated_by_requeue(service_env: ServiceEnv, cli
         headers=auth(keys.portal),
     )
     # Documents read, then the deferred dossier job is lost (Redis restarted without persistence).
-    SimpleWorker([queue_names(service_env.settings).documents], connection=service_env.redis).work(
+    InProcessWorker([queue_names(service_env.settings).documents], connection=service_env.redis).work(
         burst=True, logging_level="WARNING"
     )
     service_env.redis.flushdb()

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.test_service_support import (
     auth,
     dossier_documents,
     files_field,
+    make_service_env,
     needs_services,
     run_worker_in_process,
 )
@@ -50,6 +52,14 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(name="service_env")
+def local_receivers_env(tmp_path: Path) -> Iterator[ServiceEnv]:
+    """The receivers here listen on 127.0.0.1 over plain HTTP: allowed as an on-premises network."""
+    yield from make_service_env(
+        tmp_path, webhook_require_https=False, webhook_allowed_networks=["127.0.0.0/8"]
+    )
 
 
 @pytest.fixture
@@ -99,7 +109,7 @@ def test_checked_application_is_notified_signed_and_retried(
     assert [(d["status"], d["attempts"], d["response_status"]) for d in log] == [("delivered", 2, 200)]
     failed = client.get(f"/v1/webhooks/{dead['id']}/deliveries", headers=auth(keys.consumer)).json()
     assert [(d["status"], d["attempts"]) for d in failed] == [("failed", 3)]
-    assert failed[0]["last_error"]
+    assert failed[0]["last_error"] == "refused" and failed[0]["response_status"] is None
 
     # Another key cannot read or delete this subscription.
     assert client.get(f"/v1/webhooks/{mine['id']}/deliveries", headers=auth(keys.consumer)).status_code == 404

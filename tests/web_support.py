@@ -186,5 +186,5 @@ def web_client_fixture(service_env: ServiceEnv, client: Any) -> Iterator[Any]:
     """A second client of the same app for browser-like use (cookies of its own)."""
     from fastapi.testclient import TestClient
 
-    with TestClient(client.app) as web_client:
+    with TestClient(client.app, base_url="https://testserver") as web_client:
         yield web_client

@@ -40,7 +40,7 @@ from models.repository import prior_reimbursements
 from worker import context
 from worker import metrics as m
 from worker import queues as q
-from worker.scheduling import cache_checker, enqueue_plan, plan_check
+from worker.scheduling import cache_checker, enqueue_once, enqueue_plan, plan_check
 from worker.store import (
     apply_cache,
     document_outcome,
@@ -50,14 +50,20 @@ from worker.store import (
     save_cache,
     unfinished_documents,
 )
+from worker.webhook_targets import WebhookPolicy, WebhookTarget, WebhookTargetRefused, check_webhook_url
 from worker.webhooks import (
     DELIVERY_HEADER,
     EVENT_CHECKED,
     EVENT_FAILED,
     EVENT_HEADER,
+    OUTCOME_ADDRESS_NOT_ALLOWED,
+    OUTCOME_FAILED,
+    OUTCOME_REFUSED,
+    OUTCOME_TIMEOUT,
     SIGNATURE_HEADER,
     create_deliveries,
     encode_body,
+    outcome_of_status,
     sign,
 )
 
@@ -261,15 +267,27 @@ class WebhookDeliveryError(RuntimeError):
     pass
 
 
-def enqueue_webhooks(delivery_ids: list[str], settings: Any, connection: Any) -> None:
+def enqueue_webhooks(delivery_ids: list[str], settings: Any, connection: Any) -> list[str]:
+    """Queue one job per delivery (or join the one already there); returns the job ids."""
+    return [ensure_webhook_job(delivery_id, settings, connection) for delivery_id in delivery_ids]
+
+
+def ensure_webhook_job(delivery_id: str, settings: Any, connection: Any) -> str:
+    """The job of one delivery: created, or joined when it is queued, running or waiting to retry.
+
+    The id is derived from the delivery, so ``docproc requeue`` and the sweep never duplicate one.
+    """
     from rq import Callback, Queue
 
+    job_id = q.webhook_job_id(settings.service.queue_prefix, delivery_id)
     queue = Queue(q.queue_names(settings).webhooks, connection=connection)
-    for delivery_id in delivery_ids:
+
+    def enqueue() -> None:
         queue.enqueue_call(
             deliver_webhook_job,
             args=(delivery_id,),
-            job_id=q.webhook_job_id(settings.service.queue_prefix, delivery_id),
+            job_id=job_id,
+            unique=True,
             timeout=int(settings.service.webhook_timeout_s) + 30,
             result_ttl=settings.service.job_result_ttl_s,
             failure_ttl=settings.service.job_failure_ttl_s,
@@ -278,10 +296,11 @@ def enqueue_webhooks(delivery_ids: list[str], settings: Any, connection: Any) ->
             description=f"webhook delivery {delivery_id}",
         )
 
+    # Ended (finished or failed) while the delivery still waits: run it again.
+    return enqueue_once(job_id, enqueue, lambda job: not q.job_is_alive(job), connection)
+
 
 def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
-    import httpx
-
     settings = context.current_settings()
     sessions = context.sessions(settings)
     with sessions.begin() as session:
@@ -296,8 +315,20 @@ def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
         delivery.attempts += 1
         url, secret, event, payload = hook.url, hook.secret, delivery.event, delivery.payload
 
+    try:
+        # Checked again now: the name may resolve elsewhere than at registration, or the policy changed.
+        target = check_webhook_url(url, WebhookPolicy.of(settings.service))
+    except WebhookTargetRefused:
+        with sessions.begin() as session:
+            delivery = session.get(WebhookDeliveryRow, delivery_id)
+            if delivery is not None:
+                delivery.status = DeliveryStatus.FAILED.value  # not retried: the address stays refused
+                delivery.last_error = OUTCOME_ADDRESS_NOT_ALLOWED
+        return {"status": OUTCOME_ADDRESS_NOT_ALLOWED}
+
     body = encode_body(payload)
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "docproc-webhooks/1",
         SIGNATURE_HEADER: sign(secret, body),
@@ -305,32 +336,47 @@ def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
         DELIVERY_HEADER: delivery_id,
     }
     started = time.monotonic()
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        response = httpx.post(url, content=body, headers=headers, timeout=settings.service.webhook_timeout_s)
-        status_code = response.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
+    status_code, outcome = post_to_target(target, body, headers, settings.service.webhook_timeout_s)
     duration = time.monotonic() - started
 
     with sessions.begin() as session:
         delivery = session.get(WebhookDeliveryRow, delivery_id)
         if delivery is not None:
-            delivery.response_status = status_code
-            delivery.last_error = error
-            if error is None:
+            # Coarse outcomes only: the log must not tell a key holder what answered at an address.
+            delivery.response_status = status_code if outcome is None else None
+            delivery.last_error = outcome
+            if outcome is None:
                 delivery.status = DeliveryStatus.DELIVERED.value
                 delivery.delivered_at = utc_now()
     connection = context.redis_connection(settings)
     m.record(
-        connection, settings.service.queue_prefix, "webhook", duration, webhooks_delivered=int(error is None)
+        connection, settings.service.queue_prefix, "webhook", duration, webhooks_delivered=int(outcome is None)
     )
-    if error is not None:
-        raise WebhookDeliveryError(f"delivery {delivery_id} to {url}: {error}")  # RQ retries with backoff
+    if outcome is not None:
+        raise WebhookDeliveryError(f"delivery {delivery_id}: {outcome}")  # RQ retries with backoff
     return {"status": "delivered", "http_status": status_code}
+
+
+def post_to_target(
+    target: WebhookTarget, body: bytes, headers: dict[str, str], timeout_s: float
+) -> tuple[int | None, str | None]:
+    """POST to the checked address (never a fresh DNS answer), no redirects: (status, coarse outcome)."""
+    import httpx
+
+    address = target.addresses[0]
+    # TLS: SNI and the certificate check use the name, though the connection goes to the address.
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    try:
+        # trust_env off: a proxy from the environment would resolve the name again, unchecked.
+        with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as http:
+            response = http.post(target.connect_url(address), content=body, headers=headers, extensions=extensions)
+    except httpx.TimeoutException:
+        return None, OUTCOME_TIMEOUT
+    except httpx.ConnectError:
+        return None, OUTCOME_REFUSED
+    except httpx.HTTPError:
+        return None, OUTCOME_FAILED
+    return response.status_code, outcome_of_status(response.status_code)
 
 
 def on_webhook_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: Any, traceback: Any) -> None:

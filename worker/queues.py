@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from docproc.settings import Settings
 from docproc.versions import document_stages_version
@@ -96,3 +98,22 @@ def retry_policy(intervals: list[int]) -> Retry | None:
     if not intervals:
         return None
     return Retry(max=len(intervals), interval=list(intervals))
+
+
+# A job in any other state will still run (or is running): joining it loses nothing.
+ENDED_STATUSES = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+
+
+def job_is_alive(job: Job) -> bool:
+    status = job.get_status(refresh=False)
+    return status is not None and status not in ENDED_STATUSES
+
+
+def job_id_is_alive(job_id: str | None, connection: Redis) -> bool:
+    """Whether Redis still has the job ``job_id`` in a state that will run it."""
+    if not job_id:
+        return False
+    try:
+        return job_is_alive(Job.fetch(job_id, connection=connection))
+    except NoSuchJobError:
+        return False

@@ -11,7 +11,7 @@ import logging
 import os
 from typing import Any
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.worker_pool import WorkerPool
 
@@ -23,7 +23,35 @@ from worker.queues import queue_names
 log = logging.getLogger(__name__)
 
 
-class DocprocWorker(Worker):
+# The pub/sub thread ends as soon as the UNSUBSCRIBE reply arrives; this only bounds a lost reply.
+_PUBSUB_STOP_WAIT_S = 5.0
+
+
+class PromptShutdown:
+    """A worker that stops at once, instead of up to a minute after its last job.
+
+    RQ listens for commands (``rq.command``) on a pub/sub channel in a thread that waits up to 60 s
+    per read. At teardown RQ unsubscribes first and stops the thread after: when the thread sees the
+    reply to UNSUBSCRIBE before it is told to stop, it goes back to waiting for a subscription, and
+    redis-py's ``stop()`` (which joins the thread) waits out the whole minute. Telling the thread to
+    stop *before* unsubscribing lets the reply end its loop: a burst worker or a stopped service
+    worker exits in milliseconds.
+    """
+
+    pubsub: Any
+    pubsub_thread: Any
+
+    def unsubscribe(self) -> None:
+        thread = self.pubsub_thread
+        if thread is None:
+            return
+        thread._running.clear()  # redis-py's stop flag (PubSubWorkerThread), before the reply arrives
+        self.pubsub.unsubscribe()
+        thread.join(timeout=_PUBSUB_STOP_WAIT_S)
+        self.pubsub.close()
+
+
+class DocprocWorker(PromptShutdown, Worker):
     """RQ's worker with the service's timing: how soon a dead worker's job is retried elsewhere.
 
     RQ keeps a started job alive with heartbeats every ``job_monitoring_interval``; when they stop
@@ -40,11 +68,26 @@ class DocprocWorker(Worker):
         kwargs.setdefault("worker_ttl", max(service.maintenance_interval_s + 15, 20))
         super().__init__(*args, **kwargs)
 
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        from worker.requeue import sweep_if_due
+
+        try:
+            sweep_if_due(context.current_settings())
+        except Exception:  # the sweep must never take the worker down; the next pass tries again
+            log.exception("the sweep for stuck work failed")
+        finally:
+            context.reset()  # no connection of the parent may be inherited by the next job's fork
+
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         grace = context.current_settings().service.heartbeat_grace_s
         if job.timeout and job.timeout > 0:
             return int(min(job.timeout - working_time, self.job_monitoring_interval)) + grace
         return int(self.job_monitoring_interval) + grace
+
+
+class InProcessWorker(PromptShutdown, SimpleWorker):
+    """Runs jobs in its own process, no fork (the tests; debugging a job with a debugger)."""
 
 
 def prepare_process(settings: Settings) -> None:

@@ -200,36 +200,46 @@ def ensure_document_job(
     from worker.jobs import on_document_job_failure, process_document_job
 
     queue = Queue(q.queue_names(settings).documents, connection=connection)
+
+    def enqueue() -> None:
+        queue.enqueue_call(
+            process_document_job,
+            args=(spec.sha256, spec.pipeline_key),
+            job_id=spec.job_id,
+            unique=True,
+            timeout=spec.timeout,
+            result_ttl=settings.service.job_result_ttl_s,
+            failure_ttl=settings.service.job_failure_ttl_s,
+            retry=q.retry_policy(settings.service.job_retry_intervals_s),
+            on_failure=Callback(on_document_job_failure),
+            description=f"read {spec.sha256[:12]}",
+        )
+
+    def stale(job: Job) -> bool:
+        status = job.get_status(refresh=False)
+        finished = status == JobStatus.FINISHED
+        return status in _DEAD_STATUSES or (finished and (force or not cache_exists(spec.sha256, spec.pipeline_key)))
+
+    return enqueue_once(spec.job_id, enqueue, stale, connection)
+
+
+def enqueue_once(job_id: str, enqueue: Callable[[], object], stale: Callable[[Job], bool], connection: Redis) -> str:
+    """Create the job ``job_id`` (``enqueue`` with ``unique=True``), or join the one already there —
+    unless ``stale`` says it will not do the work any more: then it is deleted and created again."""
     for _ in range(3):  # another process may create or delete the job between our calls
         try:
-            queue.enqueue_call(
-                process_document_job,
-                args=(spec.sha256, spec.pipeline_key),
-                job_id=spec.job_id,
-                unique=True,
-                timeout=spec.timeout,
-                result_ttl=settings.service.job_result_ttl_s,
-                failure_ttl=settings.service.job_failure_ttl_s,
-                retry=q.retry_policy(settings.service.job_retry_intervals_s),
-                on_failure=Callback(on_document_job_failure),
-                description=f"read {spec.sha256[:12]}",
-            )
-            return spec.job_id
+            enqueue()
+            return job_id
         except DuplicateJobError:
             try:
-                job = Job.fetch(spec.job_id, connection=connection)
+                job = Job.fetch(job_id, connection=connection)
             except NoSuchJobError:
                 continue
-            status = job.get_status(refresh=False)
-            finished = status == JobStatus.FINISHED
-            if status in _DEAD_STATUSES or (
-                finished and (force or not cache_exists(spec.sha256, spec.pipeline_key))
-            ):
-                job.delete()
-                continue
-            return spec.job_id  # queued, running or scheduled for a retry: join it
-    log.warning("could not (re)create job %s; it is left to `docproc requeue`", spec.job_id)
-    return spec.job_id
+            if not stale(job):
+                return job_id  # queued, running or scheduled for a retry: join it
+            job.delete()
+    log.warning("could not (re)create job %s; it is left to `docproc requeue`", job_id)
+    return job_id
 
 
 def enqueue_dossier_job(

@@ -4,7 +4,8 @@ Every POST carries ``X-Docproc-Signature: t=<unix time>,v1=<hex>``, where ``v1``
 HMAC-SHA256 over ``"<t>.<raw body>"`` with the subscription's secret (the scheme Stripe uses: the
 timestamp inside the signature stops replays). ``verify_signature`` is the receiver's side.
 A delivery that does not get a 2xx answer is retried with backoff by RQ
-(``DOCPROC_SERVICE__WEBHOOK_RETRY_INTERVALS_S``); every attempt is recorded in ``webhook_deliveries``.
+(``DOCPROC_SERVICE__WEBHOOK_RETRY_INTERVALS_S``); every attempt is recorded in ``webhook_deliveries``
+with a coarse outcome only. Where a webhook may be sent is decided by ``worker.webhook_targets``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ SIGNATURE_HEADER = "X-Docproc-Signature"
 EVENT_HEADER = "X-Docproc-Event"
 DELIVERY_HEADER = "X-Docproc-Delivery"
 DEFAULT_TOLERANCE_S = 300
+
+# What a failed delivery records (``last_error``): coarse on purpose. The exact answer of a receiver
+# (a status code, "connection refused" versus a reset) would let a key holder map what listens where.
+OUTCOME_TIMEOUT = "timeout"
+OUTCOME_REFUSED = "refused"  # no connection: refused, unreachable, TLS failure
+OUTCOME_FAILED = "failed"  # the connection broke in another way
+OUTCOME_ADDRESS_NOT_ALLOWED = "address_not_allowed"  # the URL now resolves into an internal network
+
+
+def outcome_of_status(status_code: int) -> str | None:
+    """None for a 2xx answer; otherwise its class: http_3xx (redirects are not followed), http_4xx, http_5xx."""
+    if 200 <= status_code < 300:
+        return None
+    return f"http_{min(max(status_code // 100, 1), 5)}xx"
 
 
 def new_secret() -> str:

@@ -19,7 +19,15 @@ from api.eligibility import (
     eligibility_states,
 )
 from api.errors import ApiError, from_ingest_error, not_found, rejected_files_error
-from api.intake import add_documents, audit, create_application, enqueue_or_explain, upload_response
+from api.heavy import heavy_work
+from api.intake import (
+    add_documents,
+    audit,
+    claim_forced_reprocess,
+    create_application,
+    enqueue_or_explain,
+    upload_response,
+)
 from api.schemas import (
     ApplicationDetail,
     ApplicationIn,
@@ -30,7 +38,7 @@ from api.schemas import (
     ReprocessScope,
     UploadResponse,
 )
-from api.uploads import read_files
+from api.uploads import read_files, upload_limits
 from api.views import application_detail, application_summary, document_summary
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
@@ -69,12 +77,14 @@ def _check_scope(principal: Principal, applicant_bin: str) -> None:
 def _checked_upload(
     files: list[tuple[str | None, bytes]], settings: Any, zip_only: bool = False
 ) -> UploadCheck:
+    limits = upload_limits(settings)
     try:
-        if zip_only:
-            name, data = files[0]
-            check = check_zip_upload(name or "dossier.zip", data, settings.limits)
-        else:
-            check = check_upload(files, settings.limits)
+        with heavy_work(settings):
+            if zip_only:
+                name, data = files[0]
+                check = check_zip_upload(name or "dossier.zip", data, limits)
+            else:
+                check = check_upload(files, limits)
     except IngestError as exc:
         raise from_ingest_error(exc) from exc
     if check.rejected:
@@ -278,7 +288,7 @@ def upload_documents(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReprocessResponse,
     summary="Повторить обработку заявки",
-    responses=_ERRORS,
+    responses={**_ERRORS, 429: {"description": "Документы заявки уже перечитывались недавно (Retry-After)."}},
 )
 def reprocess_application(
     application_id: str,
@@ -293,6 +303,7 @@ def reprocess_application(
     app = visible_application(session, principal, application_id, for_update=True)
     forced: set[str] = set()
     if scope == ReprocessScope.documents:
+        claim_forced_reprocess(redis, settings, app.id)
         for doc in app.documents:
             doc.status = DocumentStatus.QUEUED.value
             forced.add(doc.sha256)

@@ -7,16 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import Response
 
+from api import page_images
 from api.access import Action, Principal
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_document
 from api.errors import ApiError
-from api.intake import audit, enqueue_or_explain
-from api.pages import NoPageImage, render_page_png
+from api.intake import audit, claim_forced_reprocess, enqueue_or_explain
+from api.pages import NoPageImage
 from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
 from api.views import document_detail
 from ingest.blobstore_db import load_bytes
 from models.db import DocumentStatus
-from models.domain import FileKind
 from worker.corrections import CorrectionError, merge_corrections
 from worker.scheduling import plan_check
 
@@ -88,7 +88,7 @@ def get_page_image(
 ) -> Response:
     doc = visible_document(session, principal, document_id)
     try:
-        page = render_page_png(load_bytes(session, doc.sha256), FileKind(doc.kind), page_no, settings)
+        page = page_images.page_image(session, doc, page_no, settings)
     except NoPageImage as exc:
         message = (
             f"В документе нет страницы {page_no}."
@@ -104,12 +104,13 @@ def get_page_image(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReprocessResponse,
     summary="Перечитать документ и перепроверить заявку",
-    responses=_ERRORS,
+    responses={**_ERRORS, 429: {"description": "Документы заявки уже перечитывались недавно (Retry-After)."}},
 )
 def reprocess_document(
     document_id: str, principal: Reprocessor, session: SessionDep, settings: SettingsDep, redis: RedisDep
 ) -> ReprocessResponse:
     doc = visible_document(session, principal, document_id)
+    claim_forced_reprocess(redis, settings, doc.application_id)
     doc.status = DocumentStatus.QUEUED.value
     app = doc.application
     plan = plan_check(session, app, settings, force={doc.sha256})

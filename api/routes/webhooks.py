@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.access import Action, Principal
-from api.deps import SessionDep, require
+from api.deps import SessionDep, SettingsDep, require
 from api.errors import ApiError
 from api.intake import audit
 from api.schemas import DeliveryOut, WebhookIn, WebhookOut
 from models.db import WebhookDeliveryRow, WebhookRow
+from worker.webhook_targets import WebhookPolicy, WebhookTargetRefused, check_webhook_url
 from worker.webhooks import new_secret
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -22,6 +23,11 @@ Subscriber = Annotated[Principal, Depends(require(Action.WEBHOOKS))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Нет ключа API или он отозван."},
     404: {"description": "Подписки нет (или она принадлежит другому ключу)."},
+}
+_CREATE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    409: {"description": "У ключа уже максимальное число подписок (code `too_many_webhooks`)."},
+    422: {"description": "Адрес не принимается: не https, внутренняя сеть, нестандартная запись адреса."},
 }
 
 
@@ -48,12 +54,33 @@ def _own(session: Any, principal: Principal, webhook_id: str) -> WebhookRow:
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookOut,
     summary="Подписаться на уведомления о завершении проверки",
-    responses=_ERRORS,
+    responses=_CREATE_ERRORS,
 )
-def create_webhook(body: WebhookIn, principal: Subscriber, session: SessionDep) -> WebhookOut:
+def create_webhook(
+    body: WebhookIn, principal: Subscriber, session: SessionDep, settings: SettingsDep
+) -> WebhookOut:
     """Каждое уведомление — POST с JSON и заголовком `X-Docproc-Signature: t=…,v1=…`:
     HMAC-SHA256 от `"<t>.<тело>"` с секретом подписки. Секрет показывается только в этом ответе.
-    Уведомления получают только о заявках, доступных ключу подписки."""
+    Уведомления получают только о заявках, доступных ключу подписки.
+
+    Адрес — только `https://` и только публичный: локальные, частные и служебные адреса (и имена,
+    которые в них разрешаются) не принимаются; перенаправления не выполняются."""
+    try:
+        check_webhook_url(str(body.url), WebhookPolicy.of(settings.service))
+    except WebhookTargetRefused as exc:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.code, exc.message) from exc
+    cap = settings.service.max_webhooks_per_key
+    active = session.scalar(
+        select(func.count())
+        .select_from(WebhookRow)
+        .where(WebhookRow.api_key_id == principal.key_id, WebhookRow.active.is_(True))
+    )
+    if (active or 0) >= cap:
+        raise ApiError(
+            status.HTTP_409_CONFLICT,
+            "too_many_webhooks",
+            f"У ключа уже {cap} подписок — это предел. Удалите ненужную подписку и повторите.",
+        )
     secret = body.secret or new_secret()
     hook = WebhookRow(
         api_key_id=principal.key_id, url=str(body.url), secret=secret, events=list(body.events), active=True

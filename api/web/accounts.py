@@ -7,8 +7,11 @@ each hash so they can be raised later without invalidating existing accounts.
 A session is a random 256-bit token in an HttpOnly cookie; the database keeps only its SHA-256
 (a stolen database gives no usable cookie) plus the session's CSRF token, which forms carry.
 
-Failed sign-ins are counted in the database (every API process sees them) per login as typed and
-per client address; at a limit the password is not even checked until the window lets one through.
+Failed sign-ins are counted in the database (every API process sees them): per login from one client
+address, per login from all addresses that are not the login's usual ones (where it signed in
+successfully before), and per client address across logins. At a limit the password is not even
+checked until the window lets one through; only the addresses a limit covers are refused, so a
+stranger guessing a reviewer's password cannot lock the reviewer out at their usual address.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hmac
 import math
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -27,6 +31,7 @@ from sqlalchemy.orm import Session
 from docproc.settings import WebSettings
 from models.db import (
     CLIENT_ADDRESS_MAX_LENGTH,
+    SignInAddressRow,
     SignInFailureRow,
     UserRole,
     UserRow,
@@ -148,8 +153,9 @@ def authenticate(session: Session, login: str, password: str) -> UserRow | None:
 
 # --------------------------------------------------------------------------- sign-in throttling
 
-LIMIT_LOGIN = "login"
-LIMIT_ADDRESS = "address"
+LIMIT_LOGIN = "login"  # this login from this address
+LIMIT_LOGIN_EVERYWHERE = "login_everywhere"  # this login from addresses that are not its usual ones
+LIMIT_ADDRESS = "address"  # this address, any login
 # Recorded for a request without a peer address (never the case over TCP, as ``docproc serve`` runs):
 # such requests share one per-address count rather than escaping it.
 UNKNOWN_ADDRESS = "unknown"
@@ -161,6 +167,8 @@ class ThrottlePolicy:
     window: dt.timedelta
     max_per_login: int
     max_per_address: int
+    max_per_login_everywhere: int | None = None  # None: no limit across addresses
+    usual_address_for: dt.timedelta = dt.timedelta(days=90)
 
     @classmethod
     def of(cls, web: WebSettings) -> ThrottlePolicy:
@@ -168,6 +176,8 @@ class ThrottlePolicy:
             window=dt.timedelta(seconds=web.sign_in_window_s),
             max_per_login=web.sign_in_max_failures_per_login,
             max_per_address=web.sign_in_max_failures_per_address,
+            max_per_login_everywhere=web.sign_in_max_failures_per_login_everywhere,
+            usual_address_for=dt.timedelta(days=web.sign_in_usual_address_days),
         )
 
 
@@ -208,7 +218,7 @@ def claim_sign_in_attempt(
     session.execute(delete(SignInFailureRow).where(SignInFailureRow.id.in_(stale)))
     row = SignInFailureRow(
         login=throttle_login(login),
-        client_address=(client_address or UNKNOWN_ADDRESS)[:CLIENT_ADDRESS_MAX_LENGTH],
+        client_address=_address(client_address),
         failed_at=now,
     )
     session.add(row)
@@ -226,13 +236,24 @@ def sign_in_throttle(
     locked: list[str] = []
     completes: list[str] = []
     retry_at = now
-    for name, column, value, limit in (
-        (LIMIT_LOGIN, SignInFailureRow.login, attempt.login, policy.max_per_login),
-        (LIMIT_ADDRESS, SignInFailureRow.client_address, attempt.client_address, policy.max_per_address),
+    checks: list[tuple[str, list[Any], int]] = [
+        (
+            LIMIT_LOGIN,
+            [SignInFailureRow.login == attempt.login, SignInFailureRow.client_address == attempt.client_address],
+            policy.max_per_login,
+        ),
+        (LIMIT_ADDRESS, [SignInFailureRow.client_address == attempt.client_address], policy.max_per_address),
+    ]
+    if policy.max_per_login_everywhere is not None and not is_usual_address(
+        session, attempt.login, attempt.client_address, now - policy.usual_address_for
     ):
+        checks.append(
+            (LIMIT_LOGIN_EVERYWHERE, [SignInFailureRow.login == attempt.login], policy.max_per_login_everywhere)
+        )
+    for name, conditions, limit in checks:
         newest = session.scalars(
             select(SignInFailureRow.failed_at)
-            .where(column == value, SignInFailureRow.failed_at >= since, SignInFailureRow.id != attempt.id)
+            .where(*conditions, SignInFailureRow.failed_at >= since, SignInFailureRow.id != attempt.id)
             .order_by(SignInFailureRow.failed_at.desc())
             .limit(limit)
         ).all()
@@ -250,9 +271,30 @@ def sign_in_throttle(
     return SignInThrottle(locked=tuple(locked), retry_after_s=wait_s)
 
 
-def clear_sign_in_failures(session: Session, login: str) -> None:
-    """After a successful sign-in: this login's count starts again (its claim row included)."""
-    session.execute(delete(SignInFailureRow).where(SignInFailureRow.login == throttle_login(login)))
+def is_usual_address(session: Session, login: str, client_address: str, since: dt.datetime) -> bool:
+    """Whether ``login`` signed in successfully from ``client_address`` since ``since``."""
+    row = session.get(SignInAddressRow, (throttle_login(login), _address(client_address)))
+    return row is not None and _as_utc(row.last_success_at) >= since
+
+
+def record_successful_sign_in(
+    session: Session, login: str, client_address: str, now: dt.datetime | None = None
+) -> None:
+    """After a successful sign-in: the address becomes (stays) a usual one of the login, and the
+    login's failures from this address are forgotten (those from elsewhere still count)."""
+    login, address = throttle_login(login), _address(client_address)
+    row = session.get(SignInAddressRow, (login, address))
+    if row is None:
+        session.add(SignInAddressRow(login=login, client_address=address, last_success_at=now or utc_now()))
+    else:
+        row.last_success_at = now or utc_now()
+    session.execute(
+        delete(SignInFailureRow).where(SignInFailureRow.login == login, SignInFailureRow.client_address == address)
+    )
+
+
+def _address(client_address: str) -> str:
+    return (client_address or UNKNOWN_ADDRESS)[:CLIENT_ADDRESS_MAX_LENGTH]
 
 
 # --------------------------------------------------------------------------- sessions

@@ -16,12 +16,12 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
-from api import eligibility
+from api import eligibility, page_images
 from api.deps import SessionDep, SettingsDep
-from api.pages import NoPageImage, render_page_png
+from api.heavy import heavy_work
+from api.pages import NoPageImage
 from api.web import accounts, review
 from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, parse_value, row_id
-from api.web.page_frames import ocr_frame_png
 from api.web.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -70,7 +70,7 @@ from models.db import (
     FindingVerdict,
     ReviewDecision,
 )
-from models.domain import Application, DocType, DossierResult, FileKind, TextSource
+from models.domain import Application, DocType, DossierResult
 from validators.findings import doc_type_label, fmt_date
 from validators.rules import default_rules
 from validators.values import as_date
@@ -142,12 +142,11 @@ def _login_page(
 def _client_address(request: Request) -> str:
     """The address failed sign-ins are counted by.
 
-    ``docproc serve`` runs uvicorn with ``proxy_headers=True``: its middleware replaces the peer address
-    with the client named in ``X-Forwarded-For`` only when the peer is in ``FORWARDED_ALLOW_IPS``
-    (default 127.0.0.1 and ::1: a reverse proxy on the same machine), taking the nearest address that
-    is not itself a trusted proxy. From any other peer the header is ignored, so a client cannot choose
-    the address it is counted under; a proxy elsewhere must be listed there, or every sign-in counts
-    under the proxy's address.
+    The app applies ``X-Forwarded-For`` itself (uvicorn's ProxyHeadersMiddleware in ``api.app``) only
+    when the peer is one of ``DOCPROC_SERVICE__TRUSTED_PROXIES`` (default 127.0.0.1 and ::1: a reverse
+    proxy on the same machine), taking the nearest address that is not itself a trusted proxy. From any
+    other peer the header is ignored, so a client cannot choose the address it is counted under; a
+    proxy elsewhere must be listed there, or every sign-in counts under the proxy's address.
     """
     return request.client.host if request.client is not None else ""
 
@@ -200,7 +199,7 @@ def login(
         return _login_page(
             request, next, "Неверный логин или пароль.", login, status_code=status.HTTP_401_UNAUTHORIZED
         )
-    accounts.clear_sign_in_failures(session, login)
+    accounts.record_successful_sign_in(session, login, attempt.client_address)
     ttl = dt.timedelta(hours=settings.web.session_ttl_hours)
     opened = accounts.open_session(session, user, ttl)
     review.audit_event(session, user.id, review.SIGN_IN)
@@ -535,7 +534,8 @@ def dossier_report(
 
     app = _application(session, application_id)
     context = dossier_context(session, app, user, settings)
-    pdf = dossier_report_pdf(context, printed_by=user.display_name, settings=settings)
+    with heavy_work(settings):
+        pdf = dossier_report_pdf(context, printed_by=user.display_name, settings=settings)
     name = f"dossier_{app.dossier_id}.pdf"
     return Response(
         pdf,
@@ -612,14 +612,11 @@ def page_image(
 ) -> Response:
     doc = _document(session, document_id)
     try:
-        page = render_page_png(load_bytes(session, doc.sha256), FileKind(doc.kind), page_no, settings)
+        # Scanned pages are shown in the frame their OCR boxes are in (turned and straightened).
+        page = page_images.page_image(session, doc, page_no, settings, ocr_frame=True)
     except NoPageImage as exc:
         raise WebError(status.HTTP_404_NOT_FOUND, "У этой страницы нет изображения.") from exc
-    png = page.png
-    row = next((p for p in doc.pages if p.page_no == page_no), None)
-    if row is not None and row.source == TextSource.OCR.value:
-        png = ocr_frame_png(png, row.rotation, settings.ocr)  # the frame the OCR boxes are in
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    return Response(page.png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/documents/{document_id}/file")
