@@ -11,7 +11,8 @@ change; they enter the stage's fingerprint as a digest (``detail``):
 * reader — ``ocr/`` and the ingest limits: document bytes → ``DocumentText``. Detail: the OCR
   settings, the OCR engine and its version (a new tesseract reads differently), the limits.
 * extractor — ``extractors/``: ``DocumentText`` → ``DocumentExtraction`` (and the pairing of
-  translations at dossier level). Detail: ``extractors/vocabulary.yaml``.
+  translations at dossier level). Detail: ``extractors/vocabulary.yaml`` and the models the extractors ship
+  (``extractors/models/``: the document type and language model).
 * validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
@@ -43,8 +44,10 @@ READER_VERSION = 5
 # an original of the declared type; 5 a basis field ("Основание № … от …") as a contract reference;
 # 6 a contract date after a wrapped label cell, the Kazakh basis order (date before "№"); 7 OCR-damaged
 # titles matched on headings below the title zone, the item-rows sum kept below the trust threshold;
-# 8 seal names matched ignoring spaces (OCR spaces ring letters apart).
-EXTRACTOR_VERSION = 8
+# 8 seal names matched ignoring spaces (OCR spaces ring letters apart); 9 document type and language from a
+# learned model of the whole text (extractors/models/doctype.*), translations paired by content wherever the
+# certificate stands.
+EXTRACTOR_VERSION = 9
 VALIDATOR_VERSION = 3  # 2: OCR-shifted BINs unverified; 3: VAT of foreign-currency documents not judged by KZ rates, implausible OCR VAT unverified
 
 STAGES = ("reader", "extractor", "validator")
@@ -52,7 +55,7 @@ STAGES = ("reader", "extractor", "validator")
 STAGE_LABELS = {"reader": "чтение (OCR)", "extractor": "извлечение данных", "validator": "проверки"}
 
 _ROOT = Path(__file__).resolve().parents[1]
-_EXTRACTOR_DATA = ("extractors/vocabulary.yaml",)
+_EXTRACTOR_DATA = ("extractors/vocabulary.yaml", "extractors/models/*")
 _VALIDATOR_DATA = ("validators/findings.yaml", "validators/rules/**/*.yaml")
 
 

@@ -1,11 +1,15 @@
-"""Which of the ten document types a document is, and whether it is a translation.
+"""What a document is about and its language.
 
-Scores each type by its title vocabulary (``vocabulary.yaml: doc_types``). A match counts by where
-it is: in the first lines of the first page, or in a line set in capitals or a larger font, it is a
-title; lower down it is a mention (an application form lists "Договор", "Платежное поручение"…
-among its attachments; an act mentions the report). OCR-damaged titles are matched fuzzily.
-A Russian/Kazakh document that declares itself a translation ("Перевод с китайского языка") is a
-``translation`` and the type of the document it translates is kept as ``translated_doc_type``.
+The decision is the learned model's (``extractors.doctype``: n-grams of the whole text). One of its inputs is
+the title vocabulary (``vocabulary.yaml: doc_types``), scored here: a match counts by where it is — in the
+first lines of the first page, or in a line set in capitals or a larger font, it is a title; lower down it is
+a mention (an application form lists "Договор", "Платежное поручение"… among its attachments; an act mentions
+the report). OCR-damaged titles are matched fuzzily. The line of the chosen type's title, where there is
+one, guides the reading of the number and date next to it.
+
+Whether a document is a *translation* is not decided here: a translation is about what its original is
+about (a translated contract is classified as a contract); ``extractors.translation`` pairs it with its
+original at dossier level.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from extractors.doctype import LANGUAGE_HEAD, TYPE_HEAD, DoctypeModel, shipped_model
+from extractors.language import LanguageGuess, detect_language
 from extractors.prefilter import Literals, Needles, fold, may_match, needles
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
@@ -25,30 +31,23 @@ TITLE_LINES = 6  # lines at the top of page 1 that count as the title zone
 CLASSIFY_LINES = 80  # lines of page 1 whose mentions are scored at all
 FUZZY_TITLE_MIN = 80  # rapidfuzz ratio every word of an OCR-damaged title must reach
 
-# When two types both match in the title zone, the more specific one wins (a "Договор" is often
-# named inside an act's or invoice's header; "отчет" appears in an act's table).
-_PRIORITY = {
-    "translation": 0,
-    "payment_order": 1,
-    "statistics_consent": 1,
-    "digital_strategy": 1,
-    "payroll": 1,
-    "act_of_work": 2,
-    "work_report": 2,
-    "invoice": 2,
-    "application_form": 3,
-    "contract": 4,
-}
+# Below this probability of its most likely type a document is left UNKNOWN (unreadable scans, foreign
+# documents of a kind the model has not seen): a wrong type would raise findings about the wrong papers.
+TYPE_MIN_PROBABILITY = 0.35
+# A model's probability is never certainty: 1.0 is kept for types set with it (a reviewer's correction, a
+# machine-readable ЭСФ), which the dossier-level pairing of translations does not re-decide.
+MODEL_CONFIDENCE_CAP = 0.99
 
 
 @dataclass
 class Classification:
-    doc_type: DocType
-    confidence: float
-    translated_doc_type: DocType | None = None
-    source_language: str | None = None
-    scores: dict[str, float] = field(default_factory=dict)
-    title_line: int | None = None  # view line index where the winning title was read
+    doc_type: DocType  # what the document is about (never TRANSLATION: that is decided with the dossier)
+    confidence: float  # the model's probability of ``doc_type``
+    language: str = "ru"
+    language_confidence: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)  # title vocabulary, per type
+    probabilities: dict[str, float] = field(default_factory=dict)  # the model's, per type
+    title_line: int | None = None  # view line index where the chosen type's title was read
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[-•–])\s+")
@@ -237,61 +236,45 @@ def _fuzzy_scores(
     return scores
 
 
-def _translation_marker(lines: list[VLine]) -> tuple[bool, str | None]:
-    voc = vocabulary()
-    for line in lines[:TITLE_LINES]:
-        text = re.sub(r"\s+", " ", line.text)
-        for p in voc.translation_markers:
-            m = p.search(text)
-            if m:
-                source = None
-                for lang, stems in voc.translation_sources.items():
-                    if stems.search(text[m.start() : m.end() + 30]):
-                        source = lang
-                        break
-                # "Перевод на русский" names the target: the source is the other language.
-                if source in ("ru", "kk") and re.search(r"с\s+(?:русского|казахского)", text, re.IGNORECASE) is None:
-                    source = None
-                return True, source
-    return False, None
-
-
-def classify(view: DocView) -> Classification:
+def title_scores(view: DocView) -> tuple[dict[str, float], dict[str, int]]:
+    """Title vocabulary: each type's best weighted match on page 1, and the view line where it was read."""
     first_page = view.pages[0] if view.pages else 1
     # Titles are at the top; a long first page (a sheet, a scroll) is only read that far.
     lines = view.page_lines(first_page)[:CLASSIFY_LINES]
-    is_translation, source = _translation_marker(lines)
     where: dict[str, tuple[float, int]] = {}
     weights = [_line_weight(view, line, rank) for rank, line in enumerate(lines)]
     scores = _type_scores(view, lines, weights, where)
     for t, s in _fuzzy_scores(view, lines, weights, where).items():
         scores[t] = max(scores.get(t, 0.0), s)
-    best_type, confidence = _pick(scores)
-    title_line = where[best_type.value][1] if best_type is not None and best_type.value in where else None
-    if is_translation:
-        return Classification(
-            DocType.TRANSLATION,
-            0.95,
-            translated_doc_type=best_type,
-            source_language=source,
-            scores=scores,
-            title_line=title_line,
-        )
-    if best_type is None:
-        return Classification(DocType.UNKNOWN, 0.0, scores=scores)
-    return Classification(best_type, confidence, scores=scores, title_line=title_line)
+    return scores, {t: line for t, (_, line) in where.items()}
 
 
-def _pick(scores: dict[str, float]) -> tuple[DocType | None, float]:
-    if not scores:
-        return None, 0.0
-    top = max(scores.values())
-    # Everything within 85 % of the best score is a contender; the most specific contender wins.
-    contenders = [t for t, s in scores.items() if s >= 0.85 * top]
-    best = min(contenders, key=lambda t: (_PRIORITY.get(t, 9), -scores[t]))
-    others = [s for t, s in scores.items() if t != best]
-    runner = max(others) if others else 0.0
-    confidence = max(0.3, min(1.0, 0.55 + 0.45 * (scores[best] - runner) / max(scores[best], 1e-6)))
-    if scores[best] < 0.3:
-        confidence = min(confidence, 0.5)
-    return DocType(best), round(confidence, 3)
+def type_inputs(scores: dict[str, float]) -> dict[str, float]:
+    """The title vocabulary's scores as the type model's extra inputs."""
+    return {f"title:{t}": s for t, s in scores.items()}
+
+
+def language_inputs(guess: LanguageGuess) -> dict[str, float]:
+    """The script-and-lexicon detector's guess as the language model's extra input."""
+    return {f"rule:{guess.language}": guess.confidence}
+
+
+def classify(view: DocView, model: DoctypeModel | None = None) -> Classification:
+    """What the document is about and its language, from its whole text (``extractors.doctype``)."""
+    model = model or shipped_model()
+    scores, title_lines = title_scores(view)
+    text = model.features.vector(view.text)
+    kind = model.predict(TYPE_HEAD, text, type_inputs(scores))
+    title = "\n".join(ln.text for ln in view.header_lines(TITLE_LINES))
+    rule = detect_language(view.text, title)
+    language = model.predict(LANGUAGE_HEAD, text, language_inputs(rule))
+    doc_type = DocType(kind.label) if kind.confidence >= TYPE_MIN_PROBABILITY else DocType.UNKNOWN
+    return Classification(
+        doc_type=doc_type,
+        confidence=round(min(kind.confidence, MODEL_CONFIDENCE_CAP), 3),
+        language=language.label,
+        language_confidence=round(language.confidence, 3),
+        scores=scores,
+        probabilities=kind.probabilities,
+        title_line=title_lines.get(doc_type.value),
+    )
