@@ -30,7 +30,7 @@ import json
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,9 @@ C = 10.0
 # The language detector's guess is evidence of a language even when no family had a document in it: the
 # language head also learns from this many inputs per language that carry nothing but that guess.
 LANGUAGE_PRIOR_SAMPLES = 5
+# The type head also learns every document without its title inputs (``without_titles``).
+TITLE_DROPOUT = True
+TITLE_DROPOUT_WEIGHT = 0.3  # a third of a document: the title, where there is one, still counts most
 MAX_ITER = 5000
 
 
@@ -119,7 +122,7 @@ def family_samples(dossiers: Iterable[LabelledDossier]) -> list[Sample]:
     for d in dossiers:
         documents = d.expected.get("documents", {})
         for doc in d.documents:
-            s = make_sample(d.family, d.dossier, doc.file, doc.text, doc.truth, documents)
+            s = make_sample(d.family, f"{d.path.parent.name}/{d.dossier}", doc.file, doc.text, doc.truth, documents)
             if s is not None:
                 out.append(s)
     return out
@@ -158,21 +161,31 @@ def language_prior() -> list[Sample]:
     ]
 
 
+def without_titles(samples: Sequence[Sample]) -> list[Sample]:
+    """The samples once more with no title input: the text alone must then tell the type, so that a document
+    whose title is elsewhere, unusual or unreadable is still known by what it says."""
+    return [replace(s, type_inputs={}) for s in samples]
+
+
 def _fit_head(features: TextFeatures, samples: Sequence[Sample], which: str, extra_names: Sequence[str]) -> Head:
     from sklearn.linear_model import LogisticRegression
 
+    weights = [1.0] * len(samples)
     if which == LANGUAGE_HEAD:
-        samples = [*samples, *language_prior()]
+        prior = language_prior()
+        samples, weights = [*samples, *prior], [*weights, *[1.0] * len(prior)]
+    elif TITLE_DROPOUT:
+        samples, weights = [*samples, *without_titles(samples)], [*weights, *[TITLE_DROPOUT_WEIGHT] * len(samples)]
     labels = [s.content_type if which == TYPE_HEAD else s.language for s in samples]
     X = _design(features, samples, extra_names, which)
     clf = LogisticRegression(C=C, max_iter=MAX_ITER)
-    clf.fit(X, labels)
-    weights = clf.coef_.T
+    clf.fit(X, labels, sample_weight=np.array(weights))
+    coef = clf.coef_.T
     intercept = clf.intercept_
     if len(clf.classes_) == 2:  # scikit-learn keeps one column for two classes: make it a softmax pair
-        weights = np.hstack([-weights / 2, weights / 2])
+        coef = np.hstack([-coef / 2, coef / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    return Head(tuple(str(c) for c in clf.classes_), tuple(extra_names), weights, intercept)
+    return Head(tuple(str(c) for c in clf.classes_), tuple(extra_names), coef, intercept)
 
 
 def fit(samples: Sequence[Sample], families: Sequence[str] = ()) -> DoctypeModel:
@@ -276,6 +289,7 @@ def score_dossiers(model: DoctypeModel, dossiers: Sequence[LabelledDossier], int
         texts = {doc.file: doc.text for doc in d.documents}
         extractions = [extract_document(doc.text, model) for doc in d.documents]
         link_translations(extractions, dict(texts))
+        where = f"{d.path.parent.name}/{d.dossier}"
         for x, doc in zip(extractions, d.documents):
             into.doc_type.add(x.doc_type.value == doc.truth.get("doc_type"))
             expected_of = doc.truth.get("translation_of")
@@ -284,16 +298,17 @@ def score_dossiers(model: DoctypeModel, dossiers: Sequence[LabelledDossier], int
             into.translation_tp += int(bool(x.translation_of) and x.translation_of == expected_of)
             if x.doc_type.value != doc.truth.get("doc_type") or x.translation_of != expected_of:
                 into.errors.append(
-                    f"{d.dossier}/{doc.file}: doc_type {doc.truth.get('doc_type')}→{x.doc_type.value}, "
+                    f"{where}/{doc.file}: doc_type {doc.truth.get('doc_type')}→{x.doc_type.value}, "
                     f"translation_of {expected_of}→{x.translation_of}"
                 )
 
 
 def _load(families: Sequence[tuple[str, Path]], settings: Settings, jobs: int) -> dict[str, list[LabelledDossier]]:
-    loaded = {}
+    """Families by name; folders given under one name (two seeds of one generator) are one family."""
+    loaded: dict[str, list[LabelledDossier]] = {}
     for name, root in families:
         print(f"reading {name} ({root}) …", file=sys.stderr, flush=True)
-        loaded[name] = load_family(name, root, settings, jobs)
+        loaded.setdefault(name, []).extend(load_family(name, root, settings, jobs))
     return loaded
 
 
@@ -380,7 +395,7 @@ def add_parser(subparsers: Any) -> None:
     ):
         p = actions.add_parser(action, help=text)
         p.add_argument("--family", action="append", required=True, metavar="NAME=PATH",
-                       help="a family of dossiers with expected.json (repeat)")
+                       help="a family of dossiers with expected.json (repeat; folders under one name are one family)")
         p.add_argument("--data-dir", type=Path, default=Path("var/learn"), help="pipeline data (stage caches)")
         p.add_argument("--ocr-cache-dir", type=Path, default=Path("/work/cache/ocr"), help="shared OCR cache")
         p.add_argument("--jobs", type=int, default=1, help="documents read in parallel (OCR)")
