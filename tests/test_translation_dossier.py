@@ -27,12 +27,12 @@ APPLICANT = "ТОО «Костанай Агромаш»"
 CONTRACT_EN = [
     "SERVICE AGREEMENT No. EXP-2417",
     "Almaty, 14 March 2024",
-    "Lean Excellence Consulting Ltd, registered in England and Wales under Company No. 07654321, hereinafter "
+    ("Lean Excellence Consulting Ltd, registered in England and Wales under Company No. 07654321, hereinafter "
     "the Contractor, represented by its Managing Director David Harper, and Kostanay Agromash LLP, "
-    f"BIN {APPLICANT_BIN}, hereinafter the Customer, have concluded this Agreement as follows.",
+    f"BIN {APPLICANT_BIN}, hereinafter the Customer, have concluded this Agreement as follows."),
     "1. SUBJECT. The Contractor shall supervise the commissioning of the bottling line at the Customer's plant.",
-    "2. PRICE. The total price of this Agreement is USD 48,500.00 (forty-eight thousand five hundred US dollars "
-    "00 cents), exclusive of taxes payable in the Republic of Kazakhstan.",
+    ("2. PRICE. The total price of this Agreement is USD 48,500.00 (forty-eight thousand five hundred US dollars "
+    "00 cents), exclusive of taxes payable in the Republic of Kazakhstan."),
     "3. TERMS. The works shall be performed from 01.04.2024 to 30.06.2024.",
     "4. ACCEPTANCE. Completion shall be confirmed by an Acceptance Certificate signed by both Parties.",
     "5. BANK DETAILS. Contractor: Barclays Bank PLC, SWIFT BARCGB22, IBAN GB90MIDL45828024149155.",
@@ -42,12 +42,12 @@ CONTRACT_EN = [
 CONTRACT_RU = [
     "ДОГОВОР № EXP-2417 на оказание услуг",
     "г. Алматы                                                        14.03.2024",
-    "Лин Экселленс Консалтинг Лтд (Lean Excellence Consulting Ltd), зарегистрированная в Англии и Уэльсе под "
+    ("Лин Экселленс Консалтинг Лтд (Lean Excellence Consulting Ltd), зарегистрированная в Англии и Уэльсе под "
     "№ 07654321, именуемая в дальнейшем «Исполнитель», в лице управляющего директора Дэвида Харпера, и "
-    f"{APPLICANT}, БИН {APPLICANT_BIN}, именуемое в дальнейшем «Заказчик», заключили настоящий Договор.",
+    f"{APPLICANT}, БИН {APPLICANT_BIN}, именуемое в дальнейшем «Заказчик», заключили настоящий Договор."),
     "1. ПРЕДМЕТ. Исполнитель осуществляет шеф-надзор за пусконаладкой линии розлива на заводе Заказчика.",
-    "2. ЦЕНА. Общая стоимость Договора составляет 48 500,00 (сорок восемь тысяч пятьсот) долларов США 00 центов "
-    "без учета налогов, уплачиваемых в Республике Казахстан.",
+    ("2. ЦЕНА. Общая стоимость Договора составляет 48 500,00 (сорок восемь тысяч пятьсот) долларов США 00 центов "
+    "без учета налогов, уплачиваемых в Республике Казахстан."),
     "3. СРОКИ. Работы выполняются с 01.04.2024 по 30.06.2024.",
     "4. ПРИЕМКА. Завершение работ подтверждается актом приемки, подписанным Сторонами.",
     "5. РЕКВИЗИТЫ. Исполнитель: Barclays Bank PLC, SWIFT BARCGB22, IBAN GB90MIDL45828024149155.",
@@ -57,11 +57,11 @@ CONTRACT_RU = [
 CONTRACT_KK = [
     "№ EXP-2417 ҚЫЗМЕТ КӨРСЕТУ ШАРТЫ",
     "Алматы қ.                                                        14.03.2024",
-    "Лин Экселленс Консалтинг Лтд (Lean Excellence Consulting Ltd), бұдан әрі «Орындаушы» деп аталатын, "
+    ("Лин Экселленс Консалтинг Лтд (Lean Excellence Consulting Ltd), бұдан әрі «Орындаушы» деп аталатын, "
     f"басқарушы директор Дэвид Харпер атынан, және «Костанай Агромаш» ЖШС, БСН {APPLICANT_BIN}, бұдан әрі "
-    "«Тапсырыс беруші» деп аталатын, төмендегілер туралы осы Шартты жасасты.",
-    "1. ШАРТТЫҢ МӘНІ. Орындаушы Тапсырыс берушінің зауытындағы құю желісін іске қосу-баптау жұмыстарын "
-    "қадағалайды.",
+    "«Тапсырыс беруші» деп аталатын, төмендегілер туралы осы Шартты жасасты."),
+    ("1. ШАРТТЫҢ МӘНІ. Орындаушы Тапсырыс берушінің зауытындағы құю желісін іске қосу-баптау жұмыстарын "
+    "қадағалайды."),
     "2. БАҒАСЫ. Шарттың жалпы сомасы 48 500,00 (қырық сегіз мың бес жүз) АҚШ доллары 00 цент.",
     "3. МЕРЗІМДЕРІ. Жұмыстар 01.04.2024 бастап 30.06.2024 дейін орындалады.",
     "4. ДЕРЕКТЕМЕЛЕР. Орындаушы: Barclays Bank PLC, БСК BARCGB22, ЖСК GB90MIDL45828024149155.",
@@ -95,9 +95,9 @@ CERTIFICATE_RU = [
 ]
 NOTARY_RU = [
     "г. Алматы, пятого июля две тысячи двадцать четвертого года.",
-    "Я, Касымов Даурен Болатович, нотариус города Алматы, действующий на основании государственной лицензии, "
+    ("Я, Касымов Даурен Болатович, нотариус города Алматы, действующий на основании государственной лицензии, "
     "свидетельствую подлинность подписи переводчика Ахметовой Айгерим Сериковны, сделанной в моем присутствии. "
-    "Личность переводчика установлена. Зарегистрировано в реестре за № 3408.",
+    "Личность переводчика установлена. Зарегистрировано в реестре за № 3408."),
     "Нотариус _______________ / Касымов Д.Б. /",
 ]
 CERTIFICATE_KK = [
