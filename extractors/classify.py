@@ -214,6 +214,12 @@ def _fuzzy_scores(
         if rank < TITLE_LINES or (_in_capitals(ln) or _is_big(view, ln)) and not _LIST_ITEM.match(ln.text)
     ]
     for rank in starts:
+        # A fuzzy match scores below an exact one on the same line: types already read exactly with at least
+        # this line's weight cannot gain here (this keeps clean text layers from paying for OCR tolerance).
+        limit = 0.95 * weights[rank]
+        open_types = [(t, titles) for t, titles in _FUZZY_TITLES.items() if where.get(t, (0.0, 0))[0] < limit]
+        if not open_types:
+            continue
         for span in (1, 2, 3):
             if rank + span > len(lines):
                 break
@@ -221,7 +227,7 @@ def _fuzzy_scores(
             words = [w for w in re.split(r"[^\w-]+", text.lower()) if len(w) > 2]
             if not words:
                 continue
-            for doc_type, titles in _FUZZY_TITLES.items():
+            for doc_type, titles in open_types:
                 for title in titles:
                     if span > 1 and len(title.split()) == 1:
                         continue
@@ -263,11 +269,12 @@ def classify(view: DocView, model: DoctypeModel | None = None) -> Classification
     """What the document is about and its language, from its whole text (``extractors.doctype``)."""
     model = model or shipped_model()
     scores, title_lines = title_scores(view)
-    text = model.features.vector(view.text)
-    kind = model.predict(TYPE_HEAD, text, type_inputs(scores))
     title = "\n".join(ln.text for ln in view.header_lines(TITLE_LINES))
     rule = detect_language(view.text, title)
-    language = model.predict(LANGUAGE_HEAD, text, language_inputs(rule))
+    predicted = model.predict(
+        model.features.vector(view.text), {TYPE_HEAD: type_inputs(scores), LANGUAGE_HEAD: language_inputs(rule)}
+    )
+    kind, language = predicted[TYPE_HEAD], predicted[LANGUAGE_HEAD]
     doc_type = DocType(kind.label) if kind.confidence >= TYPE_MIN_PROBABILITY else DocType.UNKNOWN
     return Classification(
         doc_type=doc_type,

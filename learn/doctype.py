@@ -41,12 +41,11 @@ from extractors.classify import TITLE_LINES, language_inputs, title_scores, type
 from extractors.doctype import (
     LANGUAGE_HEAD,
     MODEL_DIR,
-    NGRAM_BLOCKS,
     TYPE_HEAD,
     DoctypeModel,
     Head,
     TextFeatures,
-    model_text,
+    TextSettings,
 )
 from extractors.language import detect_language
 from extractors.view import DocView
@@ -58,7 +57,7 @@ LANGUAGES = ("ru", "kk", "en", "de", "fr", "nl", "tr", "zh")
 # Vocabulary: an n-gram seen in fewer documents than this is noise (a name, an OCR slip); the most
 # frequent ones are kept up to a size that keeps the shipped model small.
 MIN_DF = 2
-MAX_FEATURES = {"char": 40000, "word": 15000}
+MAX_FEATURES = {"char": 15000, "word": 5000}
 # Inverse regularisation strength of both logistic regressions.
 C = 10.0
 # The language detector's guess is evidence of a language even when no family had a document in it: the
@@ -192,18 +191,23 @@ def fit(samples: Sequence[Sample], families: Sequence[str] = ()) -> DoctypeModel
     """Vocabularies and idf from the samples' texts (scikit-learn's TfidfVectorizer), then both heads."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = [model_text(s.text) for s in samples]
+    settings = TextSettings()
+    texts = [settings.model_text(s.text) for s in samples]
     vocabularies: dict[str, list[str]] = {}
     idf: dict[str, np.ndarray] = {}
-    for block, spec in NGRAM_BLOCKS.items():
+    for block in settings.blocks:
         vec = TfidfVectorizer(
-            lowercase=False, sublinear_tf=True, min_df=MIN_DF, max_features=MAX_FEATURES[block], **spec
+            lowercase=False,
+            sublinear_tf=True,
+            min_df=MIN_DF,
+            max_features=MAX_FEATURES[block],
+            analyzer=settings.analyzer(block),
         )
         vec.fit(texts)
         terms = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
         vocabularies[block] = terms
         idf[block] = vec.idf_
-    features = TextFeatures(vocabularies, idf)
+    features = TextFeatures(vocabularies, idf, settings)
     heads = {
         TYPE_HEAD: _fit_head(features, samples, TYPE_HEAD, [f"title:{t}" for t in CONTENT_TYPES]),
         LANGUAGE_HEAD: _fit_head(features, samples, LANGUAGE_HEAD, [f"rule:{lang}" for lang in LANGUAGES]),
@@ -267,9 +271,10 @@ class FamilyScore:
 def score_classifier(model: DoctypeModel, samples: Sequence[Sample], into: FamilyScore) -> None:
     """Content type and language of each sample, against its labels."""
     for s in samples:
-        text = model.features.vector(s.text)
-        kind = model.predict(TYPE_HEAD, text, s.type_inputs).label
-        lang = model.predict(LANGUAGE_HEAD, text, s.language_inputs).label
+        predicted = model.predict(
+            model.features.vector(s.text), {TYPE_HEAD: s.type_inputs, LANGUAGE_HEAD: s.language_inputs}
+        )
+        kind, lang = predicted[TYPE_HEAD].label, predicted[LANGUAGE_HEAD].label
         into.content_type.add(kind == s.content_type)
         into.language.add(lang == s.language)
         for tallies in (into.by_format[s.file_format], into.by_language[s.language]):

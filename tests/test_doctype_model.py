@@ -11,7 +11,7 @@ import pytest
 
 from docproc.pipeline import process_document
 from docproc.settings import Settings
-from extractors.doctype import NGRAM_BLOCKS, DoctypeModel, model_text, shipped_model
+from extractors.doctype import DoctypeModel, shipped_model
 from ingest.dossier import ingest_bytes
 from models.domain import DocType, DocumentExtraction
 from tests.test_service_support import APPLICANT_BIN, SUPPLIER_BIN, render_pdf
@@ -90,11 +90,16 @@ def test_run_time_features_are_scikit_learns(tmp_path: Path) -> None:
     model.save(tmp_path)
     loaded = DoctypeModel.load(tmp_path)
     assert set(loaded.heads["language"].classes) == set(LANGUAGES)  # every language has its prior
-    for block, spec in NGRAM_BLOCKS.items():
+    text = loaded.features.settings
+    assert text.blocks["char"] == {"analyzer": "char_wb", "ngram_range": [3, 5]}  # read back from the file
+    for block, spec in text.blocks.items():
         sk = TfidfVectorizer(
-            lowercase=False, sublinear_tf=True, vocabulary=loaded.features.terms[block], **spec
-        ).fit([model_text(t) for t in texts * 2])
-        expected = sk.transform([model_text(texts[0])]).toarray()[0] / np.sqrt(len(NGRAM_BLOCKS))
+            lowercase=False,
+            sublinear_tf=True,
+            vocabulary=loaded.features.terms[block],
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()},
+        ).fit([text.model_text(t) for t in texts * 2])
+        expected = sk.transform([text.model_text(texts[0])]).toarray()[0] / np.sqrt(len(text.blocks))
         v = loaded.features.vector(texts[0])
         offset, size = loaded.features.offsets[block], len(loaded.features.terms[block])
         got = np.zeros(size)
