@@ -15,13 +15,14 @@ original at dossier level.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from extractors.doctype import LANGUAGE_HEAD, TYPE_HEAD, DoctypeModel, shipped_model
-from extractors.language import LanguageGuess, detect_language
+from extractors.language import detect_language, kazakh_russian_order
 from extractors.prefilter import Literals, Needles, fold, may_match, needles
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
@@ -260,19 +261,35 @@ def type_inputs(scores: dict[str, float]) -> dict[str, float]:
     return {f"title:{t}": s for t, s in scores.items()}
 
 
-def language_inputs(guess: LanguageGuess) -> dict[str, float]:
-    """The script-and-lexicon detector's guess as the language model's extra input."""
-    return {f"rule:{guess.language}": guess.confidence}
+def language_inputs(view: DocView) -> dict[str, float]:
+    """The language model's extra inputs: the script-and-lexicon detector's guess for the whole text (the
+    first lines counted three times), for the left half of the first page (a two-column bilingual form's
+    first language) and the order of Kazakh and Russian in the lines that mix them."""
+    title = "\n".join(ln.text for ln in view.header_lines(TITLE_LINES))
+    whole = detect_language(view.text, title)
+    lines = view.page_lines(view.pages[0])[:CLASSIFY_LINES] if view.pages else []
+    left = [
+        " ".join(w.text for w in ln.words if w.bbox.x0 + w.bbox.x1 < ln.page_width) for ln in lines
+    ]
+    left_lines = [t for t in left if t]
+    left_guess = detect_language("\n".join(left_lines), "\n".join(left_lines[:TITLE_LINES]))
+    inputs = {f"rule:{whole.language}": whole.confidence, f"left:{left_guess.language}": left_guess.confidence}
+    inputs.update({f"order:{lang}": share for lang, share in kazakh_russian_order([ln.text for ln in lines]).items()})
+    return inputs
+
+
+def language_input_names(languages: Iterable[str]) -> list[str]:
+    """Every input ``language_inputs`` can give, in a fixed order (the model's columns)."""
+    langs = list(languages)
+    return [f"rule:{x}" for x in langs] + [f"left:{x}" for x in langs] + ["order:ru", "order:kk"]
 
 
 def classify(view: DocView, model: DoctypeModel | None = None) -> Classification:
     """What the document is about and its language, from its whole text (``extractors.doctype``)."""
     model = model or shipped_model()
     scores, title_lines = title_scores(view)
-    title = "\n".join(ln.text for ln in view.header_lines(TITLE_LINES))
-    rule = detect_language(view.text, title)
     predicted = model.predict(
-        model.features.vector(view.text), {TYPE_HEAD: type_inputs(scores), LANGUAGE_HEAD: language_inputs(rule)}
+        model.features.vector(view.text), {TYPE_HEAD: type_inputs(scores), LANGUAGE_HEAD: language_inputs(view)}
     )
     kind, language = predicted[TYPE_HEAD], predicted[LANGUAGE_HEAD]
     doc_type = DocType(kind.label) if kind.confidence >= TYPE_MIN_PROBABILITY else DocType.UNKNOWN

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from docproc.settings import Settings
-from extractors.classify import TITLE_LINES, language_inputs, title_scores, type_inputs
+from extractors.classify import language_input_names, language_inputs, title_scores, type_inputs
 from extractors.doctype import (
     LANGUAGE_HEAD,
     MODEL_DIR,
@@ -47,7 +47,6 @@ from extractors.doctype import (
     TextFeatures,
     TextSettings,
 )
-from extractors.language import detect_language
 from extractors.view import DocView
 from learn.corpus import LabelledDossier, load_family, parse_family_args
 from models.domain import DocType, DocumentText
@@ -101,7 +100,6 @@ def make_sample(
     if not view.lines or kind is None:
         return None
     scores, _ = title_scores(view)
-    title = "\n".join(ln.text for ln in view.header_lines(TITLE_LINES))
     return Sample(
         family=family,
         dossier=dossier,
@@ -112,7 +110,7 @@ def make_sample(
         doc_type=str(truth.get("doc_type")),
         text=view.text,
         type_inputs=type_inputs(scores),
-        language_inputs=language_inputs(detect_language(view.text, title)),
+        language_inputs=language_inputs(view),
     )
 
 
@@ -210,7 +208,7 @@ def fit(samples: Sequence[Sample], families: Sequence[str] = ()) -> DoctypeModel
     features = TextFeatures(vocabularies, idf, settings)
     heads = {
         TYPE_HEAD: _fit_head(features, samples, TYPE_HEAD, [f"title:{t}" for t in CONTENT_TYPES]),
-        LANGUAGE_HEAD: _fit_head(features, samples, LANGUAGE_HEAD, [f"rule:{lang}" for lang in LANGUAGES]),
+        LANGUAGE_HEAD: _fit_head(features, samples, LANGUAGE_HEAD, language_input_names(LANGUAGES)),
     }
     import sklearn
 
