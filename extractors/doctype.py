@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,33 @@ LANGUAGE_HEAD = "language"
 _DIGIT = re.compile(r"\d")
 
 
+def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams inside words padded with a space (scikit-learn's ``_char_wb_ngrams``)."""
+    grams: list[str] = []
+    append = grams.append
+    for word in text.split():
+        w = f" {word} "
+        length = len(w)
+        for n in range(low, high + 1):
+            offset = 0
+            append(w[offset : offset + n])
+            while offset + n < length:
+                offset += 1
+                append(w[offset : offset + n])
+            if offset == 0:  # a word shorter than n is counted once
+                break
+    return grams
+
+
+def _word_ngrams(text: str, pattern: re.Pattern[str], low: int, high: int) -> list[str]:
+    """Word n-grams of the tokens ``pattern`` finds (scikit-learn's ``_word_ngrams``, no stop words)."""
+    tokens = pattern.findall(text)
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(tokens)) + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
 @dataclass(frozen=True)
 class TextSettings:
     """How text becomes n-grams. These defaults are what ``learn`` trains with; a saved model carries its own,
@@ -73,11 +100,17 @@ class TextSettings:
         return _DIGIT.sub("0", text.lower())
 
     def analyzer(self, block: str) -> Callable[[str], list[str]]:
-        """scikit-learn's own n-gram analyzer of a block (``model_text`` has lower-cased already)."""
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        spec = {k: tuple(v) if isinstance(v, list) else v for k, v in self.blocks[block].items()}
-        return CountVectorizer(lowercase=False, **spec).build_analyzer()  # type: ignore[no-any-return]
+        """A block's n-grams, exactly as scikit-learn's ``CountVectorizer`` makes them (``char_wb``, ``word``;
+        ``model_text`` has lower-cased already). Written out here so that reading a document does not import
+        scikit-learn (and SciPy): in a worker that costs memory and, measured, about a tenth of the text-layer
+        throughput. ``tests/test_doctype_model.py`` holds it to scikit-learn's own output."""
+        spec = self.blocks[block]
+        low, high = spec["ngram_range"]
+        if spec["analyzer"] == "char_wb":
+            return partial(_char_wb_ngrams, low=low, high=high)
+        if spec["analyzer"] == "word":
+            return partial(_word_ngrams, pattern=re.compile(spec["token_pattern"]), low=low, high=high)
+        raise ValueError(f"unknown n-gram analyzer {spec['analyzer']!r}")
 
     def as_json(self) -> dict[str, Any]:
         return {"head_chars": self.head_chars, "tail_chars": self.tail_chars, "ngram_blocks": self.blocks}

@@ -117,3 +117,23 @@ def test_the_shipped_model_is_loaded_lazily_and_once() -> None:
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "0\n"
     assert shipped_model() is shipped_model()
     assert {"doc_type", "language"} <= set(shipped_model().heads)
+
+
+@pytest.mark.parametrize("block", ["char", "word"])
+def test_the_n_grams_are_scikit_learns(block: str) -> None:
+    # Reading a document does not import scikit-learn; its n-grams must still be exactly those it was trained on.
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    settings = shipped_model().features.settings
+    spec = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.blocks[block].items()}
+    reference = CountVectorizer(lowercase=False, **spec).build_analyzer()
+    texts = [
+        "\n".join(ACT_WITHOUT_A_TITLE_ON_TOP),
+        "a  bb\tccc\n\n dddd  ĘĘ 00.00.0000 № 0/00-а «ТОО»",
+        "төлем тапсырмасы / платежное поручение 服务合同 合同编号：000/0000 x",
+        "",
+        "I",
+    ]
+    for text in texts:
+        normalised = settings.model_text(text)
+        assert settings.analyzer(block)(normalised) == reference(normalised)
