@@ -9,13 +9,15 @@ order's bank fields — not only in a title at a fixed place. The model reads:
   measurable) and word uni- and bigrams;
 * for the type, the title vocabulary's scores (``extractors.classify.title_scores``: one input among others,
   its weight learned like any other);
-* for the language, the script-and-lexicon detector's guess (``extractors.language``).
+* for the language, the script-and-lexicon detector's guesses (``extractors.language``) for the whole text
+  and for the left half of the first page, and the order of Kazakh and Russian in lines that mix them (a
+  bilingual form's language is the one printed first).
 
 Two multinomial logistic regressions (scikit-learn, ``python -m learn doctype train``) sit on these
 features: the content type (the nine types a document can be about; whether it is a *translation* is decided
 with the dossier, ``extractors.translation``) and the language. The trained model ships in
 ``extractors/models/doctype.json`` (vocabularies, classes, settings) + ``doctype.npz`` (idf, coefficients) — no
-pickle; it is loaded once per process, on first use.
+pickle; it is loaded once per process, on first use, and reading a document needs numpy only.
 
 Featurisation lives here only: training (``learn/doctype.py``) turns text into features with these very
 functions, so a model sees at run time what it saw when it was fitted.
