@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +40,8 @@ from typing import Any
 import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
+# The directory a leave-one-family-out run points every extractor model at (the field models read it too).
+MODEL_DIR_ENV = "DOCPROC_EXTRACTOR_MODEL_DIR"
 MODEL_NAME = "doctype"
 FORMAT = "docproc.doctype/1"
 
@@ -280,5 +283,6 @@ class DoctypeModel:
 
 @lru_cache(maxsize=1)
 def shipped_model() -> DoctypeModel:
-    """The model shipped with the package, loaded once per process on first use."""
-    return DoctypeModel.load()
+    """The model shipped with the package, loaded once per process on first use — or, in a leave-one-family-out
+    run (``learn.lofo``), the one in ``DOCPROC_EXTRACTOR_MODEL_DIR`` (trained without the family scored)."""
+    return DoctypeModel.load(Path(os.environ.get(MODEL_DIR_ENV) or MODEL_DIR))

@@ -385,12 +385,23 @@ def _scores_json(scores: Sequence[FamilyScore]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- command line
 
 
+# The OCR cache the team's machines share; elsewhere the settings' own (DOCPROC_OCR_CACHE_DIR or the data dir's).
+SHARED_OCR_CACHE = Path("/work/cache/ocr")
+
+
 def learn_settings(data_dir: Path, ocr_cache_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir, ocr_cache_dir=ocr_cache_dir)
+    if ocr_cache_dir is None and SHARED_OCR_CACHE.is_dir():
+        ocr_cache_dir = SHARED_OCR_CACHE
+    return Settings(data_dir=data_dir, ocr_cache_dir=ocr_cache_dir) if ocr_cache_dir else Settings(data_dir=data_dir)
 
 
 def add_parser(subparsers: Any) -> None:
+    """``python -m learn doctype …`` (``learn/__main__.py``)."""
     parser = subparsers.add_parser("doctype", help="document type and language model: train, leave-one-family-out")
+    _add_actions(parser)
+
+
+def _add_actions(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     for action, text in (
         ("train", "fit on every family given and write the model the package ships"),
@@ -400,7 +411,8 @@ def add_parser(subparsers: Any) -> None:
         p.add_argument("--family", action="append", required=True, metavar="NAME=PATH",
                        help="a family of dossiers with expected.json (repeat; folders under one name are one family)")
         p.add_argument("--data-dir", type=Path, default=Path("var/learn"), help="pipeline data (stage caches)")
-        p.add_argument("--ocr-cache-dir", type=Path, default=Path("/work/cache/ocr"), help="shared OCR cache")
+        p.add_argument("--ocr-cache-dir", type=Path, default=None,
+                       help=f"OCR cache (default: {SHARED_OCR_CACHE} where it exists, else the settings')")
         p.add_argument("--jobs", type=int, default=1, help="documents read in parallel (OCR)")
         if action == "train":
             p.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write doctype.json/.npz")
@@ -427,3 +439,17 @@ def run(args: argparse.Namespace) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(_scores_json(scores), ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m learn.doctype train|lofo …``: the same commands (``learn.lofo`` retrains every shipped model
+    by its module's ``train``)."""
+    parser = argparse.ArgumentParser(prog="python -m learn.doctype", description=__doc__.split("\n\n")[0])
+    _add_actions(parser)
+    parser.set_defaults(run=run)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,14 @@ def test_the_n_grams_are_scikit_learns(block: str) -> None:
     for text in texts:
         normalised = settings.model_text(text)
         assert settings.analyzer(block)(normalised) == reference(normalised)
+
+
+def test_a_leave_one_family_out_run_points_the_extractors_at_its_own_model(tmp_path: Path) -> None:
+    # learn.lofo sets DOCPROC_EXTRACTOR_MODEL_DIR to models trained without the family it scores.
+    DoctypeModel(
+        {**shipped_model().meta, "families": {"only-this-fold": 1}}, shipped_model().features, shipped_model().heads
+    ).save(tmp_path)
+    probe = "from extractors.doctype import shipped_model; print(list(shipped_model().meta['families']))"
+    env = {**os.environ, "DOCPROC_EXTRACTOR_MODEL_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip() == "['only-this-fold']"
