@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from models.domain import DocumentExtraction, DossierResult, ExtractedValue, Severity
+from models.domain import DocType, DocumentExtraction, DossierResult, ExtractedValue, Severity
 from validators.findings import catalogue, fmt_date, fmt_pct
 from validators.values import as_date
 
@@ -40,10 +40,19 @@ def _v(x: ExtractedValue | None) -> Any:
     return None if x is None else x.value
 
 
+def type_cell(doc: DocumentExtraction) -> str:
+    """The type as reviewers read it; a translation names its original ("Перевод документа dogovor.pdf")."""
+    if doc.doc_type == DocType.TRANSLATION:
+        if doc.translation_of:
+            return f"Перевод документа {doc.translation_of}"
+        return "Перевод (оригинал не найден)"
+    return doc_type_label(doc.doc_type.value)
+
+
 def _documents_table(docs: list[DocumentExtraction]) -> Table:
     t = Table(title="Документы", show_lines=False, expand=True)
     t.add_column("Файл", overflow="fold")
-    t.add_column("Тип")
+    t.add_column("Тип", overflow="fold")
     t.add_column("Язык")
     t.add_column("Формат")
     t.add_column("№")
@@ -62,7 +71,7 @@ def _documents_table(docs: list[DocumentExtraction]) -> Table:
         date = _v(d.date)
         t.add_row(
             d.file,
-            doc_type_label(d.doc_type.value),
+            type_cell(d),
             d.language or "?",
             d.file_format or "",
             str(_v(d.number) or ""),

@@ -11,8 +11,8 @@ change; they enter the stage's fingerprint as a digest (``detail``):
 * reader — ``ocr/`` and the ingest limits: document bytes → ``DocumentText``. Detail: the OCR
   settings, the OCR engine and its version (a new tesseract reads differently), the limits.
 * extractor — ``extractors/``: ``DocumentText`` → ``DocumentExtraction`` (and the pairing of
-  translations at dossier level). Detail: the vocabularies and lexicon (``extractors/*.yaml``) and the learned
-  models (``extractors/models/``).
+  translations at dossier level). Detail: the vocabularies and lexicon (``extractors/*.yaml``) and the models
+  the extractors ship (``extractors/models/``: the document type and language model, the field scorer).
 * validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
@@ -53,8 +53,10 @@ READER_VERSION = 5
 # 13 the learned candidate scorer fills number, date, contract reference and amounts the label readers leave empty;
 # 14 a number wider than the header above it is read whole; 15 a text layer's printed price stands against words
 # that spell another sum; 16 party labels also from the lexicon's unambiguous phrases, numbered and SWIFT-tagged
-# form fields, a side block's name after its account line and within its own row.
-EXTRACTOR_VERSION = 16
+# form fields, a side block's name after its account line and within its own row; 17 document type and language
+# from a learned model of the whole text (extractors/models/doctype.*), translations paired by content wherever
+# the certificate stands.
+EXTRACTOR_VERSION = 17
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the

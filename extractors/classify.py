@@ -1,21 +1,28 @@
-"""Which of the ten document types a document is, and whether it is a translation.
+"""What a document is about and its language.
 
-Scores each type by its title vocabulary (``vocabulary.yaml: doc_types``). A match counts by where
-it is: in the first lines of the first page, or in a line set in capitals or a larger font, it is a
-title; lower down it is a mention (an application form lists "Договор", "Платежное поручение"…
-among its attachments; an act mentions the report). OCR-damaged titles are matched fuzzily.
-A Russian/Kazakh document that declares itself a translation ("Перевод с китайского языка") is a
-``translation`` and the type of the document it translates is kept as ``translated_doc_type``.
+The decision is the learned model's (``extractors.doctype``: n-grams of the whole text). One of its inputs is
+the title vocabulary (``vocabulary.yaml: doc_types``), scored here: a match counts by where it is — in the
+first lines of the first page, or in a line set in capitals or a larger font, it is a title; lower down it is
+a mention (an application form lists "Договор", "Платежное поручение"… among its attachments; an act mentions
+the report). OCR-damaged titles are matched fuzzily. The line of the chosen type's title, where there is
+one, guides the reading of the number and date next to it.
+
+Whether a document is a *translation* is not decided here: a translation is about what its original is
+about (a translated contract is classified as a contract); ``extractors.translation`` pairs it with its
+original at dossier level.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from extractors.doctype import LANGUAGE_HEAD, TYPE_HEAD, DoctypeModel, shipped_model
+from extractors.language import detect_language, kazakh_russian_order
 from extractors.prefilter import Literals, Needles, fold, may_match, needles
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
@@ -25,30 +32,23 @@ TITLE_LINES = 6  # lines at the top of page 1 that count as the title zone
 CLASSIFY_LINES = 80  # lines of page 1 whose mentions are scored at all
 FUZZY_TITLE_MIN = 80  # rapidfuzz ratio every word of an OCR-damaged title must reach
 
-# When two types both match in the title zone, the more specific one wins (a "Договор" is often
-# named inside an act's or invoice's header; "отчет" appears in an act's table).
-_PRIORITY = {
-    "translation": 0,
-    "payment_order": 1,
-    "statistics_consent": 1,
-    "digital_strategy": 1,
-    "payroll": 1,
-    "act_of_work": 2,
-    "work_report": 2,
-    "invoice": 2,
-    "application_form": 3,
-    "contract": 4,
-}
+# Below this probability of its most likely type a document is left UNKNOWN (unreadable scans, foreign
+# documents of a kind the model has not seen): a wrong type would raise findings about the wrong papers.
+TYPE_MIN_PROBABILITY = 0.35
+# A model's probability is never certainty: 1.0 is kept for types set with it (a reviewer's correction, a
+# machine-readable ЭСФ), which the dossier-level pairing of translations does not re-decide.
+MODEL_CONFIDENCE_CAP = 0.99
 
 
 @dataclass
 class Classification:
-    doc_type: DocType
-    confidence: float
-    translated_doc_type: DocType | None = None
-    source_language: str | None = None
-    scores: dict[str, float] = field(default_factory=dict)
-    title_line: int | None = None  # view line index where the winning title was read
+    doc_type: DocType  # what the document is about (never TRANSLATION: that is decided with the dossier)
+    confidence: float  # the model's probability of ``doc_type``
+    language: str = "ru"
+    language_confidence: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)  # title vocabulary, per type
+    probabilities: dict[str, float] = field(default_factory=dict)  # the model's, per type
+    title_line: int | None = None  # view line index where the chosen type's title was read
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[-•–])\s+")
@@ -215,6 +215,12 @@ def _fuzzy_scores(
         if rank < TITLE_LINES or (_in_capitals(ln) or _is_big(view, ln)) and not _LIST_ITEM.match(ln.text)
     ]
     for rank in starts:
+        # A fuzzy match scores below an exact one on the same line: types already read exactly with at least
+        # this line's weight cannot gain here (this keeps clean text layers from paying for OCR tolerance).
+        limit = 0.95 * weights[rank]
+        open_types = [(t, titles) for t, titles in _FUZZY_TITLES.items() if where.get(t, (0.0, 0))[0] < limit]
+        if not open_types:
+            continue
         for span in (1, 2, 3):
             if rank + span > len(lines):
                 break
@@ -222,7 +228,7 @@ def _fuzzy_scores(
             words = [w for w in re.split(r"[^\w-]+", text.lower()) if len(w) > 2]
             if not words:
                 continue
-            for doc_type, titles in _FUZZY_TITLES.items():
+            for doc_type, titles in open_types:
                 for title in titles:
                     if span > 1 and len(title.split()) == 1:
                         continue
@@ -237,61 +243,62 @@ def _fuzzy_scores(
     return scores
 
 
-def _translation_marker(lines: list[VLine]) -> tuple[bool, str | None]:
-    voc = vocabulary()
-    for line in lines[:TITLE_LINES]:
-        text = re.sub(r"\s+", " ", line.text)
-        for p in voc.translation_markers:
-            m = p.search(text)
-            if m:
-                source = None
-                for lang, stems in voc.translation_sources.items():
-                    if stems.search(text[m.start() : m.end() + 30]):
-                        source = lang
-                        break
-                # "Перевод на русский" names the target: the source is the other language.
-                if source in ("ru", "kk") and re.search(r"с\s+(?:русского|казахского)", text, re.IGNORECASE) is None:
-                    source = None
-                return True, source
-    return False, None
-
-
-def classify(view: DocView) -> Classification:
+def title_scores(view: DocView) -> tuple[dict[str, float], dict[str, int]]:
+    """Title vocabulary: each type's best weighted match on page 1, and the view line where it was read."""
     first_page = view.pages[0] if view.pages else 1
     # Titles are at the top; a long first page (a sheet, a scroll) is only read that far.
     lines = view.page_lines(first_page)[:CLASSIFY_LINES]
-    is_translation, source = _translation_marker(lines)
     where: dict[str, tuple[float, int]] = {}
     weights = [_line_weight(view, line, rank) for rank, line in enumerate(lines)]
     scores = _type_scores(view, lines, weights, where)
     for t, s in _fuzzy_scores(view, lines, weights, where).items():
         scores[t] = max(scores.get(t, 0.0), s)
-    best_type, confidence = _pick(scores)
-    title_line = where[best_type.value][1] if best_type is not None and best_type.value in where else None
-    if is_translation:
-        return Classification(
-            DocType.TRANSLATION,
-            0.95,
-            translated_doc_type=best_type,
-            source_language=source,
-            scores=scores,
-            title_line=title_line,
-        )
-    if best_type is None:
-        return Classification(DocType.UNKNOWN, 0.0, scores=scores)
-    return Classification(best_type, confidence, scores=scores, title_line=title_line)
+    return scores, {t: line for t, (_, line) in where.items()}
 
 
-def _pick(scores: dict[str, float]) -> tuple[DocType | None, float]:
-    if not scores:
-        return None, 0.0
-    top = max(scores.values())
-    # Everything within 85 % of the best score is a contender; the most specific contender wins.
-    contenders = [t for t, s in scores.items() if s >= 0.85 * top]
-    best = min(contenders, key=lambda t: (_PRIORITY.get(t, 9), -scores[t]))
-    others = [s for t, s in scores.items() if t != best]
-    runner = max(others) if others else 0.0
-    confidence = max(0.3, min(1.0, 0.55 + 0.45 * (scores[best] - runner) / max(scores[best], 1e-6)))
-    if scores[best] < 0.3:
-        confidence = min(confidence, 0.5)
-    return DocType(best), round(confidence, 3)
+def type_inputs(scores: dict[str, float]) -> dict[str, float]:
+    """The title vocabulary's scores as the type model's extra inputs."""
+    return {f"title:{t}": s for t, s in scores.items()}
+
+
+def language_inputs(view: DocView) -> dict[str, float]:
+    """The language model's extra inputs: the script-and-lexicon detector's guess for the whole text (the
+    first lines counted three times), for the left half of the first page (a two-column bilingual form's
+    first language) and the order of Kazakh and Russian in the lines that mix them."""
+    title = "\n".join(ln.text for ln in view.header_lines(TITLE_LINES))
+    whole = detect_language(view.text, title)
+    lines = view.page_lines(view.pages[0])[:CLASSIFY_LINES] if view.pages else []
+    left = [
+        " ".join(w.text for w in ln.words if w.bbox.x0 + w.bbox.x1 < ln.page_width) for ln in lines
+    ]
+    left_lines = [t for t in left if t]
+    left_guess = detect_language("\n".join(left_lines), "\n".join(left_lines[:TITLE_LINES]))
+    inputs = {f"rule:{whole.language}": whole.confidence, f"left:{left_guess.language}": left_guess.confidence}
+    inputs.update({f"order:{lang}": share for lang, share in kazakh_russian_order([ln.text for ln in lines]).items()})
+    return inputs
+
+
+def language_input_names(languages: Iterable[str]) -> list[str]:
+    """Every input ``language_inputs`` can give, in a fixed order (the model's columns)."""
+    langs = list(languages)
+    return [f"rule:{x}" for x in langs] + [f"left:{x}" for x in langs] + ["order:ru", "order:kk"]
+
+
+def classify(view: DocView, model: DoctypeModel | None = None) -> Classification:
+    """What the document is about and its language, from its whole text (``extractors.doctype``)."""
+    model = model or shipped_model()
+    scores, title_lines = title_scores(view)
+    predicted = model.predict(
+        model.features.vector(view.text), {TYPE_HEAD: type_inputs(scores), LANGUAGE_HEAD: language_inputs(view)}
+    )
+    kind, language = predicted[TYPE_HEAD], predicted[LANGUAGE_HEAD]
+    doc_type = DocType(kind.label) if kind.confidence >= TYPE_MIN_PROBABILITY else DocType.UNKNOWN
+    return Classification(
+        doc_type=doc_type,
+        confidence=round(min(kind.confidence, MODEL_CONFIDENCE_CAP), 3),
+        language=language.label,
+        language_confidence=round(language.confidence, 3),
+        scores=scores,
+        probabilities=kind.probabilities,
+        title_line=title_lines.get(doc_type.value),
+    )

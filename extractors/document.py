@@ -7,17 +7,17 @@ import re
 
 from extractors.amounts import extract_amount_words, extract_amounts, reconcile_words
 from extractors.classify import Classification, classify
+from extractors.doctype import DoctypeModel
 from extractors.field_scoring import apply_field_model
 from extractors.found import FALLBACK_FACTOR, Found, ev
 from extractors.header import extract_date, extract_number
-from extractors.language import detect_language
 from extractors.parties import extract_parties
 from extractors.payroll import extract_payroll, extract_period
 from extractors.references import ContractRef as RefSpan
 from extractors.references import find_contract_refs, legal_act_spans, period_spans
 from extractors.regions import find_hits, labelled, regex_parser
 from extractors.structured import extraction_from_structured
-from extractors.translation import translation_hints
+from extractors.translation import certificate_hints
 from extractors.view import DocView, Snippet
 from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText
 
@@ -36,9 +36,12 @@ AMOUNT_WORD_TYPES = {
 _KNP = re.compile(r"(?<!\d)(\d{3})(?!\d)")
 
 
-def extract_document(text: DocumentText, use_field_model: bool = True) -> DocumentExtraction:
+def extract_document(
+    text: DocumentText, doctype_model: DoctypeModel | None = None, use_field_model: bool = True
+) -> DocumentExtraction:
     """Classify a document, tell its language, and read its fields. Never raises for odd content.
 
+    ``doctype_model``: another type-and-language model than the shipped one (leave-one-family-out runs).
     ``use_field_model=False`` leaves out the learned field scorer (``extractors.field_scoring``): what the label
     readers alone find, which is what the scorer is trained on top of.
     """
@@ -49,16 +52,13 @@ def extract_document(text: DocumentText, use_field_model: bool = True) -> Docume
             return extraction_from_structured(text, base)
         base.unreadable_reason = "В документе не найден текст для извлечения данных."
         return base
-    cls = classify(view)
-    title = "\n".join(ln.text for ln in view.header_lines(6))
-    lang = detect_language(view.text, title)
-    base.language = lang.language
+    cls = classify(view, doctype_model)
+    base.language = cls.language
     base.doc_type = cls.doc_type
     base.doc_type_confidence = cls.confidence
-    if cls.doc_type == DocType.TRANSLATION:
-        base.translated_doc_type = cls.translated_doc_type
-        base.translation_hints = translation_hints(view, cls)
-        return base
+    # Whether it is a translation is decided with the dossier (``link_translations``); a translator's
+    # certificate, wherever it stands, is kept as evidence for that.
+    base.translation_hints = certificate_hints(view)
     if text.structured and text.structured.get("format") == "esf":
         return extraction_from_structured(text, base)
     if cls.doc_type == DocType.UNKNOWN:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,13 +36,11 @@ from extractors.candidate_features import (
 )
 from extractors.candidates import Candidate, CandidateKind, Candidates
 from extractors.found import Found
+from extractors.model_files import model_dir
 from extractors.view import DocView
 from models.domain import Amounts, ContractRef, DocType, DocumentExtraction, ExtractedValue
 
-MODEL_DIR = Path(__file__).with_name("models")
 FIELD_MODEL_FILE = "fields.json"
-# Where a leave-one-family-out run points the extractors at a model trained without the family it scores.
-MODEL_DIR_ENV = "DOCPROC_EXTRACTOR_MODEL_DIR"
 
 # A value that is not printed but follows from the others (VAT 0 where none is stated) is believed a little less.
 DERIVED_CONFIDENCE = 0.85
@@ -226,10 +223,6 @@ class FieldModel:
                 for name, f in self.fields.items()
             },
         }
-
-
-def model_dir() -> Path:
-    return Path(os.environ.get(MODEL_DIR_ENV) or MODEL_DIR)
 
 
 @lru_cache(maxsize=4)

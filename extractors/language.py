@@ -107,3 +107,39 @@ def _latin(words: list[str], text: str, script_share: float) -> LanguageGuess:
     lang, best = counts.most_common(1)[0]
     conf = best / max(1, sum(counts.values()))
     return LanguageGuess(lang, min(1.0, conf * min(1.0, script_share + 0.3)), dict(counts))
+
+
+# --------------------------------------------------------------------------- bilingual documents
+# A bilingual document's language is the one printed first: its left column, or the first of each pair
+# ("Отправитель денег / Ақша жіберуші"). Two cues for the language model (``extractors.classify``); the
+# weight each deserves against the whole text is learned.
+
+MIN_MIXED_LINES = 3  # fewer lines mixing Kazakh and Russian say nothing about which comes first
+
+
+def kazakh_russian_order(lines: list[str]) -> dict[str, float]:
+    """Among lines that mix Kazakh and Russian words, the shares that start in Russian and in Kazakh.
+
+    A word is Kazakh by its letters or a Kazakh function word; Russian words have no Kazakh letters (Kazakh
+    words may have none either, so a line counts as Russian-first only when words without Kazakh letters
+    come before its Kazakh words and it ends in Kazakh, as a "Russian / Kazakh" pair does).
+    """
+    cues = _cues()
+    kk_letters = set(str(cues["kk_letters"]))
+    kk_words: frozenset[str] = cues["kk_words"]  # type: ignore[assignment]
+    votes: Counter[str] = Counter()
+    for line in lines:
+        words = [w.lower() for w in _WORD_RE.findall(line) if len(w) >= 3 and _CYR_RE.search(w)]
+        if len(words) < 2:
+            continue
+        kazakh = [bool(set(w) & kk_letters) or w in kk_words for w in words]
+        if not any(kazakh) or all(kazakh):
+            continue
+        first = kazakh.index(True)
+        if first >= 1 and kazakh[-1]:
+            votes["ru"] += 1
+        elif first == 0 and not all(kazakh[len(kazakh) // 2 :]):
+            votes["kk"] += 1
+    mixed = sum(votes.values())
+    return {lang: n / mixed for lang, n in votes.items()} if mixed >= MIN_MIXED_LINES else {}
+

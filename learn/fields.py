@@ -48,7 +48,7 @@ from learn.corpus import LabelledDocument, load_family, parse_family_args
 from models.domain import DocType
 
 ROWS_DIR = Path("var/learn/rows")
-FEATURE_SET_VERSION = 5
+FEATURE_SET_VERSION = 7
 # Thresholds maximise F-beta with beta = 0.5 (beta² = 0.25): a wrong value filled in costs more than one left empty.
 BETA2 = 0.25
 
@@ -117,7 +117,7 @@ def document_rows(doc: LabelledDocument) -> DocRows:
 
 
 def family_rows(name: str, root: Path, settings: Settings, refresh: bool = False) -> list[DocRows]:
-    cache = ROWS_DIR / f"{name}.v{FEATURE_SET_VERSION}.pkl"
+    cache = ROWS_DIR / f"{name}-{root.resolve().name}.v{FEATURE_SET_VERSION}.pkl"
     if cache.is_file() and not refresh:
         with cache.open("rb") as fh:
             cached = pickle.load(fh)
@@ -125,7 +125,9 @@ def family_rows(name: str, root: Path, settings: Settings, refresh: bool = False
             return cached["docs"]
     t0 = time.time()
     dossiers = load_family(name, root, settings, jobs=2)
-    docs = [document_rows(d) for ds in dossiers for d in ds.documents]
+    # A translation's fields are cleared when the dossier pairs it with its original (``link_translations``): it
+    # has no fields of its own to learn or to score.
+    docs = [document_rows(d) for ds in dossiers for d in ds.documents if d.truth.get("doc_type") != "translation"]
     ROWS_DIR.mkdir(parents=True, exist_ok=True)
     with cache.open("wb") as fh:
         pickle.dump({"features": list(field_feature_names()), "docs": docs}, fh)
@@ -283,7 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exclude", action="append", default=[], help="families left out of `train`")
     args = ap.parse_args(argv)
     settings = Settings(data_dir=Path("var/learn"), ocr_cache_dir=Path("/work/cache/ocr"))
-    families = {name: family_rows(name, path, settings, args.refresh) for name, path in parse_family_args(args.family)}
+    families: dict[str, list[DocRows]] = {}
+    for name, path in parse_family_args(args.family):  # two folders under one name are one family (two seeds)
+        rows = family_rows(name, path, settings, args.refresh)
+        for d in rows:
+            d.family = name
+        families.setdefault(name, []).extend(rows)
     if args.command == "dataset":
         for name, docs in families.items():
             n = sum(len(x) for d in docs for x in d.rows.values())
@@ -303,6 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     target.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {target} (trained on {', '.join(model.meta['families'])})")
     return 0
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``python -m learn fields dataset|lofo|train …`` (the same as ``python -m learn.fields …``)."""
+    parser = commands.add_parser("fields", help="the field scorer: dataset, leave-one-family-out, train",
+                                 add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.set_defaults(run=lambda args: main(args.rest))
 
 
 if __name__ == "__main__":

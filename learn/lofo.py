@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from docproc.scoring import Score, prf
+from extractors.model_files import MODEL_DIR_ENV
 from learn.corpus import parse_family_args
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def _model_trainers() -> list[str]:
 def evaluate_family(name: str, path: Path, models: Path, out: Path, ocr_cache: Path) -> Score:
     env = {
         **os.environ,
-        "DOCPROC_EXTRACTOR_MODEL_DIR": str(models),
+        MODEL_DIR_ENV: str(models),
         "DOCPROC_STAGE_CACHE": "false",
         "DOCPROC_DATA_DIR": str(out / "data"),
         "DOCPROC_OCR_CACHE_DIR": str(ocr_cache),

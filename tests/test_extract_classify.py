@@ -7,6 +7,7 @@ import pytest
 from extractors.classify import classify
 from extractors.language import detect_language
 from extractors.synthetic import layout_document, lines_document
+from extractors.translation import find_certificate
 from extractors.view import DocView
 from models.domain import DocType, TextSource
 
@@ -45,12 +46,13 @@ def test_doc_type(lines: list[str], expected: DocType) -> None:
     assert _classify(lines) == expected
 
 
-def test_translation_declares_itself() -> None:
+def test_a_translation_is_classified_by_what_it_is_about_and_its_certificate_kept() -> None:
+    # Whether it is a translation is decided with the dossier; here it is a contract with a certificate.
     doc = lines_document("t.pdf", ["Перевод с английского языка на русский язык", "ДОГОВОР № KZ-1", "г. Алматы"])
-    result = classify(DocView(doc))
-    assert result.doc_type == DocType.TRANSLATION
-    assert result.translated_doc_type == DocType.CONTRACT
-    assert result.source_language == "en"
+    view = DocView(doc)
+    assert classify(view).doc_type == DocType.CONTRACT
+    cert = find_certificate(view)
+    assert cert is not None and cert.source_language == "en" and cert.page == 1
 
 
 def test_ocr_damaged_title_is_matched_fuzzily() -> None:

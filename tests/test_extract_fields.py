@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors import extract_document
+from extractors import extract_document, link_translations
 from extractors.synthetic import layout_document, lines_document
 from models.domain import DocType, DocumentExtraction, TextSource
 
@@ -318,15 +318,19 @@ def test_statistics_consent_kazakh() -> None:
     assert parties(x) == {"applicant": ("«Бета Групп» АҚ", CUSTOMER_BIN)}
 
 
-def test_translation_keeps_only_hints() -> None:
+def test_translation_keeps_only_its_type_language_and_original() -> None:
     doc = lines_document(
         "perevod.pdf",
         ["Перевод с английского языка на русский язык", "ИНВОЙС № INV-9 от 05.08.2024", "Итого 124 200,00"],
     )
-    x = extract_document(doc)
+    original = lines_document("inv.pdf", ["INVOICE No. INV-9", "Date: 5 August 2024", "Total USD 124,200.00"])
+    x, o = extract_document(doc), extract_document(original)
+    assert x.doc_type == DocType.INVOICE and x.translation_hints["certificate"]["source_language"] == "en"
+    link_translations([x, o], {"perevod.pdf": doc, "inv.pdf": original})
     assert x.doc_type == DocType.TRANSLATION and x.translated_doc_type == DocType.INVOICE
+    assert x.translation_of == "inv.pdf" and x.language == "ru"
     assert x.number is None and x.parties == [] and x.amounts is None
-    assert "INV-9" in x.translation_hints["numbers"]
+    assert "INV-9" in x.translation_hints["content"]["numbers"]
 
 
 def test_empty_document_is_not_a_crash() -> None:

@@ -606,6 +606,7 @@ class DocumentListRow:
     pages: int | None
     corrected: int
     reason: str | None
+    translation_of: str | None = None  # a translation: its original's file
 
 
 def corrected_type_and_language(doc: DocumentRow) -> tuple[str | None, str | None]:
@@ -615,18 +616,26 @@ def corrected_type_and_language(doc: DocumentRow) -> tuple[str | None, str | Non
 
 
 def document_rows(app: ApplicationRow) -> list[DocumentListRow]:
+    # Whether a document is a translation, and of which, is decided with the dossier: the last check says.
+    checked = {d.get("file"): d for d in (app.result or {}).get("documents") or [] if isinstance(d, dict)}
     rows = []
     for doc in app.documents:
         doc_type, language = corrected_type_and_language(doc)
-        rows.append(_document_row(doc, doc_type, language))
+        seen = checked.get(doc.file_name) or {}
+        if "doc_type" not in (doc.corrections or {}) and seen.get("doc_type") == DocType.TRANSLATION.value:
+            doc_type = DocType.TRANSLATION.value
+        rows.append(_document_row(doc, doc_type, language, seen.get("translation_of")))
     return rows
 
 
-def _document_row(doc: DocumentRow, doc_type: str | None, language: str | None) -> DocumentListRow:
+def _document_row(
+    doc: DocumentRow, doc_type: str | None, language: str | None, translation_of: str | None = None
+) -> DocumentListRow:
     return DocumentListRow(
         id=doc.id,
         file=doc.file_name,
         doc_type=doc_type_label(doc_type) if doc_type else "—",
+        translation_of=translation_of if doc_type == DocType.TRANSLATION.value else None,
         language=language_label(language) if language else "—",
         status=DOCUMENT_STATUS_LABELS.get(doc.status, doc.status),
         status_css=doc.status,
