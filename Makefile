@@ -18,4 +18,4 @@ lint: setup
 	.venv/bin/ruff check .
 
 typecheck: setup
-	.venv/bin/mypy ingest ocr extractors validators models docproc
+	.venv/bin/mypy foundation ingest ocr extractors validators models docproc

@@ -18,8 +18,8 @@ from api.metrics import metrics_registry
 from api.routes import admin, applications, documents, ops, webhooks
 from api.uploads import BodySizeLimit
 from api.web import install_web
-from docproc import PIPELINE_VERSION
-from docproc.settings import Settings
+from foundation.settings import Settings
+from foundation.versions import PIPELINE_VERSION
 from models.db import upgrade_database
 from worker import context
 

@@ -14,7 +14,7 @@ from api.access import ACTION_LABELS_RU, Action, Principal, may, sees_applicant
 from api.auth import resolve_key
 from api.errors import ApiError, not_found
 from api.gate import PRINCIPAL_STATE
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow
 from worker import context
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import anyio
 from fastapi import status
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.domain import INVALID_TEXT
 
 Scope = MutableMapping[str, Any]

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from fastapi import status
 
 from api.errors import ApiError
-from docproc.settings import Settings
+from foundation.settings import Settings
 
 _lock = threading.Lock()
 _turns: dict[int, threading.BoundedSemaphore] = {}

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from api.access import Principal
 from api.errors import ApiError
 from api.schemas import UploadedDocument, UploadResponse
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.blobstore_db import store_source
 from ingest.uploads import UploadCheck
 from models import repository as repo

@@ -18,7 +18,7 @@ from rq import Queue, Worker
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.db import ApplicationRow, ApplicationStatus, DocumentRow, DocumentStatus
 from worker import context
 from worker import metrics as m

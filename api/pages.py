@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.errors import IngestError
 from models.domain import FileKind
 

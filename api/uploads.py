@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import UploadFile, status
 
 from api.errors import ApiError
-from docproc.settings import Limits, Settings
+from foundation.settings import Limits, Settings
 from ingest.sizes import format_size
 from models.domain import INVALID_TEXT
 

@@ -146,7 +146,7 @@ def load_text(path: Path) -> DocumentText:
         if key.exists() and not os.environ.get("EXTRACT_BENCH_REFRESH"):
             doc = DocumentText.model_validate_json(key.read_text(encoding="utf-8"))
             return doc.model_copy(update={"file": path.name})
-        from docproc.settings import get_settings
+        from foundation.settings import get_settings
         from ingest.errors import UnreadableDocument
 
         try:

@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 from rapidfuzz import fuzz
 
-from docproc.settings import OcrSettings, Settings
+from foundation.settings import OcrSettings, Settings
 from ingest.errors import UnreadableDocument
 from models.domain import FileKind
 from ocr.reader import read_document

@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.dossier import SourceFile, ingest_bytes
 
 DEFAULT_WORK = ROOT / "var" / "bench_pipeline"

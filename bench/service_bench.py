@@ -51,7 +51,7 @@ import httpx
 import psycopg
 from redis import Redis
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")

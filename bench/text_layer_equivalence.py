@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 import pdfplumber
 import pypdfium2 as pdfium
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.domain import PageText, SealText, Word
 from ocr.ink import InkRange
 from ocr.pdfium_text import NeedsPdfplumber, read_char_page

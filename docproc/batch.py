@@ -41,12 +41,13 @@ from typing import Any
 from docproc import pipeline
 from docproc.batch_journal import EntryStatus, Journal, JournalEntry, stages_json
 from docproc.batch_sources import DossierSource, find_dossiers
-from docproc.settings import Settings
 from docproc.stage_cache import StageCache
-from docproc.versions import STAGE_LABELS, STAGES, StageFingerprint, stage_fingerprints
+from foundation.settings import Settings
+from foundation.versions import STAGE_LABELS, STAGES, StageFingerprint, stage_fingerprints
 from ingest.dossier import LoadedDossier, RejectedFile, SourceFile
 from ingest.errors import IngestError
 from models.domain import DossierResult, Severity
+from ocr.engine import reader_detail
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +348,7 @@ class _BatchRun:
         self.observer = observer
         self.summary = summary
         self.mode = options.mode.value
-        self.fingerprints = stage_fingerprints(settings)
+        self.fingerprints = stage_fingerprints(reader_detail(settings))
         self.stage_cache = StageCache(settings, self.fingerprints) if settings.stage_cache else None
         self.jobs = max(1, options.jobs)
         self.executor: Executor | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from docproc.versions import StageFingerprint
+from foundation.versions import StageFingerprint
 
 SCHEMA_VERSION = 1
 

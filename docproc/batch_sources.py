@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.archive import (
     JUNK_DIRECTORIES,
     JUNK_FILE_NAMES,

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from docproc.settings import Settings, get_settings
+from foundation.settings import Settings, get_settings
 from ingest.errors import IngestError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Проверка комплектности досье (Правила № 308).")

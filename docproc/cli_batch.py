@@ -35,7 +35,7 @@ from docproc.batch import (
     terminate_as_interrupt,
     write_report,
 )
-from docproc.settings import Settings
+from foundation.settings import Settings
 
 # Dossiers listed under the summary when they need attention (the report has them all).
 MAX_LISTED_DOSSIERS = 30

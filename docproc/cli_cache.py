@@ -1,6 +1,6 @@
 """``docproc cache stats`` / ``docproc cache prune``: the size of the local caches, and bounding it.
 
-The caches (OCR pages, stage results) are content-addressed ``docproc.file_store`` stores that
+The caches (OCR pages, stage results) are content-addressed ``foundation.file_store`` stores that
 nothing empties by itself; deleting any entry only costs recomputing it.
 """
 
@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from docproc.file_store import FileStore, PruneReport, StoreStats, prune_stores
-from docproc.settings import Settings
 from docproc.stage_cache import CHECK_STORE, EXTRACTION_STORE, TEXT_STORE
+from foundation.file_store import FileStore, PruneReport, StoreStats, prune_stores
+from foundation.settings import Settings
 from ingest.sizes import format_size
 
 # Sub-stores of ``StageCache`` under ``settings.stage_cache_dir`` (its folder names), with their labels.

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from docproc.cli_users import users_app
-from docproc.settings import Settings, get_settings
+from foundation.settings import Settings, get_settings
 
 console = Console()
 err_console = Console(stderr=True)

@@ -26,7 +26,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _sessions() -> sessionmaker[Session]:
-    from docproc.settings import get_settings
+    from foundation.settings import get_settings
     from models.db import upgrade_database
     from worker import context
 

@@ -18,7 +18,7 @@ from docproc.pipeline import (
     process_documents,
 )
 from docproc.scoring import Score
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.dossier import LoadedDossier, load_dossier
 from models.expected_shape import dossier_to_expected
 

@@ -19,9 +19,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from docproc import PIPELINE_VERSION
-from docproc.settings import Settings
 from docproc.stage_cache import StageCache
+from foundation.settings import Settings
+from foundation.versions import PIPELINE_VERSION, stage_fingerprints
 from ingest.dossier import LoadedDossier, SourceFile, load_dossier
 from ingest.errors import IngestError
 from ingest.limits import check_limits
@@ -33,6 +33,7 @@ from models.domain import (
     DossierResult,
     PriorReimbursement,
 )
+from ocr.engine import reader_detail
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def _stage_cache(settings: Settings) -> StageCache | None:
     if not settings.stage_cache:
         return None
     try:
-        return StageCache(settings)
+        return StageCache(settings, stage_fingerprints(reader_detail(settings)))
     except Exception:  # e.g. an unknown OCR engine: reading reports it; no caching meanwhile
         log.exception("stage cache unavailable")
         return None

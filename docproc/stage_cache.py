@@ -1,6 +1,6 @@
-"""Stage caches: each stage's result keyed by its input and the stage's fingerprint (docproc/versions.py).
+"""Stage caches: each stage's result keyed by its input and the stage's fingerprint (foundation/versions.py).
 
-Three content-addressed stores under ``settings.stage_cache_dir`` (``docproc.file_store``):
+Three content-addressed stores under ``settings.stage_cache_dir`` (``foundation.file_store``):
 
 * ``text`` — a document's ``DocumentText``, keyed by the file's sha256 and the reader fingerprint
   (reader version, OCR settings, OCR engine and version, limits). Stored without the file name (the
@@ -21,9 +21,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from docproc.file_store import ModelStore
-from docproc.settings import Settings
-from docproc.versions import StageFingerprint, stage_fingerprints
+from foundation.file_store import ModelStore
+from foundation.settings import Settings
+from foundation.versions import StageFingerprint
 from models.domain import Application, DocumentExtraction, DocumentText, DossierResult, TextSource
 
 _SEPARATOR = b"\x1f"
@@ -48,9 +48,10 @@ TEXT_STORE, EXTRACTION_STORE, CHECK_STORE = "text", "extraction", "check"
 
 
 class StageCache:
-    def __init__(self, settings: Settings, fingerprints: dict[str, StageFingerprint] | None = None) -> None:
+    def __init__(self, settings: Settings, fingerprints: dict[str, StageFingerprint]) -> None:
+        """``fingerprints``: ``stage_fingerprints(ocr.engine.reader_detail(settings))``, the stages as they are now."""
         root = settings.stage_cache_dir
-        self.fingerprints = fingerprints or stage_fingerprints(settings)
+        self.fingerprints = fingerprints
         self.texts = ModelStore(root / TEXT_STORE, DocumentText)
         self.extractions = ModelStore(root / EXTRACTION_STORE, DocumentExtraction)
         self.checks = ModelStore(root / CHECK_STORE, DossierResult)

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from docproc.pipeline import DocumentOutcome
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.blobstore import LocalBlobStore
 from ingest.dossier import LoadedDossier
 from models import repository as repo

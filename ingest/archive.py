@@ -17,7 +17,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.errors import IngestError
 from ingest.sizes import format_size
 from ingest.sniff import sniff_kind

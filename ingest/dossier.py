@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.archive import JUNK_DIRECTORIES, JUNK_FILE_NAMES, ArchiveMember, read_zip_members
 from ingest.blobstore import sha256_hex
 from ingest.errors import IngestError

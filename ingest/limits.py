@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 from PIL import Image, UnidentifiedImageError
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.archive import read_zip_members
 from ingest.errors import IngestError, UnreadableDocument
 from ingest.pdf_streams import check_pdf_streams

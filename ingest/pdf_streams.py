@@ -24,7 +24,7 @@ from pypdf.errors import LimitReachedError, PyPdfError
 from pypdf.filters import decode_stream_data
 from pypdf.generic import IndirectObject, StreamObject
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.errors import IngestError
 from ingest.sizes import format_size
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.dossier import (
     APPLICATION_FILE,
     LoadedDossier,

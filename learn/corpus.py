@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from docproc.pipeline import DocumentOutcome, process_documents
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.dossier import load_dossier
 from models.domain import DocumentText
 

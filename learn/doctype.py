@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from docproc.settings import Settings
 from extractors.classify import language_input_names, language_inputs, title_scores, type_inputs
 from extractors.doctype import (
     LANGUAGE_HEAD,
@@ -48,6 +47,7 @@ from extractors.doctype import (
 )
 from extractors.model_files import SHIPPED_MODEL_DIR
 from extractors.view import DocView
+from foundation.settings import Settings
 from learn.corpus import LabelledDossier, load_family, parse_family_args
 from models.domain import DocType, DocumentText
 

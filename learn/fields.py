@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from docproc.scoring import n_amount, n_date, n_number
-from docproc.settings import Settings
 from extractors.classify import classify
 from extractors.document import extract_document
 from extractors.field_scoring import (
@@ -44,6 +43,7 @@ from extractors.field_scoring import (
     rule_values,
 )
 from extractors.view import DocView
+from foundation.settings import Settings
 from learn.corpus import LabelledDocument, load_family, parse_family_args
 from models.domain import DocType
 

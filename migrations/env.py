@@ -19,7 +19,7 @@ def _database_url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if url:
         return str(url)
-    from docproc.settings import get_settings
+    from foundation.settings import get_settings
 
     return get_settings().effective_database_url
 

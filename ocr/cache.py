@@ -1,7 +1,7 @@
 """Content-addressed cache of OCR results: the same page image read the same way costs nothing twice.
 
 Key = sha256 over (page image hash, engine name + version, languages, psm, preprocessing signature);
-value = the page's ``PageText`` as JSON, one file per key (``docproc.file_store``: atomic writes; a
+value = the page's ``PageText`` as JSON, one file per key (``foundation.file_store``: atomic writes; a
 corrupt or unreadable entry is a miss).
 Tests can point the cache at a committed folder to replay OCR without tesseract.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from docproc.file_store import ModelStore
+from foundation.file_store import ModelStore
 from models.domain import PageText
 
 
@@ -33,7 +33,7 @@ def cache_key(
 
 
 class OcrCache(ModelStore[PageText]):
-    """OCR results per page, in the project's content-addressed file store (``docproc.file_store``)."""
+    """OCR results per page, in the project's content-addressed file store (``foundation.file_store``)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root, PageText)

@@ -14,7 +14,8 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from docproc.settings import OcrSettings
+from foundation.settings import OcrSettings, Settings
+from foundation.versions import settings_digest
 from models.domain import BBox, Word
 
 
@@ -245,3 +246,19 @@ def create_engine(settings: OcrSettings) -> OcrEngine:
 def engine_label(engine: OcrEngine, languages: str, psm: int) -> str:
     """What PageText.ocr_engine records, e.g. ``tesseract 5.3.0 rus+kaz+eng psm 3``."""
     return f"{engine.name} {engine.version} {languages} psm {psm}"
+
+
+def reader_detail(settings: Settings) -> str:
+    """What the reader stage's output depends on besides its code: OCR settings, limits, engine and its version.
+
+    The reader stage's fingerprint (``foundation.versions.stage_fingerprints``) carries it: a new tesseract,
+    another language set or other limits read documents again.
+    """
+    engine = create_engine(settings.ocr)
+    return settings_digest(
+        {
+            "ocr": settings.ocr.model_dump(mode="json"),
+            "limits": settings.limits.model_dump(mode="json"),
+            "engine": [engine.name, engine.version],
+        }
+    )

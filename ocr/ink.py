@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docproc.settings import OcrSettings
+from foundation.settings import OcrSettings
 from ocr.opencv import cv2
 
 

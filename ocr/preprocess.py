@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from docproc.settings import OcrSettings
+from foundation.settings import OcrSettings
 from ocr.engine import OcrEngine, OcrError, Orientation
 from ocr.ink import InkRange, ink_mask
 from ocr.opencv import cv2

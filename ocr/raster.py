@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.errors import UnreadableDocument
 from models.domain import FileKind
 

@@ -16,7 +16,7 @@ import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
 
-from docproc.settings import OcrSettings, Settings
+from foundation.settings import OcrSettings, Settings
 from ingest.errors import UnreadableDocument
 from models.domain import BBox, DocumentText, FileKind, PageText, SealText, TextSource, Word
 from ocr.cache import OcrCache, cache_key, image_hash

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter
 
-from docproc.settings import OcrSettings
+from foundation.settings import OcrSettings
 from models.domain import BBox, PageText, SealText, TextSource, Word
 from ocr.ink import InkRange, is_ink_pdf_color
 from ocr.layout import group_lines

@@ -60,7 +60,7 @@ def test_docproc_check_exits_2_naming_the_field(tmp_path: Path) -> None:
 
 def test_docproc_batch_marks_the_dossier_refused(tmp_path: Path) -> None:
     from docproc.batch import BatchOptions, Outcome, run_batch
-    from docproc.settings import Settings
+    from foundation.settings import Settings
 
     write_dossier(tmp_path / "archive" / "bad", {**APPLICATION, "dossier_id": "bad", "cost_type": "lean"})
     settings = Settings(data_dir=tmp_path / "var")

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from docproc import pipeline, versions
+from docproc import pipeline
 from docproc.batch import (
     BatchObserver,
     BatchOptions,
@@ -38,7 +38,8 @@ from docproc.batch import (
     write_report,
 )
 from docproc.batch_journal import EntryStatus, Journal
-from docproc.settings import Settings
+from foundation import versions
+from foundation.settings import Settings
 from ingest.dossier import SourceFile
 from tests.test_service_support import (
     APPLICATION,
@@ -619,7 +620,7 @@ def test_reports_in_csv_and_json(tmp_path: Path, settings: Settings) -> None:
 
 def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from docproc.cli import app
-    from docproc.settings import get_settings
+    from foundation.settings import get_settings
 
     archive = make_archive(tmp_path / "archive", 2)
     monkeypatch.setenv("DOCPROC_DATA_DIR", str(tmp_path / "var"))

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, TiffImagePlugin
 
 from bench.hostile_files import flate_bomb_pdf
-from docproc.settings import Limits, Settings
+from foundation.settings import Limits, Settings
 from ingest.archive import read_zip_members
 from ingest.errors import IngestError, UnreadableDocument
 from ingest.limits import check_limits

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from docproc.cli import app
 from docproc.cli_cache import CacheOptionError, cache_stores, parse_duration, parse_size
-from docproc.file_store import (
+from docproc.stage_cache import StageCache
+from foundation.file_store import (
     STALE_TEMP_AGE_S,
     FileStore,
     ModelStore,
@@ -24,9 +25,8 @@ from docproc.file_store import (
     _remove,
     prune_stores,
 )
-from docproc.settings import Settings, get_settings
-from docproc.stage_cache import StageCache
-from docproc.versions import StageFingerprint
+from foundation.settings import Settings, get_settings
+from foundation.versions import StageFingerprint
 from models.domain import PageText, TextSource
 
 DAY = 86400.0

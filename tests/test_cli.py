@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from docproc.cli import app
-from docproc.settings import get_settings
+from foundation.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "dossier_demo"

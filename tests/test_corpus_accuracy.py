@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from docproc.evaluation import run_corpus
-from docproc.settings import Settings
+from foundation.settings import Settings
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
 MIN_FIELD_F1 = 0.90

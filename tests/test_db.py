@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.dossier import SourceFile, ingest_bytes
 from models.db import (
     MIGRATION_LOCK_KEY,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from docproc.pipeline import process_document
-from docproc.settings import Settings
 from extractors.doctype import DoctypeModel, shipped_model
+from foundation.settings import Settings
 from ingest.dossier import ingest_bytes
 from models.domain import DocType, DocumentExtraction
 from tests.test_service_support import APPLICANT_BIN, SUPPLIER_BIN, render_pdf

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from docproc.settings import Settings
 from extractors import extract_document
+from foundation.settings import Settings
 from models.domain import FileKind
 from ocr.reader import read_document
 

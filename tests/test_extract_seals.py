@@ -14,10 +14,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from docproc.settings import OcrSettings
 from extractors import extract_document
 from extractors.identifiers import is_valid_bin
 from extractors.synthetic import layout_document
+from foundation.settings import OcrSettings
 from models.domain import BBox, DocType, DocumentText, FileKind, SealText, Word
 from ocr.ink import InkRange
 from ocr.text_layer import read_seals, text_layer_page

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.archive import read_zip_members
 from ingest.errors import IngestError
 

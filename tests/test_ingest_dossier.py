@@ -15,7 +15,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.dossier import LoadedDossier, ingest_bytes, load_dossier
 from ingest.errors import IngestError
 from models.domain import FileKind

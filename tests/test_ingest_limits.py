@@ -12,7 +12,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.dossier import load_dossier
 from ingest.errors import IngestError, UnreadableDocument
 from ingest.limits import check_limits

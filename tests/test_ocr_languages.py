@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from docproc.settings import OcrSettings, Settings
+from foundation.settings import OcrSettings, Settings
 from models.domain import BBox, Word
 from ocr.engine import Orientation
 from ocr.reader import PageOcr, languages_for_script

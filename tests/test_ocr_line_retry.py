@@ -83,7 +83,7 @@ def test_confident_pages_ask_nothing_more() -> None:
 def test_real_engine_reads_a_cut_out_cell() -> None:
     from PIL import Image, ImageDraw, ImageFont
 
-    from docproc.settings import OcrSettings
+    from foundation.settings import OcrSettings
     from ocr.engine import create_engine
     from tests.test_ocr_support import FONT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from docproc.settings import OcrSettings
+from foundation.settings import OcrSettings
 from ocr.engine import TesseractEngine
 from ocr.ink import InkRange
 from ocr.preprocess import (

@@ -10,7 +10,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from docproc.settings import OcrSettings, Settings
+from foundation.settings import OcrSettings, Settings
 from ingest.errors import UnreadableDocument
 from models.domain import FileKind, TextSource
 from ocr.cache import OcrCache

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from docproc.settings import OcrSettings, Settings
 from extractors import extract_document
 from extractors.identifiers import is_valid_bin
+from foundation.settings import OcrSettings, Settings
 from models.domain import DocType, DocumentText, FileKind
 from ocr.engine import create_engine
 from ocr.ink import InkRange

@@ -12,7 +12,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from docproc.settings import OcrSettings, Settings
+from foundation.settings import OcrSettings, Settings
 from models.domain import BBox, FileKind, TextSource, Word
 from ocr.engine import OcrError, Orientation, TesseractEngine, bmp_bytes, parse_osd, parse_tsv
 from ocr.preprocess import rotate_quarter, to_grayscale

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.errors import UnreadableDocument
 from models.domain import FileKind, TextSource
 from ocr.reader import file_format_of, read_document

@@ -28,7 +28,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get(

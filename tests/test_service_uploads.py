@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from docproc.settings import Limits
+from foundation.settings import Limits
 from ingest.blobstore import BlobNotFound, sha256_hex
 from ingest.blobstore_db import DatabaseBlobStore
 from ingest.errors import IngestError

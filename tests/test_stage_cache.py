@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from docproc import versions
-from docproc.file_store import FileStore, ModelStore
 from docproc.pipeline import process_document
-from docproc.settings import Settings
 from docproc.stage_cache import StageCache
+from foundation import versions
+from foundation.file_store import FileStore, ModelStore
+from foundation.settings import Settings
+from foundation.versions import stage_fingerprints
 from ingest.dossier import SourceFile, ingest_bytes
 from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
+from ocr.engine import reader_detail
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAN = ROOT / "tests" / "fixtures" / "dossiers" / "defects_kk" / "scan_0005.pdf"
@@ -152,7 +154,7 @@ def test_a_text_with_an_empty_ocr_page_is_not_cached(settings: Settings) -> None
     word = Word(text="Итого", bbox=BBox(x0=1, y0=2, x1=3, y1=4), confidence=0.9)
     good = PageText(page_no=1, width=10, height=10, unit="px", source=TextSource.OCR, words=[word])
     empty = PageText(page_no=2, width=10, height=10, unit="px", source=TextSource.OCR, mean_confidence=0.0)
-    cache = StageCache(settings)
+    cache = StageCache(settings, stage_fingerprints(reader_detail(settings)))
     for pages, stored in (([good], True), ([good, empty], False)):
         sha = f"{len(pages):064d}"
         cache.put_text(DocumentText(file="a.pdf", kind=FileKind.PDF, sha256=sha, pages=pages))

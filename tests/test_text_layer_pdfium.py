@@ -19,7 +19,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
-from docproc.settings import OcrSettings, Settings
+from foundation.settings import OcrSettings, Settings
 from models.domain import FileKind, PageText, Word
 from ocr import reader
 from ocr.ink import InkRange

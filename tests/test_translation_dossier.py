@@ -17,7 +17,7 @@ from rich.console import Console
 
 from docproc.pipeline import DocumentOutcome, check_documents, process_document
 from docproc.report import render_dossier
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.dossier import ingest_bytes
 from models.domain import Application, DocType, DossierResult
 from tests.test_service_support import APPLICANT_BIN, SUPPLIER_BIN, render_pdf

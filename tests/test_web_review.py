@@ -273,7 +273,7 @@ def test_a_scanned_page_is_shown_straightened_like_the_ocr_read_it() -> None:
     from PIL import Image
 
     from api.web.page_frames import ocr_frame_png
-    from docproc.settings import OcrSettings
+    from foundation.settings import OcrSettings
     from ocr.preprocess import estimate_skew, to_grayscale
 
     settings = OcrSettings()

@@ -23,7 +23,7 @@ from api.web.accounts import (
     record_successful_sign_in,
     sign_in_throttle,
 )
-from docproc.settings import WebSettings
+from foundation.settings import WebSettings
 from models.db import (
     AuditEventRow,
     Base,

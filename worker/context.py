@@ -13,7 +13,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from docproc.settings import Settings, get_settings
+from foundation.settings import Settings, get_settings
 from models.db import make_engine, make_session_factory
 
 _override: Settings | None = None

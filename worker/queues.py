@@ -24,8 +24,8 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from docproc.settings import Settings
-from docproc.versions import document_stages_version
+from foundation.settings import Settings
+from foundation.versions import document_stages_version
 
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from redis import Redis
 from sqlalchemy import func, or_, select
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,
     ApplicationRow,

@@ -15,7 +15,7 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.worker_pool import WorkerPool
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.db import upgrade_database
 from worker import context
 from worker.queues import queue_names

@@ -31,7 +31,7 @@ from rq.job import Dependency, Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,
     ApplicationRow,

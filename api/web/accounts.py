@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from docproc.settings import WebSettings
+from foundation.settings import WebSettings
 from models.db import (
     CLIENT_ADDRESS_MAX_LENGTH,
     SignInAddressRow,

@@ -15,7 +15,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from docproc.settings import OcrSettings
+from foundation.settings import OcrSettings
 
 # estimate_skew works on a text mask this wide (ocr.preprocess._text_mask_for_skew); estimating at
 # that width whatever the display resolution gives the angle the reader found at its 300 dpi.

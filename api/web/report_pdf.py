@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from docproc.settings import Settings
+from foundation.settings import Settings
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core, installed by scripts/setup.sh
 FONT = "DejaVu"

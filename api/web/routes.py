@@ -60,7 +60,7 @@ from api.web.views import (
     registration_day,
     translation_info,
 )
-from docproc.settings import Settings
+from foundation.settings import Settings
 from ingest.blobstore_db import load_bytes
 from models.db import (
     ApplicationRow,

@@ -31,7 +31,7 @@ from api.web.fields import (
 )
 from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED, finding_key
 from docproc.report import SEVERITY_LABEL, STATUS_LABEL
-from docproc.settings import Settings
+from foundation.settings import Settings
 from models.db import (
     ApiKeyRow,
     ApplicationRow,

@@ -16,8 +16,9 @@ change; they enter the stage's fingerprint as a digest (``detail``):
 * validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
-``PIPELINE_VERSION`` (``docproc.__init__``) and so the service's cache key (``worker.queues``) are
-derived from the numbers here.
+``PIPELINE_VERSION`` and so the service's cache key (``worker.queues``) are derived from the numbers here.
+The reader's detail names the OCR engine and its version; the engine is a stage, so ``ocr.engine.reader_detail``
+computes it and the callers pass it in (this package imports no stage).
 """
 
 from __future__ import annotations
@@ -27,10 +28,6 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from docproc.settings import Settings
 
 RELEASE = "0.1.0"
 # Reader history: 2 seal lettering of text layers kept apart (PageText.seals); 3 text layers read from
@@ -77,6 +74,10 @@ def pipeline_version() -> str:
     return f"{RELEASE}+r{READER_VERSION}.e{EXTRACTOR_VERSION}.v{VALIDATOR_VERSION}"
 
 
+# The release plus every stage's version: results and caches name it.
+PIPELINE_VERSION = pipeline_version()
+
+
 @dataclass(frozen=True)
 class StageFingerprint:
     version: int
@@ -110,22 +111,18 @@ def document_stages_version() -> str:
     return f"{RELEASE}+r{READER_VERSION}.e{EXTRACTOR_VERSION}.{_data_digest(_EXTRACTOR_DATA)[:8]}"
 
 
-def reader_detail(settings: Settings) -> str:
-    from ocr.engine import create_engine
-
-    engine = create_engine(settings.ocr)
-    relevant = {
-        "ocr": settings.ocr.model_dump(mode="json"),
-        "limits": settings.limits.model_dump(mode="json"),
-        "engine": [engine.name, engine.version],
-    }
+def settings_digest(relevant: dict[str, object]) -> str:
+    """A short digest of the settings (JSON-able) a stage's output depends on."""
     return _digest([json.dumps(relevant, sort_keys=True).encode()])
 
 
-def stage_fingerprints(settings: Settings) -> dict[str, StageFingerprint]:
-    """The current fingerprint of every stage (versions are read at call time: tests may patch them)."""
+def stage_fingerprints(reader_detail: str) -> dict[str, StageFingerprint]:
+    """The current fingerprint of every stage (versions are read at call time: tests may patch them).
+
+    ``reader_detail``: ``ocr.engine.reader_detail(settings)`` (the OCR settings, limits and engine version).
+    """
     return {
-        "reader": StageFingerprint(READER_VERSION, reader_detail(settings)),
+        "reader": StageFingerprint(READER_VERSION, reader_detail),
         "extractor": StageFingerprint(EXTRACTOR_VERSION, _data_digest(_EXTRACTOR_DATA)),
         "validator": StageFingerprint(VALIDATOR_VERSION, _data_digest(_VALIDATOR_DATA)),
     }
