@@ -41,6 +41,7 @@ from typing import Any
 from docproc import pipeline
 from docproc.batch_journal import EntryStatus, Journal, JournalEntry, stages_json
 from docproc.batch_sources import DossierSource, find_dossiers
+from docproc.document_outcome import DocumentOutcome
 from docproc.stage_cache import StageCache
 from foundation.settings import Settings
 from foundation.versions import STAGE_LABELS, STAGES, StageFingerprint, stage_fingerprints
@@ -238,7 +239,7 @@ def _init_pool_worker() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
-def _timed_process(source: SourceFile, settings: Settings) -> tuple[pipeline.DocumentOutcome, float]:
+def _timed_process(source: SourceFile, settings: Settings) -> tuple[DocumentOutcome, float]:
     started = time.monotonic()
     outcome = pipeline.process_document(source, settings)
     return outcome, time.monotonic() - started
@@ -288,7 +289,7 @@ class _Running:
     loaded: LoadedDossier
     decision: Decision
     entry: JournalEntry
-    outcomes: list[pipeline.DocumentOutcome | None]
+    outcomes: list[DocumentOutcome | None]
     seconds: float = 0.0
 
     @property
@@ -553,7 +554,7 @@ class _BatchRun:
         self._report(running.source, entry, running.decision)
 
     def _check(
-        self, application: Any, outcomes: list[pipeline.DocumentOutcome], cache: bool
+        self, application: Any, outcomes: list[DocumentOutcome], cache: bool
     ) -> DossierResult:
         if self.stage_cache is None:
             return pipeline.check_documents(application, outcomes)
@@ -666,7 +667,7 @@ class _BatchRun:
         self._report(source, entry, decision)
 
 
-def _crashed(name: str, detail: str) -> pipeline.DocumentOutcome:
+def _crashed(name: str, detail: str) -> DocumentOutcome:
     return pipeline.rejected_outcome(name, "worker_crashed", f"Обработка документа прервалась ({detail}).")
 
 

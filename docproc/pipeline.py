@@ -16,9 +16,10 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
+from docproc.document_outcome import DocumentOutcome
+from docproc.dossier_history import load_history, record_dossier
 from docproc.stage_cache import StageCache
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION, stage_fingerprints
@@ -29,7 +30,6 @@ from models.domain import (
     Application,
     DocType,
     DocumentExtraction,
-    DocumentText,
     DossierResult,
     PriorReimbursement,
 )
@@ -38,14 +38,6 @@ from ocr.engine import reader_detail
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, DocumentExtraction], None]
-
-
-@dataclass
-class DocumentOutcome:
-    extraction: DocumentExtraction
-    text: DocumentText | None  # None when the document could not be read
-    # Digest of the text as the extractors saw it (stage cache on), for the dossier check's cache key.
-    text_digest: str | None = None
 
 
 # --------------------------------------------------------------------------- one document
@@ -251,12 +243,8 @@ def run_dossier(
     if on_loaded:
         on_loaded(loaded)
     outcomes = dossier_outcomes(loaded, process_documents(loaded.files, settings, jobs, on_done))
-    from docproc.store import load_history
-
     result = check_documents(loaded.application, outcomes, load_history(settings, loaded.application))
     if record:
-        from docproc.store import record_dossier
-
         record_dossier(settings, loaded, outcomes, result)
     return result
 
@@ -274,7 +262,6 @@ def read_single_file(path: Path, settings: Settings) -> DocumentOutcome:
 
 
 __all__ = [
-    "DocumentOutcome",
     "check_documents",
     "process_document",
     "process_documents",

@@ -189,7 +189,7 @@ class ApplicationRow(_Timestamps, Base):
 
 
 class BlobRow(Base):
-    """Metadata of stored bytes; the bytes themselves are in an ``ingest.blobstore.BlobStore``."""
+    """Metadata of stored bytes; the bytes themselves are in an ``ingest.blobs.BlobStore``."""
 
     __tablename__ = "blobs"
 
@@ -272,7 +272,7 @@ class PageImageRow(Base):
 
 
 class BlobDataRow(Base):
-    """The bytes of a blob, in the database (``ingest.blobstore_db``): every worker can reach them."""
+    """The bytes of a blob, in the database (``ingest.blobs_in_database``): every worker can reach them."""
 
     __tablename__ = "blob_data"
 

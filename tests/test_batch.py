@@ -38,6 +38,7 @@ from docproc.batch import (
     write_report,
 )
 from docproc.batch_journal import EntryStatus, Journal
+from docproc.document_outcome import DocumentOutcome
 from foundation import versions
 from foundation.settings import Settings
 from ingest.dossier import SourceFile
@@ -88,7 +89,7 @@ def processed(monkeypatch: pytest.MonkeyPatch) -> Counter:
     counter = Counter()
     real = pipeline.process_document
 
-    def counting(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def counting(source: SourceFile, settings: Settings) -> DocumentOutcome:
         counter.names.append(source.name)
         return real(source, settings)
 
@@ -345,7 +346,7 @@ def test_dry_run_says_what_would_run_and_why_and_only_failed_reruns_failures(
     make_dossier(archive, 3, extra={FAILING: dossier_documents("3")["akt_7.pdf"]})
     real = pipeline.process_document
 
-    def flaky(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def flaky(source: SourceFile, settings: Settings) -> DocumentOutcome:
         if source.name == FAILING:
             return pipeline.rejected_outcome(
                 source.name, "read_failed", "Документ не удалось прочитать: сбой."
@@ -365,7 +366,7 @@ def test_dry_run_says_what_would_run_and_why_and_only_failed_reruns_failures(
 
     counter = Counter()
 
-    def counting(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def counting(source: SourceFile, settings: Settings) -> DocumentOutcome:
         counter.names.append(source.name)
         return real(source, settings)
 
@@ -577,7 +578,7 @@ def test_a_crashed_worker_process_fails_only_its_dossiers_and_they_can_be_retrie
     make_dossier(archive, 4, extra={"crash.pdf": dossier_documents("4")["akt_7.pdf"]})
     real = pipeline.process_document
 
-    def crashing(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def crashing(source: SourceFile, settings: Settings) -> DocumentOutcome:
         if source.name == "crash.pdf":
             os._exit(1)  # the worker process dies (OOM killer, segfault in a native library)
         return real(source, settings)

@@ -23,7 +23,7 @@ from rq import get_current_job
 from rq.job import Job
 
 from docproc.pipeline import check_documents, process_document, rejected_outcome
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from ingest.dossier import SourceFile, order_by_listing
 from models.db import (
     ApplicationRow,

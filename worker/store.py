@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docproc.pipeline import DocumentOutcome
+from docproc.document_outcome import DocumentOutcome
 from models import repository as repo
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,

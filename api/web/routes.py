@@ -61,7 +61,7 @@ from api.web.views import (
     translation_info,
 )
 from foundation.settings import Settings
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from models.db import (
     ApplicationRow,
     AuditEventRow,
