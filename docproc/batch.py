@@ -30,7 +30,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -42,6 +42,7 @@ from docproc import pipeline
 from docproc.batch_journal import EntryStatus, Journal, JournalEntry, stages_json
 from docproc.batch_sources import DossierSource, find_dossiers
 from docproc.document_outcome import DocumentOutcome
+from docproc.pool import document_pool, stop_pool
 from docproc.stage_cache import StageCache
 from foundation.settings import Settings
 from foundation.versions import STAGE_LABELS, STAGES, StageFingerprint, stage_fingerprints
@@ -232,50 +233,10 @@ def decide(
 # --------------------------------------------------------------------------- executors
 
 
-def _init_pool_worker() -> None:
-    # Ctrl-C reaches the whole process group: only the parent handles it (and stops the pool).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # OCR parallelism comes from processes; threads inside tesseract only oversubscribe the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
 def _timed_process(source: SourceFile, settings: Settings) -> tuple[DocumentOutcome, float]:
     started = time.monotonic()
     outcome = pipeline.process_document(source, settings)
     return outcome, time.monotonic() - started
-
-
-class _InlineExecutor(Executor):
-    """``--jobs 1``: the work runs in this process, at submission (no pool, no pickling)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - delivered to the caller like a pool's failure
-            future.set_exception(exc)
-        return future
-
-
-def _new_executor(jobs: int) -> Executor:
-    if jobs <= 1:
-        os.environ["OMP_THREAD_LIMIT"] = "1"
-        return _InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_pool_worker)
-
-
-def _stop_executor(executor: Executor, now: bool) -> None:
-    if isinstance(executor, ProcessPoolExecutor) and now:
-        # An interrupted run must stop at once, not after the documents being OCR'd: the journal
-        # already says which dossiers are unfinished.
-        processes = list(getattr(executor, "_processes", {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-    else:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 # --------------------------------------------------------------------------- the run
@@ -380,12 +341,12 @@ class _BatchRun:
 
     def close(self, interrupted: bool) -> None:
         if self.executor is not None:
-            _stop_executor(self.executor, now=interrupted)
+            stop_pool(self.executor, now=interrupted)
             self.executor = None
 
     def _pool(self) -> Executor:
         if self.executor is None:
-            self.executor = _new_executor(self.jobs)
+            self.executor = document_pool(self.jobs)
         return self.executor
 
     def _start(self, source: DossierSource) -> None:
@@ -507,7 +468,7 @@ class _BatchRun:
             if running.finished:
                 self._finish(running)
         if self.executor is not None:
-            _stop_executor(self.executor, now=True)
+            stop_pool(self.executor, now=True)
         self.executor = None
 
     # ------------------------------------------------------------------ one dossier's end

@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from pathlib import Path
 
 from docproc.document_outcome import DocumentOutcome
 from docproc.dossier_history import load_history, record_dossier
+from docproc.pool import document_pool, stop_pool
 from docproc.stage_cache import StageCache
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION, stage_fingerprints
@@ -174,43 +175,40 @@ def check_documents(
 # --------------------------------------------------------------------------- embedded mode
 
 
-def _pool_process(args: tuple[SourceFile, Settings]) -> DocumentOutcome:
-    source, settings = args
-    return process_document(source, settings)
-
-
-def _init_worker() -> None:
-    # OCR parallelism comes from processes; threads inside tesseract only oversubscribe the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
 def process_documents(
     sources: Sequence[SourceFile],
     settings: Settings,
     jobs: int = 1,
     on_done: ProgressCallback | None = None,
 ) -> list[DocumentOutcome]:
-    """Process documents, in a process pool when ``jobs`` > 1; results keep the input order."""
+    """Process documents, in a process pool (``docproc.pool``) when ``jobs`` > 1; results keep the input order."""
     outcomes: list[DocumentOutcome | None] = [None] * len(sources)
-    if jobs <= 1 or len(sources) <= 1:
-        _init_worker()
-        for i, s in enumerate(sources):
-            outcomes[i] = process_document(s, settings)
-            if on_done:
-                on_done(s.name, outcomes[i].extraction)  # type: ignore[union-attr]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-            futures = {pool.submit(_pool_process, (s, settings)): i for i, s in enumerate(sources)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                try:
-                    outcomes[i] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker process loses no document
-                    outcomes[i] = rejected_outcome(
-                        sources[i].name, "worker_crashed", f"Обработка документа прервалась ({type(exc).__name__})."
-                    )
-                if on_done:
-                    on_done(sources[i].name, outcomes[i].extraction)  # type: ignore[union-attr]
+
+    def collect(index: int, future: Future[DocumentOutcome]) -> None:
+        try:
+            outcomes[index] = future.result()
+        except Exception as exc:  # noqa: BLE001 - a crashed worker process loses no document
+            outcomes[index] = rejected_outcome(
+                sources[index].name, "worker_crashed", f"Обработка документа прервалась ({type(exc).__name__})."
+            )
+        if on_done:
+            on_done(sources[index].name, outcomes[index].extraction)  # type: ignore[union-attr]
+
+    executor = document_pool(jobs if len(sources) > 1 else 1)
+    interrupted = True
+    try:
+        pending: dict[Future[DocumentOutcome], int] = {}
+        for index, source in enumerate(sources):
+            future = executor.submit(process_document, source, settings)
+            if future.done():  # inline: reported as it is read
+                collect(index, future)
+            else:
+                pending[future] = index
+        for future in as_completed(pending):
+            collect(pending[future], future)
+        interrupted = False
+    finally:
+        stop_pool(executor, now=interrupted)
     return [o for o in outcomes if o is not None]
 
 
