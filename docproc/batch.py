@@ -43,12 +43,11 @@ from docproc.batch_journal import EntryStatus, Journal, JournalEntry, stages_jso
 from docproc.batch_sources import DossierSource, find_dossiers
 from docproc.document_outcome import DocumentOutcome
 from docproc.pool import document_pool, stop_pool
-from docproc.stage_cache import StageCache
 from foundation.settings import Settings
 from foundation.versions import STAGE_LABELS, STAGES, StageFingerprint, stage_fingerprints
 from ingest.dossier import LoadedDossier, RejectedFile, SourceFile
 from ingest.errors import IngestError
-from models.domain import DossierResult, Severity
+from models.domain import Severity
 from ocr.engine import reader_detail
 
 log = logging.getLogger(__name__)
@@ -311,7 +310,6 @@ class _BatchRun:
         self.summary = summary
         self.mode = options.mode.value
         self.fingerprints = stage_fingerprints(reader_detail(settings))
-        self.stage_cache = StageCache(settings, self.fingerprints) if settings.stage_cache else None
         self.jobs = max(1, options.jobs)
         self.executor: Executor | None = None
         self.in_flight: dict[Future[Any], tuple[_Running, int]] = {}
@@ -474,16 +472,14 @@ class _BatchRun:
     # ------------------------------------------------------------------ one dossier's end
 
     def _finish(self, running: _Running) -> None:
-        from worker.jobs import NOT_CACHED_FAILURES
-
         application = running.loaded.application
         assert application is not None
         processed = [o for o in running.outcomes if o is not None]
         outcomes = pipeline.dossier_outcomes(running.loaded, processed)
         check_started = time.monotonic()
-        transient = [o.extraction for o in outcomes if o.extraction.unreadable_code in NOT_CACHED_FAILURES]
+        transient = pipeline.transient_failures(outcomes)
         try:
-            result = self._check(application, outcomes, cache=not transient)
+            result = pipeline.check_documents_cached(application, outcomes, self.settings)
         except Exception as exc:
             log.exception("checking %s failed", running.source.key)
             self._write_failed(
@@ -513,22 +509,6 @@ class _BatchRun:
                 entry.reason = f"результат не записан в {result_path}: {exc}"
         self.journal.write(entry)
         self._report(running.source, entry, running.decision)
-
-    def _check(
-        self, application: Any, outcomes: list[DocumentOutcome], cache: bool
-    ) -> DossierResult:
-        if self.stage_cache is None:
-            return pipeline.check_documents(application, outcomes)
-        key = self.stage_cache.check_key(
-            application, [o.extraction for o in outcomes], [o.text_digest for o in outcomes]
-        )
-        hit = self.stage_cache.get_check(key)
-        if hit is not None:
-            return hit
-        result = pipeline.check_documents(application, outcomes)
-        if cache:
-            self.stage_cache.put_check(key, result)
-        return result
 
     def _result_path(self, loaded: LoadedDossier) -> Path | None:
         if self.options.out_dir is None or loaded.application is None or self.options.mode == Mode.QUEUE:

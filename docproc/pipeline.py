@@ -4,7 +4,8 @@ Two levels, like the service's jobs:
 
 * ``process_document`` — one file: limits → text (text layer / OCR / structured) → extraction.
   Pure function of the bytes and the settings; safe to run in another process.
-* ``check_documents`` — one dossier: pair translations, run the validators, assemble the result.
+* ``check_documents`` — one dossier: pair translations, run the validators, assemble the result;
+  ``check_documents_cached`` the same through the stage cache (``docproc check``, ``batch``, the worker).
 
 ``run_dossier`` strings them together for the embedded (CLI) mode, with a process pool
 for the per-document work and SQLite for the record.
@@ -21,7 +22,7 @@ from pathlib import Path
 from docproc.document_outcome import DocumentOutcome
 from docproc.dossier_history import load_history, record_dossier
 from docproc.pool import document_pool, stop_pool
-from docproc.stage_cache import StageCache
+from docproc.stage_cache import StageCache, digest_of_text
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION, stage_fingerprints
 from ingest.dossier import LoadedDossier, SourceFile, load_dossier
@@ -172,6 +173,42 @@ def check_documents(
     )
 
 
+# Failure codes that say something went wrong in the service (a bug, a crashed or slow OCR engine),
+# not that the document is unreadable: neither such a reading nor a dossier check that includes one
+# is cached (the worker's per-content cache, the stage caches).
+NOT_CACHED_FAILURES = frozenset({"read_failed", "extract_failed", "worker_crashed", "ocr_timeout"})
+
+
+def transient_failures(outcomes: Sequence[DocumentOutcome]) -> list[DocumentExtraction]:
+    """The documents whose reading failed for a reason of ours (``NOT_CACHED_FAILURES``)."""
+    return [o.extraction for o in outcomes if o.extraction.unreadable_code in NOT_CACHED_FAILURES]
+
+
+def check_documents_cached(
+    application: Application,
+    outcomes: Sequence[DocumentOutcome],
+    settings: Settings,
+    history: Sequence[PriorReimbursement] = (),
+) -> DossierResult:
+    """``check_documents`` through the stage cache (``settings.stage_cache``): the same application,
+    documents (extractions and texts), history and extractor and validator versions give the stored
+    result without checking again. ``docproc check``, ``docproc batch`` and the worker call this."""
+    stages = _stage_cache(settings)
+    if stages is None:
+        return check_documents(application, outcomes, history)
+    digests = [
+        o.text_digest if o.text_digest is not None or o.text is None else digest_of_text(o.text) for o in outcomes
+    ]
+    key = stages.check_key(application, [o.extraction for o in outcomes], digests, history)
+    hit = stages.get_check(key)
+    if hit is not None:
+        return hit
+    result = check_documents(application, outcomes, history)
+    if not transient_failures(outcomes):
+        stages.put_check(key, result)
+    return result
+
+
 # --------------------------------------------------------------------------- embedded mode
 
 
@@ -241,7 +278,8 @@ def run_dossier(
     if on_loaded:
         on_loaded(loaded)
     outcomes = dossier_outcomes(loaded, process_documents(loaded.files, settings, jobs, on_done))
-    result = check_documents(loaded.application, outcomes, load_history(settings, loaded.application))
+    history = load_history(settings, loaded.application)
+    result = check_documents_cached(loaded.application, outcomes, settings, history)
     if record:
         record_dossier(settings, loaded, outcomes, result)
     return result
@@ -260,7 +298,9 @@ def read_single_file(path: Path, settings: Settings) -> DocumentOutcome:
 
 
 __all__ = [
+    "NOT_CACHED_FAILURES",
     "check_documents",
+    "check_documents_cached",
     "process_document",
     "process_documents",
     "read_single_file",

@@ -118,9 +118,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> Counter:
     counter = Counter()
     real = pipeline.check_documents
 
-    def counting(application: Any, outcomes: Any) -> Any:
+    def counting(application: Any, outcomes: Any, *history: Any) -> Any:
         counter.names.append(application.dossier_id)
-        return real(application, outcomes)
+        return real(application, outcomes, *history)
 
     monkeypatch.setattr(pipeline, "check_documents", counting)
     return counter
