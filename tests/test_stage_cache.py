@@ -235,3 +235,20 @@ def test_a_dossier_with_a_failure_of_ours_is_checked_every_time(settings: Settin
     for _ in range(2):
         check_documents_cached(_application(), outcomes, settings)  # type: ignore[arg-type]
     assert checks.count == 2
+
+
+def test_the_service_key_of_a_reading_is_made_of_the_reader_and_extractor_fingerprints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ocr.engine
+    from worker.queues import pipeline_key
+
+    settings = Settings()
+    key = pipeline_key(settings)
+    monkeypatch.setattr(versions, "VALIDATOR_VERSION", versions.VALIDATOR_VERSION + 1)
+    assert pipeline_key(settings) == key  # a validator upgrade reads nothing again
+    monkeypatch.setattr(ocr.engine, "_tesseract_version", lambda: "99.0.0")
+    assert pipeline_key(settings) != key  # a new tesseract reads differently
+    monkeypatch.undo()
+    monkeypatch.setattr(versions, "EXTRACTOR_VERSION", versions.EXTRACTOR_VERSION + 1)
+    assert pipeline_key(settings) != key

@@ -229,7 +229,7 @@ def _catch_up(session: Any, app: ApplicationRow) -> bool:
     for doc in app.documents:
         if doc.status not in (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value):
             continue
-        cache = find_cache(session, doc.sha256, doc.pipeline_version) if doc.pipeline_version else None
+        cache = find_cache(session, doc.sha256, doc.pipeline_key) if doc.pipeline_key else None
         if cache is None:
             complete = False
         else:
