@@ -26,7 +26,8 @@ import pytest
 from typer.testing import CliRunner
 
 from docproc import pipeline
-from docproc.batch import (
+from docproc.batch.journal import EntryStatus, Journal
+from docproc.batch.model import (
     BatchObserver,
     BatchOptions,
     BatchRow,
@@ -34,10 +35,9 @@ from docproc.batch import (
     Mode,
     Outcome,
     Reason,
-    run_batch,
-    write_report,
 )
-from docproc.batch_journal import EntryStatus, Journal
+from docproc.batch.report import write_report
+from docproc.batch.run import run_batch
 from docproc.document_outcome import DocumentOutcome
 from foundation import versions
 from foundation.settings import Settings
@@ -676,7 +676,7 @@ def test_queue_mode_hands_the_dossiers_to_the_service_workers(
 
 
 def test_queue_mode_needs_the_service_database(tmp_path: Path, settings: Settings) -> None:
-    from docproc.batch import BatchError
+    from docproc.batch.model import BatchError
 
     with pytest.raises(BatchError, match="DATABASE_URL"):
         run_batch([tmp_path], settings, BatchOptions(mode=Mode.QUEUE))

@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from docproc.batch import (
+from docproc.batch.model import (
     REPORT_FORMATS,
     BatchError,
     BatchObserver,
@@ -31,10 +31,9 @@ from docproc.batch import (
     BatchSummary,
     Mode,
     Outcome,
-    run_batch,
-    terminate_as_interrupt,
-    write_report,
 )
+from docproc.batch.report import write_report
+from docproc.batch.run import run_batch, terminate_as_interrupt
 from docproc.cli.common import console, err_console, settings_for
 from foundation.settings import Settings
 
