@@ -39,9 +39,9 @@ def check(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Без отчёта в терминале.")] = False,
 ) -> None:
     """Проверить досье: прочитать все документы, сверить, рассчитать возмещение."""
+    from docproc.expected_shape import dossier_to_expected
     from docproc.pipeline import default_jobs, run_dossier
     from docproc.report import render_dossier
-    from models.expected_shape import dossier_to_expected
 
     settings = settings_for(data_dir)
     started = time.monotonic()
@@ -77,8 +77,8 @@ def extract(
     data_dir: DataDirOption = None,
 ) -> None:
     """Прочитать один документ: тип, язык, поля с указанием места на странице."""
+    from docproc.expected_shape import document_to_expected
     from docproc.pipeline import read_single_file
-    from models.expected_shape import document_to_expected
 
     settings = settings_for(data_dir)
     if not file.is_file():
