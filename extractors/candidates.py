@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from extractors.amounts import MONEY
+from extractors.money import MONEY
 from extractors.values import NUMBER_SIGN, clean_number, find_dates
 from extractors.view import DocView, VLine, VWord
 
