@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors.dates import find_dates
 from extractors.found import Found
 from extractors.regions import ParsedValue, Parser
-from extractors.values import currency_near, find_amounts, find_dates, looks_like_money
+from extractors.values import currency_near, find_amounts, looks_like_money
 from extractors.view import DocView, VLine
 
 VAT_RATES = (0.12, 0.16, 0.05, 0.10, 0.19, 0.20, 0.13, 0.18)
