@@ -24,7 +24,7 @@ from rq.job import Job
 
 from docproc.pipeline import NOT_CACHED_FAILURES, check_documents_cached, process_document, rejected_outcome
 from ingest.blobs_in_database import load_bytes
-from ingest.dossier import SourceFile, order_by_listing
+from ingest.dossier import order_by_listing
 from models.db import (
     ApplicationRow,
     ApplicationStatus,
@@ -35,7 +35,7 @@ from models.db import (
     WebhookRow,
     utc_now,
 )
-from models.domain import Application, FileKind
+from models.domain import Application, FileKind, SourceFile
 from models.repository import prior_reimbursements
 from worker import context
 from worker import metrics as m
