@@ -487,6 +487,22 @@ def test_reference_to_another_contract(number, date, flagged) -> None:
     assert (("WRONG_CONTRACT_REFERENCE", "pp_102.pdf") in keys(run(app, docs))) == flagged
 
 
+@pytest.mark.parametrize(
+    ("file_format", "confidence", "flagged"), [("pdf_scan", 0.85, False), ("pdf_scan", 0.95, True), ("pdf_text", 0.85, True)]
+)
+def test_a_scanned_citation_of_another_number_accuses_only_when_read_confidently(
+    file_format: str, confidence: float, flagged: bool
+) -> None:
+    app, docs = works_dossier()
+    pp = get(docs, "pp_102.pdf")
+    pp.file_format = file_format
+    ref_of(pp).number = ExtractedValue(value="15-М42023", raw="15-М42023", confidence=confidence)
+    result = run(app, docs)
+    assert (("WRONG_CONTRACT_REFERENCE", "pp_102.pdf") in keys(result)) == flagged
+    unverified = [f for f in result.findings if f.code == "UNVERIFIED_FIELD" and f.file == "pp_102.pdf"]
+    assert bool(unverified) != flagged
+
+
 def test_look_alike_letters_in_contract_numbers_are_the_same_number() -> None:
     app, docs = works_dossier()
     get(docs, "dogovor.pdf").number = value("179-ТО")  # Cyrillic Т, О
