@@ -605,6 +605,20 @@ def test_payroll_total_row_not_equal_to_rows() -> None:
     assert "к выплате" in result.findings[0].message
 
 
+def test_payroll_rows_that_do_not_add_up_themselves_accuse_nobody() -> None:
+    app, docs = employee_dossier()
+    sheet = payroll_sheet("vedomost_2024-04.xlsx", "2024-04")
+    first = sheet.payroll_rows[0]
+    assert first.accrued is not None
+    # A days column's "19" glued to the accrued cell: the row no longer adds up, the column sum is wrong.
+    first.accrued = float(f"19{int(first.accrued)}")
+    docs = [sheet if d.file == sheet.file else d for d in docs]
+    result = run(app, docs)
+    assert "PAYROLL_TOTALS_MISMATCH" not in codes(result)
+    unverified = [f for f in result.findings if f.code == "UNVERIFIED_FIELD" and f.file == sheet.file]
+    assert unverified and "строки прочитаны с ошибкой" in unverified[0].message
+
+
 def test_payroll_without_rows_is_not_guessed() -> None:
     sheet = payroll_sheet("v.xlsx", "2024-04", extra_total_net=-4_500.0)
     sheet.payroll_rows = []
