@@ -53,7 +53,8 @@ READER_VERSION = 5
 # form fields, a side block's name after its account line and within its own row; 17 document type and language
 # from a learned model of the whole text (extractors/models/doctype.*), translations paired by content wherever
 # the certificate stands; 18 a reference number past the keyword's window read whole, a scanned contract's date
-# that two citations contradict inferred from them.
+# that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
+# Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer).
 EXTRACTOR_VERSION = 18
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
