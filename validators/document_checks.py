@@ -7,12 +7,12 @@ from decimal import Decimal
 from extractors.amount_words import words_to_number
 from extractors.identifiers import is_valid_bin
 from models.domain import DocType, DocumentExtraction, Evidence, Finding, PayrollRow
+from models.program_rules import Rules, RuleSet
 from validators.consequences import consequence
 from validators.consistency import vat_doubt
 from validators.context import CheckContext, doc_date, resolve_rules
 from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.party_checks import expected_party_bin
-from validators.rules import Rules, RuleSet
 from validators.values import KZT, as_decimal, evidence, money, norm_bin, norm_currency, raw
 
 VAT_DOC_TYPES = (DocType.CONTRACT, DocType.ACT_OF_WORK, DocType.INVOICE)

@@ -27,8 +27,8 @@ from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
 from models.domain import Application, DossierResult
+from models.program_rules import default_rules
 from validators.findings import fmt_date
-from validators.rules import default_rules
 
 log = logging.getLogger(__name__)
 
