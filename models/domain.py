@@ -6,6 +6,9 @@ These pydantic models are the contract between the stages: ``ingest`` produces
 ``validators`` turn a dossier's extractions plus the ``Application`` into findings and
 the reimbursement computation. Each stage can be run and tested with hand-made
 instances of its input model.
+
+Why one file: these models are the one contract between the stages; keeping them together shows the whole
+shape a document and a dossier take from ingest to the report.
 """
 
 from __future__ import annotations
