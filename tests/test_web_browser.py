@@ -114,9 +114,16 @@ def test_reviewer_follows_the_evidence_corrects_the_value_and_sees_the_finding_r
     editor.get_by_label("Комментарий к исправлению").fill("по скану: 302 400,00")
     editor.get_by_role("button", name="Сохранить исправление").click()
 
-    # Back on the dossier: the finding is gone, the notice says why, the audit log has the entry.
-    expect(page).to_have_url(re.compile(rf"/dossiers/{seeded.application_id}\?event=.+#findings$"))
+    # Still on the document (issue 13): the notice says what the re-check found, the field stays selected.
+    expect(page).to_have_url(re.compile(rf"/documents/{seeded.misread_document}\?field=amounts\.vat"))
     expect(page.locator("#notice")).to_contain_text("снято: НДС рассчитан неверно")
+    expect(page.locator("#notice")).to_be_in_viewport()
+    expect(vat_row).to_have_class(ACTIVE)
+    expect(page.locator(".doc-findings [data-code='VAT_MISCALCULATED']")).to_have_count(0)
+
+    # On the dossier: the finding is gone, the audit log has the entry.
+    page.locator("#notice").get_by_role("link", name="К досье →").click()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{seeded.application_id}#findings$"))
     expect(page.locator("article.finding[data-code='VAT_MISCALCULATED']")).to_have_count(0)
     entry = page.locator("#audit tbody tr", has_text="Исправлено значение")
     expect(entry).to_have_count(1)
