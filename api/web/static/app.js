@@ -186,19 +186,31 @@ function follow(selector) {
   if (link) window.location.href = link.href;
 }
 
-function onKey(event) {
-  var target = event.target;
-  var overlay = document.getElementById("hotkeys");
-  if (event.key === "Escape") {
-    if (overlay && !overlay.hidden) { toggleHotkeys(false); event.preventDefault(); return; }
-    var editor = target.closest && target.closest("tr.edit-row");
-    if (editor) { closeEditor(editor); event.preventDefault(); }
-    return;
-  }
-  if (event.ctrlKey || event.metaKey || event.altKey) return;
-  if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+// One key handler for every page: Esc first (the overlay, then an open editor), then the page's own
+// keys, never while typing in a form field or with a modifier held.
+function hotkeyHandler(pageActions) {
+  return function (event) {
+    var target = event.target;
+    var overlay = document.getElementById("hotkeys");
+    if (event.key === "Escape") {
+      if (overlay && !overlay.hidden) { toggleHotkeys(false); event.preventDefault(); return; }
+      var editor = target.closest && target.closest("tr.edit-row");
+      if (editor) { closeEditor(editor); event.preventDefault(); }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    if (overlay && !overlay.hidden && event.key !== "?") return;
+    var action = event.key === "?" ? function () { toggleHotkeys(); } : pageActions(event, target);
+    if (action) { event.preventDefault(); action(); }
+  };
+}
+
+function documentKeys(event, target) {
   var row = target.closest && target.closest("tr.field[data-path]");
-  var actions = {
+  if (event.key === "Enter" && row) return function () { openEditor(row); };
+  if (event.key === " " && row) return function () { select(row.id, "box", false); };
+  return {
     "j": function () { stepField(1, false); },
     "k": function () { stepField(-1, false); },
     "n": function () { stepField(1, true); },
@@ -210,13 +222,76 @@ function onKey(event) {
     "=": function () { setZoom("in"); },
     "-": function () { setZoom("out"); },
     "0": function () { setZoom("fit"); },
-    "r": function () { rotate(); },
-    "?": function () { toggleHotkeys(); }
-  };
-  if (event.key === "Enter" && row) { event.preventDefault(); openEditor(row); return; }
-  if (event.key === " " && row) { event.preventDefault(); select(row.id, "box", false); return; }
-  var action = actions[event.key];
-  if (action && (overlay ? overlay.hidden || event.key === "?" : true)) { event.preventDefault(); action(); }
+    "r": function () { rotate(); }
+  }[event.key];
+}
+
+// Moves the focus to the next (or previous) of ``elements`` after the focused one, or after the
+// element the address points at (the page comes back to the item just decided).
+function stepFocus(elements, delta) {
+  if (!elements.length) return;
+  var from = document.activeElement && document.activeElement !== document.body
+    ? document.activeElement
+    : (window.location.hash && document.getElementById(window.location.hash.slice(1)));
+  var next = null;
+  if (from) {
+    var after = function (el) { return from.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING; };
+    var before = function (el) { return el !== from && !after(el) && !el.contains(from); };
+    next = delta > 0 ? elements.find(function (el) { return after(el) && !from.contains(el); })
+      : elements.slice().reverse().find(before);
+  }
+  next = next || (delta > 0 ? elements[0] : elements[elements.length - 1]);
+  next.focus();
+  next.scrollIntoView({ block: "center" });
+}
+
+// The dossier page: the open findings and eligibility conditions, one after another.
+function openDecisions() {
+  return Array.prototype.slice.call(document.querySelectorAll(
+    "article.finding:not([class*='verdict-']) details.decide > summary, " +
+    "tr[id^='eligibility-']:has(.badge.eligibility-open) details.decide > summary"
+  ));
+}
+
+function dossierKeys(event) {
+  return {
+    "j": function () { stepFocus(openDecisions(), 1); },
+    "k": function () { stepFocus(openDecisions(), -1); },
+    "d": function () {
+      var comment = document.querySelector("#decide textarea[name=comment]");
+      if (comment) { comment.focus(); comment.scrollIntoView({ block: "center" }); }
+    }
+  }[event.key];
+}
+
+// The dossier list: one dossier after another; «/» to the search field.
+function listKeys(event) {
+  var links = Array.prototype.slice.call(document.querySelectorAll("table.dossiers tbody a[href^='/dossiers/']"));
+  return {
+    "j": function () { stepFocus(links, 1); },
+    "k": function () { stepFocus(links, -1); },
+    "/": function () { var q = document.querySelector(".filters input[name=q]"); if (q) q.focus(); }
+  }[event.key];
+}
+
+function setUpOverlay() {
+  document.querySelectorAll(".hotkeys-toggle").forEach(function (button) {
+    button.addEventListener("click", function () { toggleHotkeys(); });
+  });
+  document.querySelectorAll(".hotkeys-close").forEach(function (button) {
+    button.addEventListener("click", function () { toggleHotkeys(false); });
+  });
+}
+
+function setUpDossierPage() {
+  // Opening a decision puts the cursor in its comment: Tab reaches the buttons from there.
+  document.querySelectorAll("details.decide").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      var comment = details.open && details.querySelector("input[name=comment]");
+      if (comment) comment.focus();
+    });
+  });
+  document.addEventListener("keydown", hotkeyHandler(dossierKeys));
 }
 
 function setUpDocumentPage() {
@@ -265,13 +340,7 @@ function setUpDocumentPage() {
   document.querySelectorAll(".cancel-edit").forEach(function (button) {
     button.addEventListener("click", function () { closeEditor(button.closest("tr.edit-row")); });
   });
-  document.querySelectorAll(".hotkeys-toggle").forEach(function (button) {
-    button.addEventListener("click", function () { toggleHotkeys(); });
-  });
-  document.querySelectorAll(".hotkeys-close").forEach(function (button) {
-    button.addEventListener("click", function () { toggleHotkeys(false); });
-  });
-  document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", hotkeyHandler(documentKeys));
 
   var active = document.querySelector("tr.field.active");
   var notice = document.getElementById("notice");
@@ -286,6 +355,9 @@ function setUpDocumentPage() {
     var panel = notice.closest(".fields");
     if (panel) panel.scrollTop = 0;
     window.scrollTo(0, 0);
+    // Enter goes back to the dossier; j, k, n and e keep working from the selected field.
+    var back = notice.querySelector("a");
+    if (back) back.focus({ preventScroll: true });
   }
 }
 
@@ -327,8 +399,10 @@ function showStatus(el, status) {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
+  setUpOverlay();
   if (document.querySelector(".document-body")) setUpDocumentPage();
-  else placeBoxes();
+  else if (document.querySelector(".dossier-body")) setUpDossierPage();
+  else if (document.querySelector(".list-body")) document.addEventListener("keydown", hotkeyHandler(listKeys));
   var nextDossier = document.querySelector("[data-autofocus]");
   if (nextDossier) nextDossier.focus({ preventScroll: true });
   window.setTimeout(pollStatus, STATUS_POLL_MS);
