@@ -44,6 +44,7 @@ function layoutPages() {
     var img = page.querySelector("img");
     var aspect = parseFloat(page.dataset.aspect) || 1.414; // height / width
     var natural = img.naturalWidth || 0;
+    frame.classList.toggle("zoomed", view.zoom !== "fit"); // before measuring: a zoomed frame has a border
     var frameWidth = frame.clientWidth;
     var width = view.zoom === "fit" || !natural
       ? (turned ? frameWidth / aspect : frameWidth)
@@ -59,7 +60,6 @@ function layoutPages() {
       180: "translate(" + width + "px, " + height + "px) rotate(180deg)",
       270: "translateY(" + width + "px) rotate(270deg)"
     }[view.rotation];
-    frame.classList.toggle("zoomed", view.zoom !== "fit");
     if (!label && natural) label = Math.round((100 * width) / natural) + " %";
   });
   var level = document.querySelector(".zoom-level");
