@@ -161,7 +161,7 @@ def test_a_dossier_with_open_errors_is_complete_only_with_a_comment(
     target = f"/dossiers/{seeded.application_id}/decision"
     confirm_eligibility(client, seeded.application_id, csrf)
     refused = client.post(target, data={"decision": "complete", "csrf_token": csrf})
-    assert refused.status_code == 422 and "не отклонённых ошибок" in refused.text
+    assert refused.status_code == 422 and "В досье 3 неотклонённые ошибки." in refused.text
     assert _application(service_env, seeded.application_id).review_decision is None
 
     client.post(target, data={"decision": "incomplete", "csrf_token": csrf})

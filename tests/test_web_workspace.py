@@ -192,14 +192,11 @@ def test_the_live_status_answer_follows_the_reading(
     assert client.get(f"/dossiers/{second}/status").json()["processing"] is False
 
 
-def test_documents_word_agrees_with_the_number() -> None:
-    from api.web.pages.live_status import documents_word
+def test_counts_agree_with_their_nouns() -> None:
+    from api.web.page_models.formatting import count_words
 
-    assert [f"из {n} {documents_word(n)}" for n in (1, 2, 5, 11, 21, 22)] == [
-        "из 1 документа",
-        "из 2 документов",
-        "из 5 документов",
-        "из 11 документов",
-        "из 21 документа",
-        "из 22 документов",
+    fields = [count_words(n, "поле", "поля", "полей") for n in (1, 2, 4, 5, 11, 12, 21, 22, 25, 101, 111)]
+    assert fields == [
+        "1 поле", "2 поля", "4 поля", "5 полей", "11 полей", "12 полей", "21 поле", "22 поля", "25 полей",
+        "101 поле", "111 полей",
     ]

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from api.web.page_models.formatting import amount, money
+from api.web.page_models.formatting import amount, count_words, money
 from api.web.security import CSRF_FIELD, verify_session_csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["money"] = money
 templates.env.filters["amount"] = amount  # under a "…, тенге" heading
+templates.env.filters["count_words"] = count_words  # {{ n|count_words("поле", "поля", "полей") }}
 templates.env.globals["csrf_field"] = CSRF_FIELD
 
 # Pages are generated per user and carry CSRF tokens: never cached, never framed by another site.

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.deps import SessionDep
+from api.web.page_models.formatting import count_words
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DOCUMENT_STATUS_LABELS
 from api.web.pages.lookup import load_application
 from api.web.rendering import page_router
@@ -34,13 +35,6 @@ class DossierStatus(BaseModel):
     documents: list[DocumentStatus]
 
 
-def documents_word(count: int) -> str:
-    """«документ», «документа», «документов» after a number."""
-    if count % 10 == 1 and count % 100 != 11:
-        return "документа"  # «из 1 документа», «из 21 документа»: genitive singular after «из»
-    return "документов"
-
-
 @router.get("/dossiers/{application_id}/status")
 def dossier_status(application_id: str, user: UserDep, session: SessionDep) -> JSONResponse:
     app = load_application(session, application_id)
@@ -53,7 +47,8 @@ def dossier_status(application_id: str, user: UserDep, session: SessionDep) -> J
         status=app.status,
         status_label=APPLICATION_STATUS_LABELS.get(app.status, app.status),
         processing=app.status in IN_PROGRESS,
-        progress=f"прочитано {read} из {len(documents)} {documents_word(len(documents))}",
+        # After «из» the genitive: «из 1 документа», «из 3 документов», «из 21 документа».
+        progress=f"прочитано {read} из {count_words(len(documents), 'документа', 'документов', 'документов')}",
         documents=documents,
     )
     return JSONResponse(answer.model_dump(), headers={"Cache-Control": "no-store"})

@@ -129,6 +129,14 @@ function select(rowId, scrollTo, openEditor) {
   return row;
 }
 
+// The values panel scrolls on its own beside the page: bring the row into it without moving the window.
+function revealInPanel(row) {
+  var panel = row.closest(".fields");
+  if (!panel || panel.scrollHeight <= panel.clientHeight) return;
+  var offset = row.getBoundingClientRect().top - panel.getBoundingClientRect().top;
+  if (offset < 0 || offset > panel.clientHeight - row.offsetHeight) panel.scrollTop += offset - panel.clientHeight / 3;
+}
+
 function focusRow(row) {
   if (!row) return;
   select(row.id, "box", false);
@@ -350,6 +358,7 @@ function setUpDocumentPage() {
     var input = editor && editor.querySelector(".value-input");
     if (input && document.getElementById("error")) input.focus();
     else active.focus({ preventScroll: true });
+    revealInPanel(active);
   }
   if (notice) { // back from a correction: its outcome in view at the top, the field still selected
     var panel = notice.closest(".fields");
