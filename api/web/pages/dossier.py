@@ -170,7 +170,9 @@ def decide_dossier(
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), "decision")
     session.commit()
-    return redirect(f"/dossiers/{application_id}?event={event.id}#decision")
+    # No fragment: the decision sits at the top, and Chrome moves the focus to a fragment's target
+    # after loading, away from «Следующее досье →».
+    return redirect(f"/dossiers/{application_id}?event={event.id}")
 
 
 @router.post("/dossiers/{application_id}/eligibility/{key}")
