@@ -192,6 +192,8 @@ def _correct_by_hotkeys(keys: Keyboard) -> None:
     keys.type("302 400,00")
     keys.submit_and_wait()
     assert "снято: НДС рассчитан неверно" in page.locator("#notice").inner_text()
+    notice = page.locator("#notice").bounding_box()  # in view at 1366×768, not scrolled off
+    assert notice is not None and 0 <= notice["y"] and notice["y"] + notice["height"] <= 768
     keys.press("n")  # any other field needing attention? None here: the selection stays put
     assert page.evaluate("() => document.querySelectorAll('tr.field[data-attention]').length") == 0
     keys.submit_and_wait("d")

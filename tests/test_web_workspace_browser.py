@@ -199,6 +199,12 @@ def test_the_pages_fit_1366_900_and_414_px(live_server: str, browser: Browser, s
         assert logout["x"] + logout["width"] <= 414
     page.goto(f"{live_server}/dossiers/{seeded.application_id}")
     assert _rect(page, "#decide")["y"] < _rect(page, "#audit")["y"]
+    # A long comment without spaces wraps in the header instead of squeezing or widening it.
+    page.get_by_label("Комментарий к решению по досье").fill("Нет_актов_и_счетов-фактур_" * 8)
+    page.get_by_role("button", name="Некомплектно").click()
+    page.wait_for_url(re.compile(r"\?event="))
+    _no_sideways_scroll(page)
+    expect(page.get_by_role("button", name="Выйти")).to_be_in_viewport()
     page.screenshot(path=str(SCREENSHOTS / "dossier_414.png"), full_page=True)
     assert errors == [], errors
 
