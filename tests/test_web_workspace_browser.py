@@ -136,6 +136,19 @@ def test_boxes_are_readable_and_the_page_zooms_turns_and_shows_the_fields_place(
         page.keyboard.press("Tab")
         assert not page.evaluate("() => document.activeElement.classList.contains('box')")
 
+    # Opened without a field chosen: the first value is a few Tab presses away (23 before issue 13),
+    # or one «j».
+    page.goto(f"{live_server}/documents/{seeded.misread_document}")
+    tabs = 0
+    while not page.evaluate("() => document.activeElement.matches('tr.field')"):
+        page.keyboard.press("Tab")
+        tabs += 1
+        assert tabs < 23, "the first field is as far as before issue 13"
+    print(f"\nTab presses to the first field of a document: {tabs}")
+    page.goto(f"{live_server}/documents/{seeded.misread_document}")
+    page.locator("body").press("j")
+    assert page.evaluate("() => document.activeElement.id") == "f-doc-type"
+
     # «?» lists the keys, Esc closes; ] and [ go to the next and previous document.
     page.locator("body").press("?")
     overlay = page.get_by_role("dialog", name="Горячие клавиши")
