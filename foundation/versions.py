@@ -16,7 +16,8 @@ change; they enter the stage's fingerprint as a digest (``detail``):
 * validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
-``PIPELINE_VERSION`` and so the service's cache key (``worker.queues``) are derived from the numbers here.
+``PIPELINE_VERSION`` is derived from the numbers here; the service's per-content cache key
+(``document_stages_key``, ``worker.queues.pipeline_key``) from the reader and extractor fingerprints.
 The reader's detail names the OCR engine and its version; the engine is a stage, so ``ocr.engine.reader_detail``
 computes it and the callers pass it in (this package imports no stage).
 """
@@ -52,14 +53,17 @@ READER_VERSION = 5
 # that spell another sum; 16 party labels also from the lexicon's unambiguous phrases, numbered and SWIFT-tagged
 # form fields, a side block's name after its account line and within its own row; 17 document type and language
 # from a learned model of the whole text (extractors/models/doctype.*), translations paired by content wherever
-# the certificate stands.
-EXTRACTOR_VERSION = 17
+# the certificate stands; 18 a reference number past the keyword's window read whole, a scanned contract's date
+# that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
+# Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer).
+EXTRACTOR_VERSION = 18
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
 # holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording);
-# 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently.
-VALIDATOR_VERSION = 6
+# 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently; 7 a scanned contract
+# citation accuses only when read as confidently, payroll rows that do not add up themselves are not summed.
+VALIDATOR_VERSION = 7
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).
@@ -102,18 +106,22 @@ def _data_digest(patterns: tuple[str, ...]) -> str:
     return _digest([f"{path.relative_to(_ROOT)}".encode() + b"\0" + path.read_bytes() for path in files])
 
 
-def document_stages_version() -> str:
-    """What a document's reading and extraction depend on in code and data (not the validators).
-
-    The service keys its per-content cache with it (``worker.queues.pipeline_key``): a validator
-    upgrade re-checks dossiers without reading any document again.
-    """
-    return f"{RELEASE}+r{READER_VERSION}.e{EXTRACTOR_VERSION}.{_data_digest(_EXTRACTOR_DATA)[:8]}"
-
-
 def settings_digest(relevant: dict[str, object]) -> str:
     """A short digest of the settings (JSON-able) a stage's output depends on."""
     return _digest([json.dumps(relevant, sort_keys=True).encode()])
+
+
+def document_stages_key(fingerprints: dict[str, StageFingerprint]) -> str:
+    """What a document's reading and extraction depend on: the reader and extractor fingerprints
+    (``stage_fingerprints``), not the validator's.
+
+    The service keys its per-content cache with it (``worker.queues.pipeline_key``): a validator
+    upgrade re-checks dossiers without reading any document again; a new tesseract, other OCR
+    settings or limits, an extractor upgrade or new extractor data read them again.
+    """
+    reader, extractor = fingerprints["reader"], fingerprints["extractor"]
+    digest = _digest([reader.key.encode(), extractor.key.encode()])
+    return f"{RELEASE}+r{reader.version}.e{extractor.version}-{digest}"
 
 
 def stage_fingerprints(reader_detail: str) -> dict[str, StageFingerprint]:

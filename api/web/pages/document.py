@@ -26,7 +26,7 @@ from api.web.pages.lookup import load_document, load_locked_application
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from models.db import AuditEventRow, DocumentRow
 from models.domain import DocType
 from validators.findings import doc_type_label
