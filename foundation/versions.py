@@ -56,8 +56,7 @@ READER_VERSION = 5
 # the certificate stands; 18 a reference number past the keyword's window read whole, a scanned contract's date
 # that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
 # Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer); 19 a VAT no larger than the highest
-# rate of the base when no total is read, evenly stretched number gaps only, a contract date the citations and its
-# own text agree on.
+# rate of the base when no total is read, a contract date the citations and its own text agree on.
 EXTRACTOR_VERSION = 19
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);

@@ -218,12 +218,3 @@ def test_a_vat_row_repeating_the_base_does_not_double_the_total() -> None:
     assert doc.amounts is not None and doc.amounts.total is not None
     assert doc.amounts.total.value == 65100.0
     assert doc.amounts.vat is not None and doc.amounts.vat.value == 0.0
-
-
-def test_a_cell_number_before_a_sum_is_not_glued_to_it() -> None:
-    from extractors.values import find_amounts
-
-    # "3" of a row-number cell, two spaces, then the sum: not 3 136 150 000,00.
-    assert [v for _, _, v in find_amounts("3  136 150 000,00")] == [3.0, 136150000.0]
-    # Justified text stretches every gap of a number evenly: still one number.
-    assert [v for _, _, v in find_amounts("36  970  000,00")] == [36970000.0]
