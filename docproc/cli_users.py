@@ -26,13 +26,13 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _sessions() -> sessionmaker[Session]:
+    from casework import connections
     from foundation.settings import get_settings
     from models.db import upgrade_database
-    from worker import context
 
     settings = get_settings()
     upgrade_database(settings.effective_database_url)
-    return context.sessions(settings)
+    return connections.sessions(settings)
 
 
 @users_app.command("create")

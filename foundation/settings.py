@@ -161,7 +161,7 @@ class ServiceSettings(BaseSettings):
     worker_warmup: bool = True
     webhook_timeout_s: float = 10.0
     webhook_retry_intervals_s: list[int] = Field(default_factory=lambda: [10, 60, 300, 1800, 7200])
-    # Webhook receivers (worker/webhook_targets.py): HTTPS only, public addresses only. Turn
+    # Webhook receivers (casework/webhook_targets.py): HTTPS only, public addresses only. Turn
     # webhook_require_https off for development on one machine only. On-premises receivers on private
     # addresses are allowed by listing their networks, e.g. ["10.20.0.0/16"] (CIDR), and nothing else is.
     webhook_require_https: bool = True

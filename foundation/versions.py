@@ -16,7 +16,7 @@ change; they enter the stage's fingerprint as a digest (``detail``):
 * validator — ``validators/``: extractions + application → findings, checklist, reimbursement.
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
-``PIPELINE_VERSION`` and so the service's cache key (``worker.queues``) are derived from the numbers here.
+``PIPELINE_VERSION`` and so the service's cache key (``casework.queues``) are derived from the numbers here.
 The reader's detail names the OCR engine and its version; the engine is a stage, so ``ocr.engine.reader_detail``
 computes it and the callers pass it in (this package imports no stage).
 """
@@ -105,7 +105,7 @@ def _data_digest(patterns: tuple[str, ...]) -> str:
 def document_stages_version() -> str:
     """What a document's reading and extraction depend on in code and data (not the validators).
 
-    The service keys its per-content cache with it (``worker.queues.pipeline_key``): a validator
+    The service keys its per-content cache with it (``casework.queues.pipeline_key``): a validator
     upgrade re-checks dossiers without reading any document again.
     """
     return f"{RELEASE}+r{READER_VERSION}.e{EXTRACTOR_VERSION}.{_data_digest(_EXTRACTOR_DATA)[:8]}"

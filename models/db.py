@@ -75,7 +75,7 @@ class CacheStatus(StrEnum):
 
 
 class Role(StrEnum):
-    """API key roles (see api/auth.py for what each may do)."""
+    """API key roles (see casework/api_keys.py for what each may do)."""
 
     PORTAL = "portal"
     REVIEWER = "reviewer"

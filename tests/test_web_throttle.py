@@ -23,6 +23,7 @@ from api.web.accounts import (
     record_successful_sign_in,
     sign_in_throttle,
 )
+from casework import connections
 from foundation.settings import WebSettings
 from models.db import (
     AuditEventRow,
@@ -41,7 +42,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     csrf_of,
     users_fixture,
 )
-from worker import context
 
 POLICY = ThrottlePolicy(window=dt.timedelta(minutes=15), max_per_login=3, max_per_address=5)
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -180,7 +180,7 @@ def _post_login(client: Any, login: str, password: str) -> Any:
 
 
 def _failure_rows(env: ServiceEnv, login: str | None = None) -> int:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         query = select(func.count()).select_from(SignInFailureRow)
         if login is not None:
             query = query.where(SignInFailureRow.login == login)
@@ -188,7 +188,7 @@ def _failure_rows(env: ServiceEnv, login: str | None = None) -> int:
 
 
 def _lock_events(env: ServiceEnv) -> list[AuditEventRow]:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         return list(session.scalars(select(AuditEventRow).where(AuditEventRow.action == "user.login_locked")))
 
 
@@ -219,7 +219,7 @@ def test_after_the_limit_the_form_answers_429_and_refuses_even_the_right_passwor
     assert events[0].details["client_address"] == "testclient"  # TestClient's peer address
 
     # The window passes (the stored failures are made older than it): the right password works.
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         session.execute(
             update(SignInFailureRow).values(
                 failed_at=SignInFailureRow.failed_at

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rq import Queue
 
+from casework.queues import queue_names
 from tests.test_service_support import (
     APPLICATION,
     Keys,
@@ -22,7 +23,6 @@ from tests.test_service_support import (
     run_worker_in_process,
     write_dossier,
 )
-from worker.queues import queue_names
 
 pytestmark = needs_services
 
@@ -326,7 +326,7 @@ def test_an_internal_failure_is_reported_but_not_cached(
 def test_a_burst_of_uploads_is_planned_once(service_env: ServiceEnv, client: Any, keys: Keys) -> None:
     from rq.job import Job
 
-    from worker.queues import planning_job_id
+    from casework.queues import planning_job_id
 
     documents = dossier_documents()
     app_id = _create(client, keys.portal)
@@ -357,13 +357,13 @@ def test_a_burst_of_uploads_is_planned_once(service_env: ServiceEnv, client: Any
 def test_the_service_counts_the_applicants_recorded_reimbursements_against_the_cap(
     service_env: ServiceEnv, client: Any, keys: Keys
 ) -> None:
+    from casework import connections
     from models.db import upgrade_database
     from models.domain import Application
     from models.repository import save_result, upsert_application
-    from worker import context
 
     upgrade_database(service_env.settings.effective_database_url)
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         earlier = Application.model_validate(
             {**APPLICATION, "dossier_id": "svc_earlier", "application_date": "2023-11-20"}
         )

@@ -10,24 +10,11 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from api.access import Action, Principal, sees_applicant
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_application
-from api.eligibility import (
-    EligibilityError,
-    EligibilityItemState,
-    decide_eligibility,
-    eligibility_states,
-)
 from api.errors import ApiError, from_ingest_error, not_found, rejected_files_error
 from api.heavy import heavy_work
-from api.intake import (
-    add_documents,
-    audit,
-    claim_forced_reprocess,
-    create_application,
-    enqueue_or_explain,
-    upload_response,
-)
+from api.multipart import read_files, upload_limits
+from api.presenters import application_detail, application_summary, document_summary, upload_response
 from api.schemas import (
     ApplicationDetail,
     ApplicationIn,
@@ -38,14 +25,20 @@ from api.schemas import (
     ReprocessScope,
     UploadResponse,
 )
-from api.uploads import read_files, upload_limits
-from api.views import application_detail, application_summary, document_summary
+from casework import intake
+from casework.access import Action, Principal, sees_applicant
+from casework.eligibility import (
+    EligibilityError,
+    EligibilityItemState,
+    decide_eligibility,
+    eligibility_states,
+)
+from casework.intake import add_documents, create_application, enqueue_or_explain
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
-from models.db import ApplicationRow, ApplicationStatus, DocumentStatus, EligibilityVerdict
+from models.db import ApplicationRow, ApplicationStatus, EligibilityVerdict
 from models.domain import Application, DossierResult
 from models.expected_shape import dossier_to_expected
-from worker.scheduling import plan_check
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 
@@ -301,14 +294,9 @@ def reprocess_application(
     ] = (ReprocessScope.documents),
 ) -> ReprocessResponse:
     app = visible_application(session, principal, application_id, for_update=True)
-    forced: set[str] = set()
-    if scope == ReprocessScope.documents:
-        claim_forced_reprocess(redis, settings, app.id)
-        for doc in app.documents:
-            doc.status = DocumentStatus.QUEUED.value
-            forced.add(doc.sha256)
-    plan = plan_check(session, app, settings, force=forced, locked=True)
-    audit(session, principal, "application.reprocess", app.id, scope=scope.value)
+    plan = intake.reprocess_application(
+        session, app, principal, settings, redis, reread=scope == ReprocessScope.documents
+    )
     session.commit()
     enqueue_or_explain(plan, settings, redis)
     return ReprocessResponse(

@@ -12,11 +12,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
-from api import eligibility, page_images
+from api import page_images
 from api.deps import SessionDep, SettingsDep
 from api.heavy import heavy_work
 from api.pages import NoPageImage
@@ -60,6 +59,10 @@ from api.web.views import (
     registration_day,
     translation_info,
 )
+from casework import connections, eligibility
+from casework.audit import record_event
+from casework.finding_keys import current_findings
+from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
 from ingest.blobstore_db import load_bytes
 from models.db import (
@@ -186,9 +189,8 @@ def login(
     if user is None:
         if throttle.completes:
             # No user_id: whoever typed the passwords is unknown, and the login may not exist.
-            review.audit_event(
+            record_event(
                 session,
-                None,
                 review.SIGN_IN_LOCKED,
                 login=attempt.login,
                 client_address=attempt.client_address,
@@ -202,7 +204,7 @@ def login(
     accounts.record_successful_sign_in(session, login, attempt.client_address)
     ttl = dt.timedelta(hours=settings.web.session_ttl_hours)
     opened = accounts.open_session(session, user, ttl)
-    review.audit_event(session, user.id, review.SIGN_IN)
+    record_event(session, review.SIGN_IN, user_id=user.id)
     session.commit()
     response = redirect(safe_next(next))
     response.set_cookie(
@@ -221,7 +223,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, user: UserDep, session: SessionDep) -> Response:
     accounts.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
-    review.audit_event(session, user.id, review.SIGN_OUT)
+    record_event(session, review.SIGN_OUT, user_id=user.id)
     session.commit()
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -567,7 +569,7 @@ def document_context(
     typed: str = "",
 ) -> dict[str, Any]:
     app = doc.application
-    findings = review.current_findings(app)
+    findings = current_findings(app)
     doc_ids = doc_ids_of(app)
     related = [
         f for f in findings if f.file == doc.file_name or any(e.file == doc.file_name for e in f.evidence)
@@ -658,21 +660,6 @@ def correct_document(
         message = f"{field_label(path)}: {exc}"
         context = document_context(session, doc, user, settings, selected=path, error=message, typed=value)
         return render(request, "document.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    deliveries = list(outcome.event.details.get("deliveries") or [])
     session.commit()
-    _enqueue_webhooks(deliveries, settings)
+    enqueue_webhooks_after_commit(outcome.deliveries, settings, connections.redis_connection(settings))
     return redirect(f"/dossiers/{app.id}?event={outcome.event.id}#findings")
-
-
-def _enqueue_webhooks(deliveries: list[str], settings: Settings) -> None:
-    """Subscribers hear about the new result like after any check; a queue outage loses nothing
-    of the review (the deliveries stay recorded as pending)."""
-    if not deliveries:
-        return
-    from worker import context
-    from worker.jobs import enqueue_webhooks
-
-    try:
-        enqueue_webhooks(deliveries, settings, context.redis_connection(settings))
-    except RedisError:
-        log.exception("webhook deliveries %s not queued", deliveries)

@@ -14,8 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.eligibility import ELIGIBILITY_ACTIONS, EligibilityItemState
-from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from api.web.fields import (
     ADDABLE_PATHS,
     LABELS,
@@ -29,7 +27,11 @@ from api.web.fields import (
     value_at,
     value_paths,
 )
-from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED, finding_key
+from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED
+from casework.corrections import apply_corrections
+from casework.eligibility import ELIGIBILITY_ACTIONS, EligibilityItemState
+from casework.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
+from casework.finding_keys import finding_key
 from docproc.report import SEVERITY_LABEL, STATUS_LABEL
 from foundation.settings import Settings
 from models.db import (
@@ -60,7 +62,6 @@ from validators.dossier_view import build_view
 from validators.findings import catalogue, doc_type_label, fmt_date, fmt_money, fmt_pct
 from validators.rules import default_rules
 from validators.working_days import ReviewClock, default_calendar, review_clock
-from worker.corrections import apply_corrections
 
 APPLICATION_STATUS_LABELS = {
     ApplicationStatus.RECEIVED.value: "получена",

@@ -8,13 +8,13 @@ an item is open (``api.web.review.decide_dossier``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.audit import record_event
 from models.db import ApplicationRow, AuditEventRow, EligibilityDecisionRow, EligibilityVerdict, utc_now
 from models.domain import Finding
 from validators.rules import EligibilityItem, default_rules
@@ -162,13 +162,6 @@ def decide_eligibility(
         "after": after,
         "comment": comment,
     }
-    event = AuditEventRow(
-        user_id=user_id,
-        api_key_id=api_key_id,
-        action=ELIGIBILITY_ACTIONS[verdict],
-        application_id=app.id,
-        details=json.loads(json.dumps(details, ensure_ascii=False, default=str)),
+    return record_event(
+        session, ELIGIBILITY_ACTIONS[verdict], app.id, user_id=user_id, api_key_id=api_key_id, **details
     )
-    session.add(event)
-    session.flush()
-    return event
