@@ -95,8 +95,8 @@ class RequestGate:
         return bool(token) and await anyio.to_thread.run_sync(self._session_is_live, token)
 
     def _session_is_live(self, token: str) -> bool:
-        from api.web.accounts import resolve_session
         from casework import connections
+        from casework.user_accounts import resolve_session
 
         with connections.sessions(self.settings)() as session:
             return resolve_session(session, token) is not None

@@ -60,7 +60,7 @@ def correct_document(
     withdraw: Iterable[str] = (),
     *,
     action: str = CORRECT,
-    comment: str = "",
+    comment: str | None = "",
     api_key_id: str | None = None,
     user_id: str | None = None,
     details: dict[str, Any] | None = None,

@@ -201,7 +201,7 @@ class WebSettings(BaseSettings):
     medium_confidence: float = 0.6
     dossiers_per_page: int = 50
     audit_entries_shown: int = 200
-    # Sign-in throttling (api/web/accounts.py; state in the sign_in_failures table, so every API process
+    # Sign-in throttling (casework/user_accounts.py; state in the sign_in_failures table, so every API process
     # sees the same counts). Failed sign-ins counted within the last sign_in_window_s seconds:
     sign_in_window_s: int = Field(15 * 60, ge=1)
     # ... per login as typed (existing or not) from one client address: guessing a reviewer's password

@@ -402,7 +402,7 @@ CLIENT_ADDRESS_MAX_LENGTH = 64
 
 
 class SignInFailureRow(Base):
-    """A failed sign-in to the workspace, counted by ``api.web.accounts`` to throttle password guessing.
+    """A failed sign-in to the workspace, counted by ``casework.user_accounts`` to throttle password guessing.
 
     Written before the password is checked (a request in flight counts, so parallel guesses cannot all
     slip under the limit) and deleted when the password proves right; rows older than the window are
@@ -419,7 +419,7 @@ class SignInFailureRow(Base):
 
 
 class SignInAddressRow(Base):
-    """Where a login last signed in successfully: its usual addresses (``api.web.accounts``).
+    """Where a login last signed in successfully: its usual addresses (``casework.user_accounts``).
 
     Failed sign-ins from other addresses cannot lock a reviewer out at these.
     """

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from api.web.accounts import hash_password, verify_password
 from api.web.permissions import WebAction, user_may
 from casework import connections
+from casework.user_accounts import hash_password, verify_password
 from models.db import AuditEventRow, DocumentRow, UserRow, UserSessionRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
@@ -168,7 +168,7 @@ def test_expired_sessions_and_disabled_users_are_signed_out(
     assert client.get("/dossiers", follow_redirects=False).status_code == 303
 
     sign_in(client, "ivanova")
-    from api.web.accounts import disable_user, find_user
+    from casework.user_accounts import disable_user, find_user
 
     with connections.sessions(service_env.settings).begin() as session:
         user = find_user(session, "ivanova")

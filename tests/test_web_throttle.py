@@ -1,4 +1,4 @@
-"""Throttling of failed sign-ins to the reviewers' workspace (api/web/accounts.py, POST /login).
+"""Throttling of failed sign-ins to the reviewers' workspace (casework/user_accounts.py, POST /login).
 
 The counting rules run on SQLite and PostgreSQL (throwaway schema), with the clock passed in; the
 sign-in form runs against the real app, PostgreSQL and Redis like the other workspace tests.
@@ -15,7 +15,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select, text, update
 
-from api.web.accounts import (
+from casework import connections
+from casework.user_accounts import (
     LIMIT_ADDRESS,
     LIMIT_LOGIN,
     ThrottlePolicy,
@@ -23,7 +24,6 @@ from api.web.accounts import (
     record_successful_sign_in,
     sign_in_throttle,
 )
-from casework import connections
 from foundation.settings import WebSettings
 from models.db import (
     AuditEventRow,

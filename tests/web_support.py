@@ -137,8 +137,8 @@ class Users:
 
 
 def make_users(env: ServiceEnv) -> Users:
-    from api.web.accounts import create_user
     from casework import connections
+    from casework.user_accounts import create_user
 
     with connections.sessions(env.settings).begin() as session:
         reviewer = create_user(session, "ivanova", PASSWORD, "reviewer", "Иванова А. Б.")

@@ -19,7 +19,7 @@ from api import page_images
 from api.deps import SessionDep, SettingsDep
 from api.heavy import heavy_work
 from api.pages import NoPageImage
-from api.web import accounts, review
+from api.web import review
 from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, parse_value, row_id
 from api.web.security import (
     CSRF_FIELD,
@@ -60,6 +60,7 @@ from api.web.views import (
     translation_info,
 )
 from casework import connections, eligibility
+from casework import user_accounts as accounts
 from casework.audit import record_event
 from casework.finding_keys import current_findings
 from casework.webhooks import enqueue_webhooks_after_commit

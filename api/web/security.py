@@ -18,8 +18,8 @@ from urllib.parse import quote
 from fastapi import Depends, Request, status
 
 from api.deps import SessionDep
-from api.web.accounts import resolve_session
 from api.web.permissions import ACTION_LABELS_RU, ROLE_LABELS_RU, WebAction, user_may
+from casework.user_accounts import resolve_session
 from models.db import UserRole
 
 SESSION_COOKIE = "docproc_session"
