@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import (
+    ApplicantOutOfScope,
     ApplicationExists,
     CaseworkError,
     CorrectionError,
@@ -34,6 +35,7 @@ _STATUS_BY_CODE: dict[str, int] = {
 }
 
 _STATUS_BY_CASEWORK_ERROR: dict[type[CaseworkError], int] = {
+    ApplicantOutOfScope: status.HTTP_403_FORBIDDEN,
     ApplicationExists: status.HTTP_409_CONFLICT,
     QueueUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     ReprocessTooSoon: status.HTTP_429_TOO_MANY_REQUESTS,

@@ -23,6 +23,12 @@ class CaseworkError(Exception):
         self.details = details
 
 
+class ApplicantOutOfScope(CaseworkError):
+    """The key may not file applications of this applicant (a portal key scoped to other BINs)."""
+
+    code = "applicant_out_of_scope"
+
+
 class ApplicationExists(CaseworkError):
     """The applicant already has an application with this dossier id."""
 

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casework import queues as q
-from casework.access import Principal
+from casework.access import Principal, sees_applicant
 from casework.audit import record_event
-from casework.errors import ApplicationExists, QueueUnavailable, ReprocessTooSoon
+from casework.errors import ApplicantOutOfScope, ApplicationExists, QueueUnavailable, ReprocessTooSoon
 from casework.rounds import (
     CheckPlan,
     cache_checker,
@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 
 
 def create_application(session: Session, application: Application, principal: Principal) -> ApplicationRow:
+    """The application's row (and its audit event); refused outside the key's applicants or when the
+    applicant already has this dossier id."""
+    if not sees_applicant(principal, application.applicant.bin):
+        raise ApplicantOutOfScope(f"Ключ не может подавать заявки заявителя с БИН {application.applicant.bin}.")
     conflict = ApplicationExists(
         f"У этого заявителя уже есть заявка с dossier_id «{application.dossier_id}»."
     )

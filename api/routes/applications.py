@@ -58,15 +58,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _check_scope(principal: Principal, applicant_bin: str) -> None:
-    if not sees_applicant(principal, applicant_bin):
-        raise ApiError(
-            status.HTTP_403_FORBIDDEN,
-            "applicant_out_of_scope",
-            f"Ключ не может подавать заявки заявителя с БИН {applicant_bin}.",
-        )
-
-
 def _checked_upload(
     files: list[tuple[str | None, bytes]], settings: Any, zip_only: bool = False
 ) -> UploadCheck:
@@ -94,7 +85,6 @@ def _checked_upload(
 )
 def create(body: ApplicationIn, principal: Creator, session: SessionDep) -> ApplicationDetail:
     """Тело — декларация заявителя в формате `application.json` корпуса."""
-    _check_scope(principal, body.applicant.bin)
     payload = body.model_dump(mode="json")
     payload["dossier_id"] = body.dossier_id or f"app-{uuid.uuid4().hex[:16]}"
     app = create_application(session, Application.model_validate(payload), principal)
@@ -129,7 +119,6 @@ def create_from_zip(
             "application_invalid",
             reason or "В архиве нет корректного файла application.json.",
         )
-    _check_scope(principal, loaded.application.applicant.bin)
     app = create_application(session, loaded.application, principal)
     plan, added = add_documents(session, app, check, settings, principal)
     session.commit()
