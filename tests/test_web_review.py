@@ -353,7 +353,7 @@ def test_dates_and_payroll_months_read_day_month_year() -> None:
 
 
 def test_application_evidence_reads_in_words() -> None:
-    from api.web.views import evidence_view
+    from api.web.page_models.findings import evidence_view
     from models.domain import Evidence
 
     declared = evidence_view(Evidence(field="increased_rate_condition_met", value=False, note="заявка"), {})

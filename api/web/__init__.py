@@ -13,12 +13,14 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def install_web(app: FastAPI) -> None:
     """Mount the pages at ``/`` (``/login``, ``/dossiers``, ``/documents/…``) and ``/static``."""
-    from api.web.routes import public_router, render, router
+    from api.web.pages import document, dossier, dossier_list, report, sign_in
+    from api.web.rendering import render
     from api.web.security import LoginRequired, WebError, login_url
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
-    app.include_router(public_router)
-    app.include_router(router)
+    app.include_router(sign_in.public_router)
+    for page in (sign_in, dossier_list, dossier, report, document):
+        app.include_router(page.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(_: Request, exc: LoginRequired) -> RedirectResponse:

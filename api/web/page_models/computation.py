@@ -1,0 +1,193 @@
+"""The reimbursement step by step: contracts with their acts, invoices and payments, then the
+computation in words and figures (dossier page and printed report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.web.fields import format_value, value_at
+from api.web.page_models.formatting import amount, document_link, money
+from api.web.page_models.labels import STEP_STATUS_LABELS
+from models.domain import Application, ComputedResult, DocType, DocumentExtraction, DossierResult
+from validators.dossier_view import build_view
+from validators.findings import doc_type_label, fmt_date, fmt_pct
+from validators.rules import default_rules
+
+
+@dataclass
+class ChainDocument:
+    doc_type: str
+    role: str  # договор / акт / счет-фактура / платежное поручение / ведомость
+    file: str
+    link: str | None
+    number: str
+    date: str
+    total: str
+    without_vat: str
+    unit: str = "тенге"  # "" when the amounts name their own (foreign) currency
+    step: dict[str, Any] | None = None  # the computation step of a payment or payroll sheet
+    step_status: str = ""
+    counted: str = ""
+
+
+@dataclass
+class Chain:
+    title: str
+    contract: ChainDocument | None
+    documents: list[ChainDocument] = field(default_factory=list)
+    counted_kzt: float = 0.0
+
+
+@dataclass(frozen=True)
+class ComputationLine:
+    what: str
+    value: str
+    result: bool = False  # Q and N + 2Q: what the computation is for
+
+
+@dataclass(frozen=True)
+class CostsComparison:
+    """Declared costs (application.json), confirmed costs and the difference, side by side."""
+
+    declared: str
+    confirmed: str
+    difference: str
+    shortfall: bool  # the documents confirm less than declared
+
+
+@dataclass
+class ComputationView:
+    computed: ComputedResult
+    chains: list[Chain]
+    lines: list[ComputationLine]  # in the order of the computation
+    costs: CostsComparison | None = None
+
+
+def _chain_document(
+    doc: DocumentExtraction, doc_ids: dict[str, str], step: dict[str, Any] | None = None
+) -> ChainDocument:
+    def shown(path: str) -> str:
+        # The table's headings say "тенге": only a foreign currency is named in the cell.
+        found = value_at(doc, path)
+        currency = value_at(doc, "amounts.currency")
+        text = format_value(path, found.value, str(currency.value) if currency else None) if found else "—"
+        return text.removesuffix(" тенге")
+
+    counted = ""
+    if step is not None and step.get("counted_kzt") is not None:
+        counted = amount(step["counted_kzt"])
+    return ChainDocument(
+        doc_type=doc.doc_type.value,
+        role=doc_type_label(doc.doc_type.value),
+        file=doc.file,
+        link=document_link(doc_ids[doc.file]) if doc.file in doc_ids else None,
+        number=shown("number"),
+        date=shown("date"),
+        total=shown("amounts.total"),
+        without_vat=shown("amounts.amount_without_vat"),
+        unit="тенге"
+        if str(getattr(value_at(doc, "amounts.currency"), "value", None) or "KZT") == "KZT"
+        else "",
+        step=step,
+        step_status=STEP_STATUS_LABELS.get(str((step or {}).get("status")), ""),
+        counted=counted,
+    )
+
+
+def computation_view(
+    result: DossierResult, application: Application, doc_ids: dict[str, str]
+) -> ComputationView | None:
+    """The reimbursement step by step: each contract with its acts, invoices and payments (or payroll
+    sheets), what each payment contributed, then rate, cap, period, Q and N + 2Q."""
+    computed = result.computed
+    if computed is None:
+        return None
+    rules, _ = default_rules().nearest(application.application_date)
+    view = build_view(application, result.documents, rules)
+    steps = {
+        s["file"]: s for s in computed.steps if s.get("kind") in ("payment", "payroll") and s.get("file")
+    }
+    chains: dict[int, Chain] = {}
+    loose = Chain(title="Документы без договора", contract=None)
+    for contract in view.contracts.contracts:
+        label = doc_type_label(DocType.CONTRACT.value)
+        number = value_at(contract, "number")
+        chains[id(contract)] = Chain(
+            title=f"{label} № {number.value}" if number else f"{label} «{contract.file}»",
+            contract=_chain_document(contract, doc_ids),
+        )
+    chained_types = (DocType.ACT_OF_WORK, DocType.INVOICE, DocType.PAYMENT_ORDER, DocType.PAYROLL)
+    for doc in view.distinct:
+        if doc.doc_type not in chained_types:
+            continue
+        if doc.doc_type == DocType.PAYMENT_ORDER and doc.file not in steps:
+            continue  # taxes and other payments that are not costs of the measure
+        owner = view.contracts.for_document(doc)
+        chain = chains.get(id(owner), loose) if owner is not None else loose
+        item = _chain_document(doc, doc_ids, steps.get(doc.file))
+        chain.documents.append(item)
+        chain.counted_kzt += float((item.step or {}).get("counted_kzt") or 0.0)
+    order = {t.value: i for i, t in enumerate(chained_types)}
+    ordered = [*chains.values(), *([loose] if loose.documents else [])]
+    for chain in ordered:
+        chain.documents.sort(key=lambda d: order[d.doc_type])  # acts, invoices, then what was paid
+    costs = CostsComparison(
+        declared=money(computed.declared_costs_kzt),
+        confirmed=money(computed.eligible_costs_kzt),
+        difference=money(computed.costs_difference_kzt),
+        shortfall=(computed.costs_difference_kzt or 0.0) > 0,
+    )
+    return ComputationView(computed=computed, chains=ordered, lines=computation_lines(computed), costs=costs)
+
+
+def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
+    """The computation in words and figures, in its order (web page and printed report)."""
+    basis = {"without_vat": " (без НДС)", "with_vat": " (с НДС)"}.get(computed.vat_basis, "")
+    q = computed.reimbursement_kzt
+    rate = f"{fmt_pct(computed.rate)} %"
+    cap_text = money(computed.cap)
+    if computed.cap_used_kzt:
+        cap_text += f" − учтено по другим заявкам {money(computed.cap_used_kzt)} = остаток {money(computed.cap_left_kzt)}"
+    limited = {"rate": "ставкой", "cap": "пределом", "claim": "заявленной суммой"}.get(
+        computed.reimbursement_limited_by or "", ""
+    )
+    cap_left = computed.cap_left_kzt if computed.cap_left_kzt is not None else computed.cap
+    lines = [
+        ComputationLine("Сумма платежных документов" + basis, money(computed.claimed_costs_kzt)),
+        ComputationLine("Подтверждённые затраты" + basis, money(computed.eligible_costs_kzt)),
+        ComputationLine("Ставка возмещения", rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
+        ComputationLine("Предельная сумма возмещения", cap_text),
+        ComputationLine(
+            "Исторический период", f"{computed.period_months} мес., с {fmt_date(computed.period_start)}"
+        ),
+        ComputationLine("Заявлено к возмещению", money(computed.claimed_reimbursement_kzt)),
+        ComputationLine(
+            "Возмещение Q = min(ставка × затраты; остаток предела; заявлено)",
+            f"min({rate} × {money(computed.eligible_costs_kzt)}; {money(cap_left)}; "
+            f"{money(computed.claimed_reimbursement_kzt)}) = {money(q)}"
+            + (f" (определено {limited})" if limited else ""),
+            result=True,
+        ),
+        ComputationLine("Доход от реализации за 2 года до меры N", money(computed.prior_revenue_n)),
+    ]
+    if computed.counter_obligation_kzt is None:
+        lines.append(
+            ComputationLine("Встречное обязательство N + 2Q", "не определено: доход N не указан или не положителен")
+        )
+    else:
+        lines.append(
+            ComputationLine(
+                "Встречное обязательство N + 2Q",
+                f"{money(computed.prior_revenue_n)} + 2 × {money(q)} = {money(computed.counter_obligation_kzt)}",
+                result=True,
+            )
+        )
+    if computed.monitoring_months:
+        lines.append(
+            ComputationLine(
+                "Мониторинг встречного обязательства",
+                f"{computed.monitoring_months} мес. после заключения соглашения о возмещении",
+            )
+        )
+    return lines

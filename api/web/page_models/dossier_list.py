@@ -1,0 +1,59 @@
+"""One row of the dossier list per application, from the row and the JSON parts read with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from api.web.page_models.clock import ClockView, clock_view
+from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS, MEASURE_LABELS
+from foundation.settings import Settings
+from models.db import ApplicationRow
+from models.domain import Severity
+from validators.findings import fmt_date
+
+
+@dataclass
+class DossierListRow:
+    id: str
+    dossier_id: str
+    applicant: str
+    bin: str
+    measure: str
+    application_date: str
+    status: str
+    status_css: str
+    decision: str
+    decision_css: str
+    errors: int | None
+    warnings: int | None
+    clock: ClockView
+
+
+def dossier_list_rows(
+    apps: Iterable[ApplicationRow], extras: dict[str, tuple[Any, Any]], settings: Settings
+) -> list[DossierListRow]:
+    """``extras``: application id -> (findings list, measure name) read as JSON parts, not whole results."""
+    rows = []
+    for app in apps:
+        findings, measure_name = extras.get(app.id, (None, None))
+        severities = [f.get("severity") for f in findings] if isinstance(findings, list) else None
+        rows.append(
+            DossierListRow(
+                id=app.id,
+                dossier_id=app.dossier_id,
+                applicant=app.applicant_name,
+                bin=app.applicant_bin,
+                measure=str(measure_name) if measure_name else MEASURE_LABELS.get(app.measure, app.measure),
+                application_date=fmt_date(app.application_date),
+                status=APPLICATION_STATUS_LABELS.get(app.status, app.status),
+                status_css=app.status,
+                decision=DECISION_LABELS.get(app.review_decision, app.review_decision or ""),
+                decision_css=app.review_decision or "pending",
+                errors=severities.count(Severity.ERROR.value) if severities is not None else None,
+                warnings=severities.count(Severity.WARNING.value) if severities is not None else None,
+                clock=clock_view(app, settings),
+            )
+        )
+    return rows

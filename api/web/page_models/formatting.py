@@ -1,0 +1,64 @@
+"""Small formatting shared by the page models: local times, money, confidence colours, links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.web.fields import row_id
+from api.web.page_models.labels import MEASURE_LABELS
+from foundation.settings import Settings
+from models.db import ApplicationRow
+from validators.findings import catalogue, fmt_money
+
+
+def local_time(moment: dt.datetime | None, settings: Settings) -> str:
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(settings.web.display_timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def local_date(moment: dt.datetime, settings: Settings) -> dt.date:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(settings.web.display_timezone)).date()
+
+
+def today(settings: Settings) -> dt.date:
+    return dt.datetime.now(ZoneInfo(settings.web.display_timezone)).date()
+
+
+def money(value: float | None) -> str:
+    return fmt_money(value) if value is not None else "—"
+
+
+def amount(value: float | None) -> str:
+    """Money under a heading that already says "тенге"."""
+    return money(value).removesuffix(" тенге")
+
+
+def confidence_class(confidence: float | None, settings: Settings) -> str:
+    if confidence is None:
+        return "conf-none"
+    if confidence >= settings.web.high_confidence:
+        return "conf-high"
+    if confidence >= settings.web.medium_confidence:
+        return "conf-medium"
+    return "conf-low"
+
+
+def finding_label(code: str) -> str:
+    spec = catalogue().codes.get(code)
+    return spec.label if spec is not None else code
+
+
+def measure_label(app: ApplicationRow, payload: dict[str, Any] | None = None) -> str:
+    name = (payload or {}).get("measure_name")
+    return str(name) if name else MEASURE_LABELS.get(app.measure, app.measure)
+
+
+def document_link(document_id: str, path: str | None = None) -> str:
+    if not path:
+        return f"/documents/{document_id}"
+    return f"/documents/{document_id}?field={path}#{row_id(path)}"

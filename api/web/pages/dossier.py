@@ -1,0 +1,205 @@
+"""The dossier page (``/dossiers/{id}``) and the reviewer's decisions on it: the dossier, each
+eligibility condition, each finding."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Form, Request, status
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep, SettingsDep
+from api.web import review
+from api.web.page_models.audit import audit_views, correction_notice, people_names
+from api.web.page_models.clock import clock_view, registration_day
+from api.web.page_models.computation import computation_view
+from api.web.page_models.dossier import checklist_rows, doc_ids_of, document_rows, eligibility_views
+from api.web.page_models.findings import finding_views, group_findings
+from api.web.page_models.formatting import local_time, measure_label
+from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
+from api.web.pages.lookup import load_application, load_locked_application
+from api.web.rendering import page_router, redirect, render
+from api.web.security import ReviewerDep, UserDep, WebError, WebUser
+from casework import eligibility
+from foundation.settings import Settings
+from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
+from models.domain import Application, DossierResult
+from validators.findings import fmt_date
+from validators.rules import default_rules
+
+log = logging.getLogger(__name__)
+
+router = page_router()
+
+
+def dossier_context(
+    session: Session,
+    app: ApplicationRow,
+    user: WebUser,
+    settings: Settings,
+    notice: str | None = None,
+    error: str | None = None,
+    error_target: str | None = None,
+) -> dict[str, Any]:
+    result = DossierResult.model_validate(app.result) if app.result else None
+    doc_ids = doc_ids_of(app)
+    verdicts = review.finding_verdicts(session, app.id)
+    events = session.scalars(
+        select(AuditEventRow)
+        .where(AuditEventRow.application_id == app.id)
+        .order_by(AuditEventRow.at.desc())
+        .limit(settings.web.audit_entries_shown)
+    ).all()
+    conditions = eligibility.eligibility_states(session, app)
+    people = people_names(
+        session, [*(v.user_id for v in verdicts.values()), app.reviewed_by, *(c.decided_by_user for c in conditions)]
+    )
+    findings = finding_views(result.findings if result else [], doc_ids, verdicts, people, settings)
+    open_errors = sum(
+        1 for f in findings if f.severity == "error" and f.verdict != FindingVerdict.DISMISSED.value
+    )
+    payload = app.payload or {}
+    computation, computation_failed = None, False
+    if result is not None and payload:
+        try:
+            computation = computation_view(result, Application.model_validate(payload), doc_ids)
+        except Exception:  # an unexpected result shape must not take the whole dossier page down
+            log.exception("reimbursement steps of application %s could not be shown", app.id)
+            computation_failed = True
+    return {
+        "user": user,
+        "app": app,
+        "result": result,
+        "measure": measure_label(app, payload),
+        "cost_name": payload.get("cost_name") or app.cost_type,
+        "application_date": fmt_date(app.application_date),
+        "submitted": local_time(app.created_at, settings),
+        "registered": fmt_date(registration_day(app, settings)),
+        "checked_at": local_time(app.checked_at, settings),
+        "status_label": APPLICATION_STATUS_LABELS.get(app.status, app.status),
+        "decision_label": DECISION_LABELS.get(app.review_decision, app.review_decision),
+        "reviewed_by": people.get(app.reviewed_by or "", ""),
+        "reviewed_at": local_time(app.reviewed_at, settings) if app.reviewed_at else "",
+        "clock": clock_view(app, settings),
+        "checklist": checklist_rows(result, doc_ids) if result else [],
+        "eligibility": eligibility_views(conditions, people, settings),
+        "eligibility_open": sum(1 for c in conditions if c.verdict is None),
+        "manual_checks": default_rules().nearest(app.application_date)[0].eligibility.manual_checks,
+        "groups": group_findings(findings),
+        "counts": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
+        "open_errors": open_errors,
+        "documents": document_rows(app),
+        "computation": computation,
+        "computation_failed": computation_failed,
+        "audit": audit_views(session, list(events), settings),
+        "notice": notice,
+        "error": error,
+        "error_target": error_target,
+        "may_review": user.may("review"),
+    }
+
+
+@router.get("/dossiers/{application_id}", response_class=HTMLResponse)
+def dossier_page(
+    request: Request,
+    application_id: str,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    event: str = "",
+) -> HTMLResponse:
+    app = load_application(session, application_id)
+    notice = None
+    if event:
+        row = session.get(AuditEventRow, event)
+        if row is not None and row.application_id == app.id:
+            notice = correction_notice(row) or "Сохранено."
+    return render(request, "dossier.html", dossier_context(session, app, user, settings, notice))
+
+
+def _dossier_refusal(
+    request: Request,
+    session: Session,
+    app_id: str,
+    user: WebUser,
+    settings: Settings,
+    message: str,
+    target: str,
+) -> HTMLResponse:
+    session.rollback()
+    app = load_application(session, app_id)
+    context = dossier_context(session, app, user, settings, error=message, error_target=target)
+    return render(request, "dossier.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+@router.post("/dossiers/{application_id}/decision")
+def decide_dossier(
+    request: Request,
+    application_id: str,
+    user: ReviewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    decision: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    app = load_locked_application(session, application_id)
+    choice = {"complete": ReviewDecision.COMPLETE, "incomplete": ReviewDecision.INCOMPLETE, "reset": None}
+    if decision not in choice:
+        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{decision}».")
+    try:
+        event = review.decide_dossier(session, app, user.id, choice[decision], comment)
+    except review.ReviewError as exc:
+        return _dossier_refusal(request, session, application_id, user, settings, str(exc), "decision")
+    session.commit()
+    return redirect(f"/dossiers/{application_id}?event={event.id}#decision")
+
+
+@router.post("/dossiers/{application_id}/eligibility/{key}")
+def decide_eligibility(
+    request: Request,
+    application_id: str,
+    key: str,
+    user: ReviewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    verdict: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    app = load_locked_application(session, application_id)
+    choice = {"confirmed": EligibilityVerdict.CONFIRMED, "refused": EligibilityVerdict.REFUSED, "reopen": None}
+    if verdict not in choice:
+        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{verdict}».")
+    try:
+        event = eligibility.decide_eligibility(session, app, key, choice[verdict], comment, user_id=user.id)
+    except eligibility.EligibilityError as exc:
+        return _dossier_refusal(
+            request, session, application_id, user, settings, str(exc), f"eligibility-{key}"
+        )
+    session.commit()
+    return redirect(f"/dossiers/{application_id}?event={event.id}#eligibility-{key}")
+
+
+@router.post("/dossiers/{application_id}/findings/{key}")
+def decide_finding(
+    request: Request,
+    application_id: str,
+    key: str,
+    user: ReviewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    verdict: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    app = load_locked_application(session, application_id)
+    choice = {"accepted": FindingVerdict.ACCEPTED, "dismissed": FindingVerdict.DISMISSED, "reopen": None}
+    if verdict not in choice:
+        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{verdict}».")
+    try:
+        event = review.decide_finding(session, app, user.id, key, choice[verdict], comment)
+    except review.ReviewError as exc:
+        return _dossier_refusal(request, session, application_id, user, settings, str(exc), f"finding-{key}")
+    session.commit()
+    return redirect(f"/dossiers/{application_id}?event={event.id}#finding-{key}")

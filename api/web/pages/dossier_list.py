@@ -1,0 +1,119 @@
+"""The dossier list (``/dossiers``): search, filters, sorting by deadline, pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import defer
+
+from api.deps import SessionDep, SettingsDep
+from api.web.page_models.dossier_list import dossier_list_rows
+from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
+from api.web.rendering import page_router, render
+from api.web.security import UserDep
+from models.db import ApplicationRow, ReviewDecision
+from validators.values import as_date
+
+router = page_router()
+
+
+@router.get("/dossiers", response_class=HTMLResponse)
+def dossier_list(
+    request: Request,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: str = "",
+    decision: str = "",
+    errors: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    sort: str = "new",
+    page: str = "1",
+) -> HTMLResponse:
+    # Filter values come from a GET form: a bad one is ignored and said so, never a 422 page.
+    problems: list[str] = []
+    query = select(ApplicationRow).options(defer(ApplicationRow.result), defer(ApplicationRow.payload))
+    status_value = request.query_params.get("status", "")  # "status" would shadow fastapi.status
+    if q.strip():
+        needle = q.strip()
+        query = query.where(
+            or_(
+                ApplicationRow.applicant_bin == needle,
+                ApplicationRow.applicant_name.ilike(f"%{needle}%"),
+                ApplicationRow.dossier_id.ilike(f"%{needle}%"),
+            )
+        )
+    if status_value in APPLICATION_STATUS_LABELS:
+        query = query.where(ApplicationRow.status == status_value)
+    if decision == "pending":
+        query = query.where(ApplicationRow.review_decision.is_(None))
+    elif decision in (d.value for d in ReviewDecision):
+        query = query.where(ApplicationRow.review_decision == decision)
+    if errors == "yes":
+        query = query.where(ApplicationRow.error_count > 0)
+    elif errors == "no":
+        query = query.where(ApplicationRow.error_count == 0)
+    for raw, label, column_op in (
+        (date_from, "с", lambda d: ApplicationRow.application_date >= d),
+        (date_to, "по", lambda d: ApplicationRow.application_date <= d),
+    ):
+        if raw.strip():
+            day = as_date(raw.strip())
+            if day is None:
+                problems.append(f"Дата «{raw}» в поле «{label}» не распознана: фильтр не применён.")
+            else:
+                query = query.where(column_op(day))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    per_page = settings.web.dossiers_per_page
+    pages = max(1, -(-total // per_page))
+    page_no = min(max(1, int(page) if page.isdigit() else 1), pages)
+    order: tuple[Any, ...]
+    if sort == "deadline":  # undecided first, oldest registration (closest deadline) first
+        order = (
+            ApplicationRow.review_decision.is_not(None),
+            ApplicationRow.created_at.asc(),
+            ApplicationRow.id,
+        )
+    else:
+        order = (ApplicationRow.created_at.desc(), ApplicationRow.id)
+    apps = session.scalars(query.order_by(*order).limit(per_page).offset((page_no - 1) * per_page)).all()
+    extras: dict[str, tuple[Any, Any]] = {}
+    if apps:
+        # Only the findings and the measure's name, not whole results (which carry every reading).
+        parts = session.execute(
+            select(
+                ApplicationRow.id, ApplicationRow.result["findings"], ApplicationRow.payload["measure_name"]
+            ).where(ApplicationRow.id.in_([a.id for a in apps]))
+        ).all()
+        extras = {row[0]: (row[1], row[2]) for row in parts}
+    filters = {
+        "q": q,
+        "status": status_value,
+        "decision": decision,
+        "errors": errors,
+        "date_from": date_from,
+        "date_to": date_to,
+        "sort": sort,
+    }
+    return render(
+        request,
+        "dossiers.html",
+        {
+            "user": user,
+            "rows": dossier_list_rows(apps, extras, settings),
+            "total": total,
+            "page": page_no,
+            "pages": pages,
+            "filters": filters,
+            "query_without_page": "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v),
+            "problems": problems,
+            "status_labels": APPLICATION_STATUS_LABELS,
+            "decision_labels": {k: v for k, v in DECISION_LABELS.items() if k},
+            "working_days": settings.web.review_working_days,
+        },
+    )

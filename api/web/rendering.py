@@ -1,0 +1,51 @@
+"""How every workspace page is answered: the templates, the security headers, redirects after a form,
+and the router a signed-in page is declared on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from api.web.page_models.formatting import amount, money
+from api.web.security import CSRF_FIELD, verify_session_csrf
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters["money"] = money
+templates.env.filters["amount"] = amount  # under a "…, тенге" heading
+templates.env.globals["csrf_field"] = CSRF_FIELD
+
+# Pages are generated per user and carry CSRF tokens: never cached, never framed by another site.
+# Scripts and styles come from /static only; box positions are set by the script, not inline styles.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+def page_router() -> APIRouter:
+    """The router of a page behind sign-in: every POST's CSRF token is checked before its handler runs."""
+    return APIRouter(include_in_schema=False, dependencies=[Depends(verify_session_csrf)])
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = status.HTTP_200_OK
+) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers.update(_PAGE_HEADERS)
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
+
