@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.audit import record_event
+from casework.errors import CaseworkError
 from models.db import ApplicationRow, AuditEventRow, EligibilityDecisionRow, EligibilityVerdict, utc_now
 from models.domain import Finding
 from validators.rules import EligibilityItem, default_rules
@@ -34,8 +35,10 @@ VERDICT_LABELS = {
 RELATED_FINDINGS = {"sme": ("SME_LIMIT_EXCEEDED", "PRIOR_REVENUE_INVALID")}
 
 
-class EligibilityError(ValueError):
+class EligibilityError(CaseworkError, ValueError):
     """The verdict cannot be recorded as asked (Russian message); nothing was changed."""
+
+    code = "eligibility_refused"
 
 
 class EligibilityItemState(BaseModel):

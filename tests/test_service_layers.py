@@ -116,3 +116,13 @@ def test_the_jobs_queued_by_dotted_path_exist() -> None:
     for path in paths:
         module, _, name = path.rpartition(".")
         assert inspect.isfunction(getattr(importlib.import_module(module), name, None)), path
+
+
+def test_one_audit_writer() -> None:
+    writers = [
+        str(path.relative_to(ROOT))
+        for package in ("api", "casework", "worker", "docproc")
+        for path in _sources(package)
+        if "AuditEventRow(" in path.read_text(encoding="utf-8")
+    ]
+    assert writers == ["casework/audit.py"]
