@@ -17,7 +17,7 @@ from api.gate import RequestGate
 from api.metrics import metrics_registry
 from api.multipart import BodySizeLimit
 from api.routes import admin, applications, documents, ops, webhooks
-from api.web import install_web
+from api.web.install import install_web
 from casework import connections
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from casework.extraction_cache import document_outcome
 from casework.webhooks import EVENT_CHECKED, create_deliveries
-from docproc.pipeline import DocumentOutcome, check_documents, rejected_outcome
+from docproc.document_outcome import DocumentOutcome
+from docproc.pipeline import check_documents, rejected_outcome
 from ingest.dossier import order_by_listing
 from models import repository as repo
 from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow, utc_now

@@ -33,7 +33,7 @@ from casework.rounds import (
     start_round,
 )
 from foundation.settings import Settings
-from ingest.blobstore_db import store_source
+from ingest.blobs_in_database import store_source
 from ingest.uploads import UploadCheck
 from models import repository as repo
 from models.db import ApplicationRow, DocumentRow, DocumentStatus

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundation.settings import Limits
 from ingest.archive import JUNK_DIRECTORIES, JUNK_FILE_NAMES, ArchiveMember, read_zip_members
-from ingest.blobstore import sha256_hex
+from ingest.blobs import sha256_hex
 from ingest.errors import IngestError
 from ingest.limits import check_file_size, unsupported_format
 from ingest.sniff import sniff_kind

@@ -144,7 +144,7 @@ def _clear_results(row: DocumentRow) -> None:
     row.file_format = None
     row.page_count = None
     row.extraction = None
-    row.pipeline_version = None
+    row.pipeline_key = None
 
 
 def set_document_status(
@@ -188,7 +188,7 @@ def save_extraction(
     session: Session,
     doc_row: DocumentRow,
     extraction: DocumentExtraction,
-    pipeline_version: str | None = None,
+    pipeline_key: str | None = None,
 ) -> None:
     """Store what the extractors read, plus the columns reviewers filter on."""
     doc_row.extraction = extraction.model_dump(mode="json")
@@ -197,8 +197,8 @@ def save_extraction(
     doc_row.file_format = extraction.file_format
     if extraction.pages:
         doc_row.page_count = extraction.pages
-    if pipeline_version is not None:
-        doc_row.pipeline_version = pipeline_version
+    if pipeline_key is not None:
+        doc_row.pipeline_key = pipeline_key
     session.flush()
 
 

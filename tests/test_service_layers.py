@@ -89,7 +89,8 @@ import importlib, pkgutil, sys
 import docproc, casework, worker
 for package in (docproc, casework, worker):
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        importlib.import_module(info.name)
+        if not info.name.endswith(".__main__"):  # runs the program
+            importlib.import_module(info.name)
 import docproc.cli, docproc.batch
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("fastapi", "starlette"))
 print(",".join(loaded))

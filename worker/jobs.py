@@ -53,8 +53,8 @@ from casework.webhooks import (
     outcome_of_status,
     sign,
 )
-from docproc.pipeline import check_documents, process_document
-from ingest.blobstore_db import load_bytes
+from docproc.pipeline import NOT_CACHED_FAILURES, check_documents_cached, process_document
+from ingest.blobs_in_database import load_bytes
 from ingest.dossier import SourceFile
 from models.db import (
     ApplicationRow,
@@ -70,11 +70,6 @@ from models.domain import FileKind
 from models.repository import prior_reimbursements
 
 log = logging.getLogger(__name__)
-
-# Pipeline failure codes that say something went wrong in the service (a bug, a crashed or slow
-# OCR engine), not that the document is unreadable: such readings are never cached.
-NOT_CACHED_FAILURES = frozenset({"read_failed", "extract_failed", "worker_crashed", "ocr_timeout"})
-
 
 # --------------------------------------------------------------------------- one document
 
@@ -213,7 +208,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
         return {"status": "rescheduled", "revision": plan.revision}
 
     started = time.monotonic()
-    result = check_documents(application, outcomes, history)
+    result = check_documents_cached(application, outcomes, settings, history)
     duration = time.monotonic() - started
 
     with sessions.begin() as session:
@@ -234,7 +229,7 @@ def _catch_up(session: Any, app: ApplicationRow) -> bool:
     for doc in app.documents:
         if doc.status not in (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value):
             continue
-        cache = find_cache(session, doc.sha256, doc.pipeline_version) if doc.pipeline_version else None
+        cache = find_cache(session, doc.sha256, doc.pipeline_key) if doc.pipeline_key else None
         if cache is None:
             complete = False
         else:

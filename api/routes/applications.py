@@ -34,11 +34,11 @@ from casework.eligibility import (
     eligibility_states,
 )
 from casework.intake import add_documents, create_application, enqueue_or_explain
+from docproc.expected_shape import dossier_to_expected
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
 from models.db import ApplicationRow, ApplicationStatus, EligibilityVerdict
 from models.domain import Application, DossierResult
-from models.expected_shape import dossier_to_expected
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 

@@ -16,7 +16,7 @@ from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
 from casework import correcting, intake
 from casework.access import Action, Principal
 from casework.webhooks import enqueue_webhooks_after_commit
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 

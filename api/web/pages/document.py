@@ -26,7 +26,7 @@ from casework import connections
 from casework.finding_keys import current_findings
 from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from models.db import DocumentRow
 from models.domain import DocType
 from validators.findings import doc_type_label

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ingest.blobstore import BlobNotFound, sha256_hex
+from ingest.blobs import BlobNotFound, sha256_hex
 from ingest.dossier import SourceFile
 from ingest.sniff import sniff_kind
 from models.db import BlobDataRow, BlobRow, make_session_factory
@@ -51,7 +51,7 @@ def load_bytes(session: Session, sha256: str) -> bytes:
 
 
 class DatabaseBlobStore:
-    """``ingest.blobstore.BlobStore`` over the ``blobs`` / ``blob_data`` tables."""
+    """``ingest.blobs.BlobStore`` over the ``blobs`` / ``blob_data`` tables."""
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = make_session_factory(engine)
