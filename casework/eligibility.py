@@ -18,7 +18,7 @@ from casework.audit import record_event
 from casework.errors import CaseworkError
 from models.db import ApplicationRow, AuditEventRow, EligibilityDecisionRow, EligibilityVerdict, utc_now
 from models.domain import Finding
-from validators.rules import EligibilityItem, default_rules
+from models.program_rules import EligibilityItem, default_rules
 
 # Audit actions (details: item, label, before, after, comment).
 ELIGIBILITY_ACTIONS = {

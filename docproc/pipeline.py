@@ -25,7 +25,7 @@ from docproc.pool import document_pool, stop_pool
 from docproc.stage_cache import StageCache, digest_of_text
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION, stage_fingerprints
-from ingest.dossier import LoadedDossier, SourceFile, load_dossier
+from ingest.dossier import LoadedDossier, load_dossier
 from ingest.errors import IngestError
 from ingest.limits import check_limits
 from models.domain import (
@@ -34,6 +34,7 @@ from models.domain import (
     DocumentExtraction,
     DossierResult,
     PriorReimbursement,
+    SourceFile,
 )
 from ocr.engine import reader_detail
 

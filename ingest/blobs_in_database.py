@@ -16,10 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ingest.blobs import BlobNotFound, sha256_hex
-from ingest.dossier import SourceFile
 from ingest.sniff import sniff_kind
 from models.db import BlobDataRow, BlobRow, make_session_factory
-from models.domain import FileKind
+from models.domain import FileKind, SourceFile
 
 
 def _insert_ignoring_duplicates(session: Session, row_class: Any, values: dict[str, Any]) -> None:

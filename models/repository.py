@@ -6,7 +6,7 @@ that dies mid-step leaves the database as it was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import delete, select
@@ -21,10 +21,7 @@ from models.db import (
     PageRow,
     ReviewDecision,
 )
-from models.domain import Application, DocumentExtraction, PageText, PriorReimbursement
-
-if TYPE_CHECKING:
-    from ingest.dossier import SourceFile
+from models.domain import Application, DocumentExtraction, PageText, PriorReimbursement, SourceFile
 
 
 def upsert_application(session: Session, app: Application) -> ApplicationRow:

@@ -41,7 +41,7 @@ from docproc.batch.run import run_batch
 from docproc.document_outcome import DocumentOutcome
 from foundation import versions
 from foundation.settings import Settings
-from ingest.dossier import SourceFile
+from models.domain import SourceFile
 from tests.test_service_support import (
     APPLICATION,
     FONT,

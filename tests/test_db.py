@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foundation.settings import Limits
-from ingest.dossier import SourceFile, ingest_bytes
+from ingest.dossier import ingest_bytes
 from models.db import (
     MIGRATION_LOCK_KEY,
     ApplicationRow,
@@ -42,6 +42,7 @@ from models.domain import (
     PageText,
     Party,
     Provenance,
+    SourceFile,
     TextSource,
     Word,
 )

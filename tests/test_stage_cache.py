@@ -17,8 +17,8 @@ from foundation import versions
 from foundation.file_store import FileStore, ModelStore
 from foundation.settings import Settings
 from foundation.versions import stage_fingerprints
-from ingest.dossier import SourceFile, ingest_bytes
-from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
+from ingest.dossier import ingest_bytes
+from models.domain import BBox, DocumentText, FileKind, PageText, SourceFile, TextSource, Word
 from ocr.engine import reader_detail
 
 ROOT = Path(__file__).resolve().parents[1]

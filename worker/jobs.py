@@ -55,7 +55,6 @@ from casework.webhooks import (
 )
 from docproc.pipeline import NOT_CACHED_FAILURES, check_documents_cached, process_document
 from ingest.blobs_in_database import load_bytes
-from ingest.dossier import SourceFile
 from models.db import (
     ApplicationRow,
     ApplicationStatus,
@@ -66,7 +65,7 @@ from models.db import (
     WebhookRow,
     utc_now,
 )
-from models.domain import FileKind
+from models.domain import FileKind, SourceFile
 from models.repository import prior_reimbursements
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.web.fields import field_label, value_at
+from api.web.page_models.formatting import count_words
 from casework import eligibility
 from casework.audit import record_event
 from casework.correcting import CORRECT, WITHDRAW, CorrectionOutcome, correct_document
@@ -237,8 +238,8 @@ def decide_dossier(
         unresolved = open_errors(current_findings(app), finding_verdicts(session, app.id))
         if unresolved and not comment:
             raise ReviewError(
-                f"В досье {len(unresolved)} не отклонённых ошибок. Чтобы признать его комплектным, "
-                "отклоните их с комментарием или объясните решение в комментарии."
+                f"В досье {count_words(len(unresolved), 'неотклонённая ошибка', 'неотклонённые ошибки', 'неотклонённых ошибок')}. "
+                "Чтобы признать досье комплектным, отклоните ошибки с комментарием или объясните решение в комментарии."
             )
     before = {"decision": app.review_decision, "comment": app.review_comment}
     app.review_decision = decision.value if decision is not None else None

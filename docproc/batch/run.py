@@ -37,9 +37,9 @@ from docproc.document_outcome import DocumentOutcome
 from docproc.pool import document_pool, stop_pool
 from foundation.settings import Settings
 from foundation.versions import stage_fingerprints
-from ingest.dossier import LoadedDossier, SourceFile
+from ingest.dossier import LoadedDossier
 from ingest.errors import IngestError
-from models.domain import Severity
+from models.domain import Severity, SourceFile
 from ocr.engine import reader_detail
 
 log = logging.getLogger(__name__)
