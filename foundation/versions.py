@@ -17,7 +17,7 @@ change; they enter the stage's fingerprint as a digest (``detail``):
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
 ``PIPELINE_VERSION`` is derived from the numbers here; the service's per-content cache key
-(``document_stages_key``, ``worker.queues.pipeline_key``) from the reader and extractor fingerprints.
+(``document_stages_key``, ``casework.queues.pipeline_key``) from the reader and extractor fingerprints.
 The reader's detail names the OCR engine and its version; the engine is a stage, so ``ocr.engine.reader_detail``
 computes it and the callers pass it in (this package imports no stage).
 """
@@ -116,7 +116,7 @@ def document_stages_key(fingerprints: dict[str, StageFingerprint]) -> str:
     """What a document's reading and extraction depend on: the reader and extractor fingerprints
     (``stage_fingerprints``), not the validator's.
 
-    The service keys its per-content cache with it (``worker.queues.pipeline_key``): a validator
+    The service keys its per-content cache with it (``casework.queues.pipeline_key``): a validator
     upgrade re-checks dossiers without reading any document again; a new tesseract, other OCR
     settings or limits, an extractor upgrade or new extractor data read them again.
     """

@@ -71,9 +71,9 @@ def seed_dossier(env: ServiceEnv, client: Any) -> Seeded:
     application_id = upload.json()["application_id"]
     run_worker_in_process(env)
     simulate_vat_misread(env, application_id)
-    from worker import context
+    from casework import connections
 
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         from models.db import ApplicationRow
 
         app = session.get(ApplicationRow, application_id)
@@ -85,12 +85,12 @@ def seed_dossier(env: ServiceEnv, client: Any) -> Seeded:
 
 def simulate_vat_misread(env: ServiceEnv, application_id: str) -> None:
     """The act's VAT as OCR would misread it on a scan: 302 400,00 → 320 400,00."""
+    from casework import connections
+    from casework.checking import recheck_now
     from models.db import ApplicationRow, DocumentRow
     from models.domain import DocumentExtraction, ExtractedValue
-    from worker import context
-    from worker.recheck import recheck_now
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
         assert app is not None
         doc = next(d for d in app.documents if d.file_name == MISREAD_FILE)
@@ -108,11 +108,11 @@ def simulate_vat_misread(env: ServiceEnv, application_id: str) -> None:
 
 def confirm_eligibility(client: Any, application_id: str, csrf: str, skip: set[str] | frozenset[str] = frozenset()) -> None:
     """Confirm every eligibility condition of the application in the workspace (except ``skip``)."""
-    from api.eligibility import items_for
+    from casework import connections
+    from casework.eligibility import items_for
     from models.db import ApplicationRow
-    from worker import context
 
-    with context.sessions(context.current_settings())() as session:
+    with connections.sessions(connections.current_settings())() as session:
         app = session.get(ApplicationRow, application_id)
         assert app is not None
         keys = [item.key for item in items_for(app)]
@@ -137,10 +137,10 @@ class Users:
 
 
 def make_users(env: ServiceEnv) -> Users:
-    from api.web.accounts import create_user
-    from worker import context
+    from casework import connections
+    from casework.user_accounts import create_user
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         reviewer = create_user(session, "ivanova", PASSWORD, "reviewer", "Иванова А. Б.")
         create_user(session, "observer", PASSWORD, "observer", "Наблюдатель")
         create_user(session, "admin", PASSWORD, "admin", "Администратор")

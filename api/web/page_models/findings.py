@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from api.web.fields import field_label, format_value, is_value_path
 from api.web.page_models.formatting import document_link, local_time, money
 from api.web.page_models.labels import APPLICATION_FIELD_LABELS, VERDICT_LABELS
-from api.web.review import finding_key
+from casework.finding_keys import finding_key
 from foundation.settings import Settings
 from models.db import FindingDecisionRow, FindingVerdict
 from models.domain import Evidence, Finding

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import eligibility
 from api.deps import SessionDep, SettingsDep
 from api.web import review
 from api.web.page_models.audit import audit_views, correction_notice, people_names
@@ -24,6 +23,7 @@ from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABEL
 from api.web.pages.lookup import load_application, load_locked_application
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
+from casework import eligibility
 from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
 from models.domain import Application, DossierResult
