@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,11 +137,13 @@ def check_documents(
     application: Application,
     outcomes: Sequence[DocumentOutcome],
     history: Sequence[PriorReimbursement] = (),
+    dismissed: Collection[str] = (),
 ) -> DossierResult:
     """Dossier-level work on documents already read: translations, validators, result.
 
     ``history``: reimbursements already recorded for the applicant's other applications for the same
-    measure (``models.repository.prior_reimbursements``), counted against the cap.
+    measure (``models.repository.prior_reimbursements``), counted against the cap. ``dismissed``: keys
+    of the findings reviewers dismissed (``models.repository.dismissed_finding_keys``).
     """
     from extractors import (
         fill_missing_bins,
@@ -159,7 +161,7 @@ def check_documents(
     fill_missing_bins(extractions)
     reconcile_party_names(extractions)
     inherit_contract_currency(extractions)
-    check = check_dossier(application, extractions, history=history)
+    check = check_dossier(application, extractions, history=history, dismissed=dismissed)
     return DossierResult(
         dossier_id=application.dossier_id,
         applicant=application.applicant,

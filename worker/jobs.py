@@ -36,7 +36,7 @@ from models.db import (
     utc_now,
 )
 from models.domain import Application, FileKind
-from models.repository import prior_reimbursements
+from models.repository import dismissed_finding_keys, prior_reimbursements
 from worker import context
 from worker import metrics as m
 from worker import queues as q
@@ -203,6 +203,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
             ordered, missing = order_by_listing(list(by_name), application.files)
             outcomes = [document_outcome(session, by_name[name]) for name in ordered]
             history = prior_reimbursements(session, application)
+            dismissed = dismissed_finding_keys(session, app.id)
         else:
             # A document is still unread with no job behind it (Redis lost it, or it raced with a
             # finishing job): start a new round that waits for it.
@@ -213,7 +214,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
 
     outcomes += [rejected_outcome(r.name, r.code, r.reason) for r in missing]
     started = time.monotonic()
-    result = check_documents(application, outcomes, history)
+    result = check_documents(application, outcomes, history, dismissed)
     duration = time.monotonic() - started
 
     with sessions.begin() as session:

@@ -17,7 +17,7 @@ from docproc.pipeline import DocumentOutcome, check_documents, rejected_outcome
 from ingest.dossier import order_by_listing
 from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow
 from models.domain import Application, DossierResult
-from models.repository import prior_reimbursements
+from models.repository import dismissed_finding_keys, prior_reimbursements
 from worker.store import document_outcome, record_check
 from worker.webhooks import EVENT_CHECKED, create_deliveries
 
@@ -55,7 +55,9 @@ def recheck_now(session: Session, app: ApplicationRow) -> Recheck | None:
         return None
     app.revision = (app.revision or 0) + 1
     application, outcomes = application_outcomes(session, app)
-    result = check_documents(application, outcomes, prior_reimbursements(session, application))
+    result = check_documents(
+        application, outcomes, prior_reimbursements(session, application), dismissed_finding_keys(session, app.id)
+    )
     record_check(session, app, result.model_dump(mode="json"), app.revision)
     deliveries = create_deliveries(session, app, EVENT_CHECKED)
     return Recheck(result=result, revision=app.revision, deliveries=deliveries)

@@ -3,7 +3,9 @@
 * correct an extracted value (or withdraw a correction): through ``worker.corrections`` like the
   API's ``PATCH /v1/documents/{id}``; the reading stays recorded and the dossier is checked again
   at once (``worker.recheck``), so the page shows the new result;
-* accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``);
+* accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``); dismissing a finding
+  that left a payment out of the computation (or taking that back) checks the dossier again at once,
+  and the payment counts again (or no more);
 * confirm or refuse each eligibility condition (``api.eligibility``);
 * decide the dossier: complete or incomplete (complete only once every eligibility condition is decided).
 
@@ -12,7 +14,6 @@ The caller locks the application row first (``lock_application``) and commits af
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,8 @@ from models.db import (
     utc_now,
 )
 from models.domain import DocumentExtraction, Finding, Severity
-from validators.findings import catalogue
+from validators.findings import catalogue, finding_key
+from validators.rules import default_rules
 from worker.corrections import CorrectionError, merge_corrections
 from worker.recheck import recheck_now
 
@@ -80,19 +82,6 @@ def audit_event(
     session.add(row)
     session.flush()
     return row
-
-
-def finding_key(finding: Finding) -> str:
-    """A finding's identity across check rounds: what it says and about which values.
-
-    The same code on the same file with the same evidence is the same finding; once a correction
-    changes a value it points at, it is a new finding and deserves a new look.
-    """
-    evidence = sorted(
-        json.dumps([e.file, e.field, e.value], ensure_ascii=False, default=str) for e in finding.evidence
-    )
-    parts = [finding.code, finding.file or "", finding.doc_type or "", finding.duplicate_of or "", *evidence]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 def current_findings(app: ApplicationRow) -> list[Finding]:
@@ -249,6 +238,12 @@ def decide_finding(
         row.verdict, row.comment = verdict.value, comment
         row.user_id, row.decided_at = user_id, utc_now()
         after = {"verdict": verdict.value, "comment": comment}
+    session.flush()
+    was_dismissed = (before or {}).get("verdict") == FindingVerdict.DISMISSED.value
+    excludes_payment = _excludes_a_payment(app, finding)
+    recomputed: dict[str, Any] = {}
+    if excludes_payment and was_dismissed != (verdict == FindingVerdict.DISMISSED):
+        recomputed = {"recomputed": _recompute(session, app, finding)}
     return audit_event(
         session,
         user_id,
@@ -259,7 +254,33 @@ def decide_finding(
         before=before,
         after=after,
         comment=comment,
+        excludes_payment=excludes_payment,
+        **recomputed,
     )
+
+
+def _excludes_a_payment(app: ApplicationRow, finding: Finding) -> bool:
+    """Whether the finding leaves its payment order or payroll sheet out of the computation."""
+    rules, _ = default_rules().nearest(app.application_date)
+    return bool(finding.file) and finding.code in rules.checks.excluding_codes
+
+
+def _recompute(session: Session, app: ApplicationRow, finding: Finding) -> dict[str, Any]:
+    """Check the dossier again now that an excluding finding was dismissed (or its dismissal taken
+    back): the payment counts again (or no more). What the audit log keeps: Q before and after."""
+    before = ((app.result or {}).get("computed") or {}).get("reimbursement_kzt")
+    recheck = recheck_now(session, app)
+    if recheck is None:
+        return {"rechecked": False, "file": finding.file, "reimbursement_before": before}
+    computed = recheck.result.computed
+    return {
+        "rechecked": True,
+        "file": finding.file,
+        "revision": recheck.revision,
+        "reimbursement_before": before,
+        "reimbursement_after": computed.reimbursement_kzt if computed is not None else None,
+        "deliveries": recheck.deliveries,
+    }
 
 
 def finding_verdicts(session: Session, application_id: str) -> dict[str, FindingDecisionRow]:

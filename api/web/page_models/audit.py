@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.eligibility import ELIGIBILITY_ACTIONS
 from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from api.web.fields import field_label, format_value
-from api.web.page_models.formatting import local_time
+from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
 from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED
 from foundation.settings import Settings
@@ -96,6 +96,7 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
         subject = f"{finding.get('label', '')}" + (f" — {finding['file']}" if finding.get("file") else "")
         before = _verdict_text(d.get("before"))
         after = _verdict_text(d.get("after"))
+        outcome = recompute_text(d.get("recomputed"))
     elif e.action in AUDIT_ELIGIBILITY_ACTIONS:
         subject = str(d.get("label") or d.get("item") or "")
         before = ELIGIBILITY_VERDICT_LABELS.get((d.get("before") or {}).get("verdict"), "")
@@ -143,6 +144,44 @@ def _recheck_text(d: dict[str, Any]) -> str:
     if not resolved and not raised:
         parts.append("замечания не изменились")
     return ", ".join(parts)
+
+
+def recompute_text(recomputed: Any) -> str:
+    """What a verdict on an excluding finding did to the computation (empty when it had nothing to do)."""
+    if not isinstance(recomputed, dict):
+        return ""
+    if not recomputed.get("rechecked"):
+        return "документы досье ещё читаются: расчёт возмещения учтёт решение, когда проверка завершится"
+    before, after = recomputed.get("reimbursement_before"), recomputed.get("reimbursement_after")
+    change = (
+        f"возмещение не изменилось ({money(after)})"
+        if before == after
+        else f"возмещение {money(before)} → {money(after)}"
+    )
+    return f"расчёт возмещения выполнен заново (раунд {recomputed.get('revision')}): {change}"
+
+
+def decision_notice(event: AuditEventRow) -> str | None:
+    """The banner shown after a verdict on a finding: the verdict, and what it did to the computation."""
+    d: dict[str, Any] = event.details or {}
+    if event.action not in AUDIT_FINDING_ACTIONS:
+        return None
+    label = str((d.get("finding") or {}).get("label") or "")
+    head = {
+        FINDING_ACTIONS[FindingVerdict.ACCEPTED]: f"Замечание «{label}» подтверждено.",
+        FINDING_ACTIONS[FindingVerdict.DISMISSED]: f"Замечание «{label}» отклонено.",
+        FINDING_ACTIONS[None]: f"Решение по замечанию «{label}» отменено.",
+    }[event.action]
+    recomputed = d.get("recomputed")
+    file = (d.get("finding") or {}).get("file")
+    if not isinstance(recomputed, dict):
+        if d.get("excludes_payment"):
+            return f"{head} Документ «{file}» по-прежнему не учитывается в расчёте возмещения."
+        return f"{head} Расчёт возмещения от этого решения не зависит."
+    counted = event.action == FINDING_ACTIONS[FindingVerdict.DISMISSED]
+    what = f"Документ «{file}» " + ("снова учитывается в расчёте" if counted else "снова исключён из расчёта")
+    outcome = recompute_text(recomputed)
+    return f"{head} {what}; {outcome}."
 
 
 def correction_notice(event: AuditEventRow) -> str | None:

@@ -10,8 +10,8 @@ from api.web.page_models.clock import ClockView, clock_view
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS, MEASURE_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
-from models.domain import Severity
-from validators.findings import fmt_date
+from models.domain import Finding, Severity
+from validators.findings import finding_key, fmt_date
 
 
 @dataclass
@@ -32,13 +32,20 @@ class DossierListRow:
 
 
 def dossier_list_rows(
-    apps: Iterable[ApplicationRow], extras: dict[str, tuple[Any, Any]], settings: Settings
+    apps: Iterable[ApplicationRow],
+    extras: dict[str, tuple[Any, Any]],
+    settings: Settings,
+    dismissed: dict[str, set[str]] | None = None,
 ) -> list[DossierListRow]:
-    """``extras``: application id -> (findings list, measure name) read as JSON parts, not whole results."""
+    """``extras``: application id -> (findings list, measure name) read as JSON parts, not whole results;
+    ``dismissed``: application id -> keys of the findings reviewers dismissed (not counted: the list
+    shows open findings)."""
     rows = []
     for app in apps:
         findings, measure_name = extras.get(app.id, (None, None))
-        severities = [f.get("severity") for f in findings] if isinstance(findings, list) else None
+        severities = (
+            _open_severities(findings, (dismissed or {}).get(app.id, set())) if isinstance(findings, list) else None
+        )
         rows.append(
             DossierListRow(
                 id=app.id,
@@ -57,3 +64,12 @@ def dossier_list_rows(
             )
         )
     return rows
+
+
+def _open_severities(findings: list[Any], dismissed: set[str]) -> list[str]:
+    """The severity of each finding no reviewer dismissed."""
+    if not dismissed:
+        return [str(f.get("severity")) for f in findings]
+    return [
+        str(f.get("severity")) for f in findings if finding_key(Finding.model_validate(f)) not in dismissed
+    ]

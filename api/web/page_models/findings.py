@@ -12,12 +12,11 @@ from api.web.page_models.labels import (
     SEVERITY_ORDER,
     VERDICT_LABELS,
 )
-from api.web.review import finding_key
 from docproc.report import SEVERITY_LABEL
 from foundation.settings import Settings
 from models.db import FindingDecisionRow, FindingVerdict
 from models.domain import Evidence, Finding
-from validators.findings import fmt_pct
+from validators.findings import finding_key, fmt_pct
 
 
 @dataclass

@@ -138,13 +138,14 @@ def correct_document(
         return render(request, "document.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
     deliveries = list(outcome.event.details.get("deliveries") or [])
     session.commit()
-    _enqueue_webhooks(deliveries, settings)
+    enqueue_webhooks_after_review(deliveries, settings)
     return redirect(f"/dossiers/{app.id}?event={outcome.event.id}#findings")
 
 
-def _enqueue_webhooks(deliveries: list[str], settings: Settings) -> None:
-    """Subscribers hear about the new result like after any check; a queue outage loses nothing
-    of the review (the deliveries stay recorded as pending)."""
+def enqueue_webhooks_after_review(deliveries: list[str], settings: Settings) -> None:
+    """After a review action that checked the dossier again (a correction, a verdict on an excluding
+    finding): subscribers hear about the new result like after any check; a queue outage loses
+    nothing of the review (the deliveries stay recorded as pending)."""
     if not deliveries:
         return
     from worker import context

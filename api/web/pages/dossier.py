@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from api import eligibility
 from api.deps import SessionDep, SettingsDep
 from api.web import review
-from api.web.page_models.audit import audit_views, correction_notice, people_names
+from api.web.page_models.audit import audit_views, correction_notice, decision_notice, people_names
 from api.web.page_models.clock import clock_view, registration_day
 from api.web.page_models.computation import computation_view
 from api.web.page_models.dossier import checklist_rows, doc_ids_of, document_rows, eligibility_views
 from api.web.page_models.findings import finding_views, group_findings
 from api.web.page_models.formatting import local_time, measure_label
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
+from api.web.pages.document import enqueue_webhooks_after_review
 from api.web.pages.lookup import load_application, load_locked_application
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
@@ -90,6 +91,10 @@ def dossier_context(
         "manual_checks": default_rules().nearest(app.application_date)[0].eligibility.manual_checks,
         "groups": group_findings(findings),
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
+        "open_counts": {
+            s: sum(1 for f in findings if f.severity == s and f.verdict != FindingVerdict.DISMISSED.value)
+            for s in ("error", "warning", "info")
+        },
         "open_errors": open_errors,
         "documents": document_rows(app),
         "computation": computation,
@@ -116,7 +121,7 @@ def dossier_page(
     if event:
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == app.id:
-            notice = correction_notice(row) or "Сохранено."
+            notice = correction_notice(row) or decision_notice(row) or "Сохранено."
     return render(request, "dossier.html", dossier_context(session, app, user, settings, notice))
 
 
@@ -201,5 +206,7 @@ def decide_finding(
         event = review.decide_finding(session, app, user.id, key, choice[verdict], comment)
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), f"finding-{key}")
+    deliveries = list((event.details.get("recomputed") or {}).get("deliveries") or [])
     session.commit()
+    enqueue_webhooks_after_review(deliveries, settings)
     return redirect(f"/dossiers/{application_id}?event={event.id}#finding-{key}")

@@ -15,7 +15,7 @@ from api.web.page_models.dossier_list import dossier_list_rows
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
 from api.web.rendering import page_router, render
 from api.web.security import UserDep
-from models.db import ApplicationRow, ReviewDecision
+from models.db import ApplicationRow, FindingDecisionRow, FindingVerdict, ReviewDecision
 from validators.values import as_date
 
 router = page_router()
@@ -83,6 +83,7 @@ def dossier_list(
         order = (ApplicationRow.created_at.desc(), ApplicationRow.id)
     apps = session.scalars(query.order_by(*order).limit(per_page).offset((page_no - 1) * per_page)).all()
     extras: dict[str, tuple[Any, Any]] = {}
+    dismissed: dict[str, set[str]] = {}
     if apps:
         # Only the findings and the measure's name, not whole results (which carry every reading).
         parts = session.execute(
@@ -91,6 +92,13 @@ def dossier_list(
             ).where(ApplicationRow.id.in_([a.id for a in apps]))
         ).all()
         extras = {row[0]: (row[1], row[2]) for row in parts}
+        for application_id, key in session.execute(
+            select(FindingDecisionRow.application_id, FindingDecisionRow.finding_key).where(
+                FindingDecisionRow.application_id.in_([a.id for a in apps]),
+                FindingDecisionRow.verdict == FindingVerdict.DISMISSED.value,
+            )
+        ):
+            dismissed.setdefault(application_id, set()).add(key)
     filters = {
         "q": q,
         "status": status_value,
@@ -105,7 +113,7 @@ def dossier_list(
         "dossiers.html",
         {
             "user": user,
-            "rows": dossier_list_rows(apps, extras, settings),
+            "rows": dossier_list_rows(apps, extras, settings, dismissed),
             "total": total,
             "page": page_no,
             "pages": pages,
