@@ -14,7 +14,8 @@ from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from api.web.fields import field_label, format_value
 from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
-from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED
+from api.web.reads import READ_ACTION_LABELS
+from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN, SIGN_IN_LOCKED, SIGN_OUT
 from foundation.settings import Settings
 from models.db import ApiKeyRow, AuditEventRow, EligibilityVerdict, FindingVerdict, UserRow
 
@@ -33,6 +34,9 @@ AUDIT_ACTION_LABELS = {
     ELIGIBILITY_ACTIONS[EligibilityVerdict.REFUSED]: "Условие участия не выполнено",
     ELIGIBILITY_ACTIONS[None]: "Решение по условию участия отменено",
     SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
+    SIGN_IN: "Вход в систему",
+    SIGN_OUT: "Выход из системы",
+    **READ_ACTION_LABELS,
 }
 
 
@@ -107,6 +111,8 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
     elif e.action == "documents.upload":
         files = d.get("files") or []
         subject = ", ".join(str(f.get("name")) for f in files[:5]) + (" …" if len(files) > 5 else "")
+    elif e.action in READ_ACTION_LABELS:
+        subject = str(d.get("file") or "") + (f", стр. {d['page']}" if d.get("page") else "")
     elif e.action == "application.reprocess":
         subject = "только проверка" if d.get("scope") == "check" else "документы перечитываются"
     return AuditView(

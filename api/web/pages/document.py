@@ -22,6 +22,7 @@ from api.web.page_models.dossier import corrected_type_and_language, doc_ids_of
 from api.web.page_models.findings import finding_views
 from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
 from api.web.pages.lookup import load_document, load_locked_application
+from api.web.reads import DOCUMENT_VIEW, FILE_DOWNLOAD, PAGE_IMAGE_VIEW, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
@@ -81,7 +82,9 @@ def document_page(
     field: str = "",
 ) -> HTMLResponse:
     doc = load_document(session, document_id)
-    return render(request, "document.html", document_context(session, doc, user, settings, selected=field))
+    context = document_context(session, doc, user, settings, selected=field)
+    record_read(session, user, DOCUMENT_VIEW, doc.application_id, doc.id, file=doc.file_name)
+    return render(request, "document.html", context)
 
 
 @router.get("/documents/{document_id}/pages/{page_no}.png")
@@ -94,6 +97,7 @@ def page_image(
         page = page_images.page_image(session, doc, page_no, settings, ocr_frame=True)
     except NoPageImage as exc:
         raise WebError(status.HTTP_404_NOT_FOUND, "У этой страницы нет изображения.") from exc
+    record_read(session, user, PAGE_IMAGE_VIEW, doc.application_id, doc.id, file=doc.file_name, page=page_no)
     return Response(page.png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -102,8 +106,10 @@ def document_file(document_id: str, user: UserDep, session: SessionDep) -> Respo
     from api.routes.documents import _MEDIA_TYPES
 
     doc = load_document(session, document_id)
+    data = load_bytes(session, doc.sha256)
+    record_read(session, user, FILE_DOWNLOAD, doc.application_id, doc.id, file=doc.file_name)
     return Response(
-        load_bytes(session, doc.sha256),
+        data,
         media_type=_MEDIA_TYPES.get(doc.kind, "application/octet-stream"),
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.file_name, safe='')}"},
     )

@@ -23,6 +23,7 @@ from api.web.page_models.formatting import local_time, measure_label
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
 from api.web.pages.document import enqueue_webhooks_after_review
 from api.web.pages.lookup import load_application, load_locked_application
+from api.web.reads import DOSSIER_VIEW, READ_ACTIONS, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
@@ -50,7 +51,7 @@ def dossier_context(
     verdicts = review.finding_verdicts(session, app.id)
     events = session.scalars(
         select(AuditEventRow)
-        .where(AuditEventRow.application_id == app.id)
+        .where(AuditEventRow.application_id == app.id, AuditEventRow.action.not_in(READ_ACTIONS))
         .order_by(AuditEventRow.at.desc())
         .limit(settings.web.audit_entries_shown)
     ).all()
@@ -122,7 +123,9 @@ def dossier_page(
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == app.id:
             notice = correction_notice(row) or decision_notice(row) or "Сохранено."
-    return render(request, "dossier.html", dossier_context(session, app, user, settings, notice))
+    context = dossier_context(session, app, user, settings, notice)
+    record_read(session, user, DOSSIER_VIEW, app.id)
+    return render(request, "dossier.html", context)
 
 
 def _dossier_refusal(
