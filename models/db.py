@@ -179,6 +179,9 @@ class ApplicationRow(_Timestamps, Base):
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The reviewer the dossier is assigned to (users.id; no foreign key, like reviewed_by), and since when.
+    assigned_to: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     documents: Mapped[list[DocumentRow]] = relationship(
         back_populates="application",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.eligibility import ELIGIBILITY_ACTIONS
 from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
+from api.web.assignment import ASSIGN
 from api.web.fields import field_label, format_value
 from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
@@ -35,6 +36,7 @@ AUDIT_ACTION_LABELS = {
     ELIGIBILITY_ACTIONS[None]: "Решение по условию участия отменено",
     SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
     SIGN_IN: "Вход в систему",
+    ASSIGN: "Назначение проверяющего",
     SIGN_OUT: "Выход из системы",
     **READ_ACTION_LABELS,
 }
@@ -70,12 +72,17 @@ def _key_names(session: Session, key_ids: Iterable[str | None]) -> dict[str, str
 
 
 def audit_views(session: Session, events: list[AuditEventRow], settings: Settings) -> list[AuditView]:
-    people = people_names(session, (e.user_id for e in events))
+    assignees = [str(e.details.get(k) or "") for e in events if e.action == ASSIGN for k in ("before", "after")]
+    people = people_names(session, [*(e.user_id for e in events), *assignees])
     keys = _key_names(session, (e.api_key_id for e in events))
     views = []
     for e in events:
         who = people.get(e.user_id or "") or keys.get(e.api_key_id or "") or "система"
-        views.append(_audit_view(e, who, settings))
+        view = _audit_view(e, who, settings)
+        if e.action == ASSIGN:  # ids of people in the details: shown by name
+            view.before = people.get(str(e.details.get("before") or ""), "не назначено")
+            view.after = people.get(str(e.details.get("after") or ""), "не назначено")
+        views.append(view)
     return views
 
 
@@ -188,6 +195,18 @@ def decision_notice(event: AuditEventRow) -> str | None:
     what = f"Документ «{file}» " + ("снова учитывается в расчёте" if counted else "снова исключён из расчёта")
     outcome = recompute_text(recomputed)
     return f"{head} {what}; {outcome}."
+
+
+def assignment_notice(event: AuditEventRow) -> str | None:
+    """The banner shown after the dossier was taken, given back or assigned."""
+    if event.action != ASSIGN:
+        return None
+    after = (event.details or {}).get("after")
+    if after is None:
+        return "Досье возвращено в общий список."
+    if after == event.user_id:
+        return "Досье взято в работу: оно в вашем списке «Мои досье»."
+    return "Проверяющий назначен."
 
 
 def correction_notice(event: AuditEventRow) -> str | None:

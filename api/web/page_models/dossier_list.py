@@ -29,6 +29,8 @@ class DossierListRow:
     errors: int | None
     warnings: int | None
     clock: ClockView
+    assignee: str = ""  # the reviewer the dossier is assigned to
+    mine: bool = False
 
 
 def dossier_list_rows(
@@ -36,10 +38,12 @@ def dossier_list_rows(
     extras: dict[str, tuple[Any, Any]],
     settings: Settings,
     dismissed: dict[str, set[str]] | None = None,
+    people: dict[str, str] | None = None,
+    me: str | None = None,
 ) -> list[DossierListRow]:
     """``extras``: application id -> (findings list, measure name) read as JSON parts, not whole results;
     ``dismissed``: application id -> keys of the findings reviewers dismissed (not counted: the list
-    shows open findings)."""
+    shows open findings); ``people``: user id -> name of the assignees; ``me``: the user looking."""
     rows = []
     for app in apps:
         findings, measure_name = extras.get(app.id, (None, None))
@@ -61,6 +65,8 @@ def dossier_list_rows(
                 errors=severities.count(Severity.ERROR.value) if severities is not None else None,
                 warnings=severities.count(Severity.WARNING.value) if severities is not None else None,
                 clock=clock_view(app, settings),
+                assignee=(people or {}).get(app.assigned_to or "", "") if app.assigned_to else "",
+                mine=me is not None and app.assigned_to == me,
             )
         )
     return rows

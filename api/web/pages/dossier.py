@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 from api import eligibility
 from api.deps import SessionDep, SettingsDep
 from api.web import review
-from api.web.page_models.audit import audit_views, correction_notice, decision_notice, people_names
+from api.web.assignment import assign_to, assignable_people, give_back, take_into_work
+from api.web.page_models.audit import (
+    assignment_notice,
+    audit_views,
+    correction_notice,
+    decision_notice,
+    people_names,
+)
 from api.web.page_models.clock import clock_view, registration_day
 from api.web.page_models.computation import computation_view
 from api.web.page_models.dossier import checklist_rows, doc_ids_of, document_rows, eligibility_views
@@ -57,7 +64,13 @@ def dossier_context(
     ).all()
     conditions = eligibility.eligibility_states(session, app)
     people = people_names(
-        session, [*(v.user_id for v in verdicts.values()), app.reviewed_by, *(c.decided_by_user for c in conditions)]
+        session,
+        [
+            *(v.user_id for v in verdicts.values()),
+            app.reviewed_by,
+            app.assigned_to,
+            *(c.decided_by_user for c in conditions),
+        ],
     )
     findings = finding_views(result.findings if result else [], doc_ids, verdicts, people, settings)
     open_errors = sum(
@@ -105,6 +118,13 @@ def dossier_context(
         "error": error,
         "error_target": error_target,
         "may_review": user.may("review"),
+        "assignee": people.get(app.assigned_to or "", "") if app.assigned_to else "",
+        "assigned_at": local_time(app.assigned_at, settings) if app.assigned_at else "",
+        "assigned_to_me": app.assigned_to == user.id,
+        "may_assign": user.may("assign"),
+        "assignable": [(p.id, p.display_name or p.login) for p in assignable_people(session)]
+        if user.may("assign")
+        else [],
     }
 
 
@@ -122,7 +142,7 @@ def dossier_page(
     if event:
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == app.id:
-            notice = correction_notice(row) or decision_notice(row) or "Сохранено."
+            notice = correction_notice(row) or decision_notice(row) or assignment_notice(row) or "Сохранено."
     context = dossier_context(session, app, user, settings, notice)
     record_read(session, user, DOSSIER_VIEW, app.id)
     return render(request, "dossier.html", context)
@@ -213,3 +233,35 @@ def decide_finding(
     session.commit()
     enqueue_webhooks_after_review(deliveries, settings)
     return redirect(f"/dossiers/{application_id}?event={event.id}#finding-{key}")
+
+
+@router.post("/dossiers/{application_id}/assignment")
+def assign_dossier(
+    request: Request,
+    application_id: str,
+    user: ReviewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    action: str = Form(""),
+    assignee: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    """«Взять в работу», «Вернуть в общий список», and (administrators) «Назначить»."""
+    app = load_locked_application(session, application_id)
+    try:
+        if action == "take":
+            event = take_into_work(session, app, user)
+        elif action == "release":
+            event = give_back(session, app, user, comment)
+        elif action == "assign":
+            if not user.may("assign"):
+                raise WebError(
+                    status.HTTP_403_FORBIDDEN, "Назначать досье другим проверяющим может только администратор.", "Нет прав"
+                )
+            event = assign_to(session, app, user, assignee or None, comment)
+        else:
+            raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное действие «{action}».")
+    except review.ReviewError as exc:
+        return _dossier_refusal(request, session, application_id, user, settings, str(exc), "assignment")
+    session.commit()
+    return redirect(f"/dossiers/{application_id}?event={event.id}#assignment")

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from api.deps import SessionDep, SettingsDep
+from api.web.page_models.audit import people_names
 from api.web.page_models.dossier_list import dossier_list_rows
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
 from api.web.rendering import page_router, render
@@ -33,6 +34,7 @@ def dossier_list(
     date_from: str = "",
     date_to: str = "",
     sort: str = "new",
+    assigned: str = "",
     page: str = "1",
 ) -> HTMLResponse:
     # Filter values come from a GET form: a bad one is ignored and said so, never a 422 page.
@@ -54,6 +56,10 @@ def dossier_list(
         query = query.where(ApplicationRow.review_decision.is_(None))
     elif decision in (d.value for d in ReviewDecision):
         query = query.where(ApplicationRow.review_decision == decision)
+    if assigned == "mine":  # «Мои досье»
+        query = query.where(ApplicationRow.assigned_to == user.id)
+    elif assigned == "free":
+        query = query.where(ApplicationRow.assigned_to.is_(None))
     if errors == "yes":
         query = query.where(ApplicationRow.error_count > 0)
     elif errors == "no":
@@ -107,13 +113,16 @@ def dossier_list(
         "date_from": date_from,
         "date_to": date_to,
         "sort": sort,
+        "assigned": assigned,
     }
     return render(
         request,
         "dossiers.html",
         {
             "user": user,
-            "rows": dossier_list_rows(apps, extras, settings, dismissed),
+            "rows": dossier_list_rows(
+                apps, extras, settings, dismissed, people_names(session, (a.assigned_to for a in apps)), user.id
+            ),
             "total": total,
             "page": page_no,
             "pages": pages,
