@@ -4,6 +4,7 @@ the reviewer's corrections of its values."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -91,6 +92,7 @@ def document_page(
 def page_image(
     document_id: str, page_no: int, user: UserDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
+    started = time.perf_counter()
     doc = load_document(session, document_id)
     try:
         # Scanned pages are shown in the frame their OCR boxes are in (turned and straightened).
@@ -98,7 +100,14 @@ def page_image(
     except NoPageImage as exc:
         raise WebError(status.HTTP_404_NOT_FOUND, "У этой страницы нет изображения.") from exc
     record_read(session, user, PAGE_IMAGE_VIEW, doc.application_id, doc.id, file=doc.file_name, page=page_no)
-    return Response(page.png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    # Server-Timing: the handler's time (lookup, cached or rendered image, audit row), for the bench
+    # script (bench/page_image_bench.py) and the browser's developer tools.
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return Response(
+        page.png,
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600", "Server-Timing": f"app;dur={elapsed_ms:.1f}"},
+    )
 
 
 @router.get("/documents/{document_id}/file")
