@@ -13,13 +13,13 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def install_web(app: FastAPI) -> None:
     """Mount the pages at ``/`` (``/login``, ``/dossiers``, ``/documents/…``) and ``/static``."""
-    from api.web.pages import audit_log, document, dossier, dossier_list, report, sign_in
+    from api.web.pages import audit_log, document, dossier, dossier_list, letter, report, sign_in
     from api.web.rendering import render
     from api.web.security import LoginRequired, WebError, login_url
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
     app.include_router(sign_in.public_router)
-    for page in (sign_in, dossier_list, dossier, report, document, audit_log):
+    for page in (sign_in, dossier_list, dossier, report, letter, document, audit_log):
         app.include_router(page.router)
 
     @app.exception_handler(LoginRequired)

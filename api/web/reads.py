@@ -21,7 +21,8 @@ DOCUMENT_VIEW = "document.view"
 PAGE_IMAGE_VIEW = "document.page_view"
 FILE_DOWNLOAD = "document.download"
 REPORT_DOWNLOAD = "dossier.report_download"
-READ_ACTIONS = (DOSSIER_VIEW, DOCUMENT_VIEW, PAGE_IMAGE_VIEW, FILE_DOWNLOAD, REPORT_DOWNLOAD)
+LETTER_DOWNLOAD = "letter.download"
+READ_ACTIONS = (DOSSIER_VIEW, DOCUMENT_VIEW, PAGE_IMAGE_VIEW, FILE_DOWNLOAD, REPORT_DOWNLOAD, LETTER_DOWNLOAD)
 
 READ_ACTION_LABELS = {
     DOSSIER_VIEW: "Просмотр досье",
@@ -29,6 +30,7 @@ READ_ACTION_LABELS = {
     PAGE_IMAGE_VIEW: "Просмотр изображения страницы",
     FILE_DOWNLOAD: "Скачан файл документа",
     REPORT_DOWNLOAD: "Открыт отчёт для дела (PDF)",
+    LETTER_DOWNLOAD: "Открыто уведомление о замечаниях (PDF или DOCX)",
 }
 
 

@@ -13,6 +13,7 @@ from api.eligibility import ELIGIBILITY_ACTIONS
 from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from api.web.assignment import ASSIGN
 from api.web.fields import field_label, format_value
+from api.web.letters import LETTER_ISSUE, LETTER_SAVE
 from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
 from api.web.reads import READ_ACTION_LABELS
@@ -37,6 +38,8 @@ AUDIT_ACTION_LABELS = {
     SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
     SIGN_IN: "Вход в систему",
     ASSIGN: "Назначение проверяющего",
+    LETTER_SAVE: "Уведомление о замечаниях: черновик сохранён",
+    LETTER_ISSUE: "Уведомление о замечаниях выдано",
     SIGN_OUT: "Выход из системы",
     **READ_ACTION_LABELS,
 }
@@ -118,6 +121,9 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
     elif e.action == "documents.upload":
         files = d.get("files") or []
         subject = ", ".join(str(f.get("name")) for f in files[:5]) + (" …" if len(files) > 5 else "")
+    elif e.action in (LETTER_SAVE, LETTER_ISSUE):
+        subject = "на казахском языке" if d.get("lang") == "kk" else "на русском языке"
+        after = _first_line_of_body(d.get("body"))
     elif e.action in READ_ACTION_LABELS:
         subject = str(d.get("file") or "") + (f", стр. {d['page']}" if d.get("page") else "")
     elif e.action == "application.reprocess":
@@ -137,6 +143,12 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
 
 AUDIT_FINDING_ACTIONS = frozenset(FINDING_ACTIONS.values())
 AUDIT_ELIGIBILITY_ACTIONS = frozenset(ELIGIBILITY_ACTIONS.values())
+
+
+def _first_line_of_body(body: Any) -> str:
+    """A letter's text is kept whole in the log; the table shows how it begins."""
+    text = " ".join(str(body or "").split())
+    return text if len(text) <= 120 else text[:117] + "…"
 
 
 def _verdict_text(state: Any) -> str:
