@@ -78,6 +78,7 @@ def test_dismissing_the_finding_that_excluded_a_payment_counts_it_again_and_says
     assert step["status"] != "excluded" and step["reincluded"] == ["PAYMENT_AFTER_APPLICATION"]
     assert counted["reimbursement_kzt"] > 0.0
     assert "снова в расчёте: замечание" in answer.text and "отклонено проверяющим" in answer.text
+    assert "Замечание отклонено, поэтому документ снова учитывается в расчёте возмещения" in answer.text
     # The finding itself stays, with its verdict (same key: its evidence did not change).
     assert _keys_of(answer.text, "PAYMENT_AFTER_APPLICATION") == [key]
     assert "PAYMENT_AFTER_APPLICATION" not in answer.text.split('data-code="PAYMENT_AFTER_APPLICATION"', 1)[1]

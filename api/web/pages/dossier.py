@@ -105,6 +105,12 @@ def dossier_context(
         "manual_checks": default_rules().nearest(app.application_date)[0].eligibility.manual_checks,
         "groups": group_findings(findings),
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
+        # (file, code) of the dismissed findings whose payment counts again (the computation says so).
+        "reincluded": {
+            (str(step.get("file")), str(code))
+            for step in (result.computed.steps if result is not None and result.computed is not None else [])
+            for code in step.get("reincluded") or []
+        },
         "open_counts": {
             s: sum(1 for f in findings if f.severity == s and f.verdict != FindingVerdict.DISMISSED.value)
             for s in ("error", "warning", "info")
