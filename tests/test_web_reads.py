@@ -85,3 +85,11 @@ def test_the_audit_page_filters_by_person_and_dossier_and_is_for_administrators(
     assert "Вход в систему" not in by_dossier.split('id="audit-log"', 1)[1]  # sign-ins belong to no dossier
     nothing = admin.get("/audit?dossier=no_such_dossier").text
     assert "Записей нет" in nothing
+
+
+def test_a_list_page_links_to_its_neighbours_with_the_same_filters() -> None:
+    from api.web.pages.paging import Paging
+
+    listed = Paging(total=45, page=2, pages=3, per_page=20, path="/audit", query_without_page="person=u1&kind=reads")
+    assert listed.offset == 20
+    assert listed.link(3) == "/audit?person=u1&kind=reads&page=3"

@@ -4,14 +4,14 @@ person, dossier and kind, newest first, in pages."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from api.deps import SessionDep, SettingsDep
 from api.web.page_models.audit import audit_views
+from api.web.pages.paging import paging
 from api.web.reads import READ_ACTIONS
 from api.web.rendering import page_router, render
 from api.web.security import AuditorDep
@@ -52,13 +52,11 @@ def audit_page(
         query = query.where(AuditEventRow.action.in_(READ_ACTIONS))
     elif kind == "changes":
         query = query.where(AuditEventRow.action.not_in(READ_ACTIONS))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    per_page = settings.web.audit_entries_shown
-    pages = max(1, -(-total // per_page))
-    page_no = min(max(1, int(page) if page.isdigit() else 1), pages)
+    filters = {"person": person, "dossier": dossier, "kind": kind}
+    listed = paging(session, query, page, settings.web.audit_entries_shown, "/audit", filters)
     events = list(
         session.scalars(
-            query.order_by(AuditEventRow.at.desc(), AuditEventRow.id).limit(per_page).offset((page_no - 1) * per_page)
+            query.order_by(AuditEventRow.at.desc(), AuditEventRow.id).limit(listed.per_page).offset(listed.offset)
         )
     )
     applications = {
@@ -70,7 +68,6 @@ def audit_page(
         )
     }
     people = session.execute(select(UserRow.id, UserRow.display_name, UserRow.login).order_by(UserRow.login)).all()
-    filters = {"person": person, "dossier": dossier, "kind": kind}
     rows: list[dict[str, Any]] = []
     for event, view in zip(events, audit_views(session, events, settings), strict=True):
         app = applications.get(event.application_id or "")
@@ -87,12 +84,9 @@ def audit_page(
         {
             "user": user,
             "rows": rows,
-            "total": total,
-            "page": page_no,
-            "pages": pages,
+            "paging": listed,
             "filters": filters,
             "people": [(p.id, p.display_name or p.login) for p in people],
             "kinds": AUDIT_KINDS,
-            "query_without_page": "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v),
         },
     )

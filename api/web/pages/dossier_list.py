@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
 from api.deps import SessionDep, SettingsDep
 from api.web.page_models.audit import people_names
 from api.web.page_models.dossier_list import dossier_list_rows
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
+from api.web.pages.paging import paging
 from api.web.rendering import page_router, render
 from api.web.security import UserDep
 from models.db import ApplicationRow, FindingDecisionRow, FindingVerdict, ReviewDecision
@@ -74,10 +74,16 @@ def dossier_list(
                 problems.append(f"Дата «{raw}» в поле «{label}» не распознана: фильтр не применён.")
             else:
                 query = query.where(column_op(day))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    per_page = settings.web.dossiers_per_page
-    pages = max(1, -(-total // per_page))
-    page_no = min(max(1, int(page) if page.isdigit() else 1), pages)
+    filters = {
+        "q": q,
+        "status": status_value,
+        "decision": decision,
+        "errors": errors,
+        "date_from": date_from,
+        "date_to": date_to,
+        "sort": sort,
+        "assigned": assigned,
+    }
     order: tuple[Any, ...]
     if sort == "deadline":  # undecided first, oldest registration (closest deadline) first
         order = (
@@ -87,7 +93,8 @@ def dossier_list(
         )
     else:
         order = (ApplicationRow.created_at.desc(), ApplicationRow.id)
-    apps = session.scalars(query.order_by(*order).limit(per_page).offset((page_no - 1) * per_page)).all()
+    listed = paging(session, query, page, settings.web.dossiers_per_page, "/dossiers", filters)
+    apps = session.scalars(query.order_by(*order).limit(listed.per_page).offset(listed.offset)).all()
     extras: dict[str, tuple[Any, Any]] = {}
     dismissed: dict[str, set[str]] = {}
     if apps:
@@ -105,16 +112,6 @@ def dossier_list(
             )
         ):
             dismissed.setdefault(application_id, set()).add(key)
-    filters = {
-        "q": q,
-        "status": status_value,
-        "decision": decision,
-        "errors": errors,
-        "date_from": date_from,
-        "date_to": date_to,
-        "sort": sort,
-        "assigned": assigned,
-    }
     return render(
         request,
         "dossiers.html",
@@ -123,11 +120,8 @@ def dossier_list(
             "rows": dossier_list_rows(
                 apps, extras, settings, dismissed, people_names(session, (a.assigned_to for a in apps)), user.id
             ),
-            "total": total,
-            "page": page_no,
-            "pages": pages,
+            "paging": listed,
             "filters": filters,
-            "query_without_page": "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v),
             "problems": problems,
             "status_labels": APPLICATION_STATUS_LABELS,
             "decision_labels": {k: v for k, v in DECISION_LABELS.items() if k},

@@ -153,33 +153,36 @@ def _printed(
     return lang, body, letters.letter_catalogue().languages[lang].draft_mark
 
 
-@router.get("/dossiers/{application_id}/letter.pdf")
-def letter_pdf(
-    application_id: str, user: UserDep, session: SessionDep, settings: SettingsDep, lang: str = "ru", letter: str = ""
+_FORMATS = {
+    "pdf": ("application/pdf", "inline"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment"),
+}
+
+
+@router.get("/dossiers/{application_id}/letter.{fmt}")
+def letter_file(
+    application_id: str,
+    fmt: str,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: str = "ru",
+    letter: str = "",
 ) -> Response:
+    """``letter.pdf`` (the report's PDF machinery) or ``letter.docx``; ``?letter=`` an issued one."""
+    if fmt not in _FORMATS:
+        raise WebError(status.HTTP_404_NOT_FOUND, "Уведомление выдаётся в PDF или DOCX.", title="Нет такого формата")
     app = load_application(session, application_id)
     lang, body, mark = _printed(session, app, user, settings, lang, letter)
     title = letters.letter_catalogue().languages[lang].title
-    with heavy_work(settings):
-        pdf = letters.letter_pdf(title, body, f"Досье {app.dossier_id} · {title}", mark)
-    record_read(session, user, LETTER_DOWNLOAD, app.id, format="pdf", lang=lang, letter_id=letter or None)
-    return _download(pdf, "application/pdf", f"uvedomlenie_{app.dossier_id}_{lang}.pdf", inline=True)
-
-
-@router.get("/dossiers/{application_id}/letter.docx")
-def letter_docx(
-    application_id: str, user: UserDep, session: SessionDep, settings: SettingsDep, lang: str = "ru", letter: str = ""
-) -> Response:
-    app = load_application(session, application_id)
-    lang, body, mark = _printed(session, app, user, settings, lang, letter)
-    docx = letters.letter_docx(letters.letter_catalogue().languages[lang].title, body, mark)
-    record_read(session, user, LETTER_DOWNLOAD, app.id, format="docx", lang=lang, letter_id=letter or None)
-    media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return _download(docx, media, f"uvedomlenie_{app.dossier_id}_{lang}.docx", inline=False)
-
-
-def _download(data: bytes, media_type: str, name: str, inline: bool) -> Response:
-    disposition = "inline" if inline else "attachment"
+    if fmt == "pdf":
+        with heavy_work(settings):
+            data = letters.letter_pdf(title, body, f"Досье {app.dossier_id} · {title}", mark)
+    else:
+        data = letters.letter_docx(title, body, mark)
+    record_read(session, user, LETTER_DOWNLOAD, app.id, format=fmt, lang=lang, letter_id=letter or None)
+    media_type, disposition = _FORMATS[fmt]
+    name = f"uvedomlenie_{app.dossier_id}_{lang}.{fmt}"
     return Response(
         data,
         media_type=media_type,
