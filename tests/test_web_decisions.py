@@ -9,36 +9,29 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models.db import ApplicationRow, AuditEventRow, DocumentRow
-from models.domain import DocumentExtraction
+from models.db import ApplicationRow, AuditEventRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
     Seeded,
     Users,
+    change_reading,
     seeded_fixture,
     sign_in,
     users_fixture,
 )
 from worker import context
-from worker.recheck import recheck_now
 
 PAYMENT_FILE = "pp_1284.pdf"
 
 
 def _payment_dated_after_the_application(env: ServiceEnv, application_id: str) -> None:
     """The payment order's date misread past the application date: PAYMENT_AFTER_APPLICATION excludes it."""
-    with context.sessions(env.settings).begin() as session:
-        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
-        assert app is not None
-        row = next(d for d in app.documents if d.file_name == PAYMENT_FILE)
-        reading = DocumentExtraction.model_validate(row.extraction)
+
+    def misdated(reading: Any) -> None:
         assert reading.date is not None
         reading.date = reading.date.model_copy(update={"value": "2024-06-20", "raw": "20.06.2024"})
-        doc = session.get(DocumentRow, row.id)
-        assert doc is not None
-        doc.extraction = reading.model_dump(mode="json")
-        session.flush()
-        assert recheck_now(session, app) is not None
+
+    change_reading(env, application_id, PAYMENT_FILE, misdated)
 
 
 def _computed(env: ServiceEnv, application_id: str) -> dict[str, Any]:
