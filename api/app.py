@@ -17,7 +17,7 @@ from api.gate import RequestGate
 from api.metrics import metrics_registry
 from api.routes import admin, applications, documents, ops, webhooks
 from api.uploads import BodySizeLimit
-from api.web import install_web
+from api.web.install import install_web
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION
 from models.db import upgrade_database

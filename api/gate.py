@@ -89,7 +89,7 @@ class RequestGate:
             return resolve_key(session, key, self.settings.service.auth_cache_ttl_s)
 
     async def _has_session(self, scope: Scope) -> bool:
-        from api.web.security import SESSION_COOKIE
+        from api.web.session_cookie import SESSION_COOKIE
 
         token = cookie(scope, SESSION_COOKIE)
         return bool(token) and await anyio.to_thread.run_sync(self._session_is_live, token)
@@ -194,7 +194,7 @@ def cookie(scope: Scope, name: str) -> str:
 
 
 def _sign_in_url(scope: Scope) -> str:
-    from api.web.security import login_url
+    from api.web.session_cookie import login_url
 
     referer = header(scope, b"referer") or ""
     host = header(scope, b"host") or ""

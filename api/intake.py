@@ -24,7 +24,7 @@ from api.access import Principal
 from api.errors import ApiError
 from api.schemas import UploadedDocument, UploadResponse
 from foundation.settings import Settings
-from ingest.blobstore_db import store_source
+from ingest.blobs_in_database import store_source
 from ingest.uploads import UploadCheck
 from models import repository as repo
 from models.db import ApplicationRow, AuditEventRow, DocumentRow, DocumentStatus

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from api.heavy import heavy_work
 from api.pages import MAX_SIDE_PX, PageImage, render_page_png
 from foundation.settings import Settings
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from models.db import DocumentRow, PageImageRow
 from models.domain import FileKind, TextSource
 

@@ -4,7 +4,7 @@
                                            [--group text|scan] [--fill-bins]
 
 Every document is read (``bench.extract_texts.load_text``: the OCR stage's reader, cached), extracted,
-converted with ``models.expected_shape.document_to_expected`` and compared with ``expected.json``
+converted with ``docproc.expected_shape.document_to_expected`` and compared with ``expected.json``
 using the project's scorer ``docproc/scoring.py`` (the corpus scorer's comparison rules). Translation links are scored after
 ``link_translations`` on each dossier. Prints document type and language accuracy, per-field
 precision / recall / F1 for text documents (pdf_text, xlsx) and scans (pdf_scan, images), and the
@@ -27,9 +27,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.extract_texts import load_text
+from docproc.expected_shape import document_to_expected
 from extractors import extract_document, fill_missing_bins, link_translations
 from models.domain import DocumentExtraction, DocumentText
-from models.expected_shape import document_to_expected
 
 SHARED = ROOT.parent / "shared"
 TEXT_FORMATS = {"pdf_text", "xlsx", "docx", "xml"}

@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.extract_texts import load_text
-from extractors.values import find_amounts, find_dates
+from extractors.dates import find_dates
+from extractors.values import find_amounts
 
 _DOC_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".xlsx", ".docx"}
 

@@ -55,7 +55,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from foundation.settings import Settings
-from ingest.dossier import SourceFile, ingest_bytes
+from ingest.dossier import ingest_bytes
+from models.domain import SourceFile
 
 DEFAULT_WORK = ROOT / "var" / "bench_pipeline"
 TEXT_TARGET_PAGES_PER_S = 50.0

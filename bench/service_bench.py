@@ -57,7 +57,7 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-CLI = [sys.executable, "-m", "docproc.cli_service"]
+CLI = [sys.executable, "-m", "docproc.cli"]
 
 
 @dataclass

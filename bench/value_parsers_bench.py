@@ -3,7 +3,7 @@
 Not a test: prints a table. The cases are the formats issue 11 lists (dates with month names in eight
 languages, amounts in every locale format, amounts with a currency sign or code). For each library: how
 many cases it reads right and what one call costs. This is the measurement behind the choice made in
-extractors/values.py: Babel's CLDR month names are taken once at import time; no library is called per
+extractors/dates.py: Babel's CLDR month names are taken once at import time; no library is called per
 token. dateparser and price-parser are not project dependencies; install them to compare
 (`pip install dateparser price-parser`), the bench skips what is missing.
 
@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from extractors import values
-from extractors.values import find_money, parse_amount, parse_date
+from extractors import dates
+from extractors.dates import parse_date
+from extractors.values import find_money, parse_amount
 
 DATES: list[tuple[str, dt.date]] = [
     ("12.03.2024", dt.date(2024, 3, 12)),
@@ -74,7 +75,7 @@ MONEY: list[tuple[str, float, str]] = [
 def _timed(fn: Callable[[], Any], rounds: int = 20) -> float:
     total = 0.0
     for _ in range(rounds):
-        values._find_dates.cache_clear()  # the dates of a text are memoised: measure real work
+        dates._find_dates.cache_clear()  # the dates of a text are memoised: measure real work
         t0 = time.process_time()
         fn()
         total += time.process_time() - t0
@@ -89,7 +90,7 @@ def bench_dates() -> None:
     print("dates")
     n = len(DATES)
     ok = sum(parse_date(t) == v for t, v in DATES)
-    _row("extractors.values.parse_date", ok, n, _timed(lambda: [parse_date(t) for t, _ in DATES]) / n)
+    _row("extractors.dates.parse_date", ok, n, _timed(lambda: [parse_date(t) for t, _ in DATES]) / n)
     try:
         import dateparser
     except ImportError:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from docproc.expected_shape import dossier_to_expected
 from docproc.pipeline import (
     DocumentOutcome,
     ProgressCallback,
@@ -20,7 +21,6 @@ from docproc.pipeline import (
 from docproc.scoring import Score
 from foundation.settings import Settings
 from ingest.dossier import LoadedDossier, load_dossier
-from models.expected_shape import dossier_to_expected
 
 GROUND_TRUTH_FILE = "expected.json"
 

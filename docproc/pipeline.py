@@ -4,7 +4,8 @@ Two levels, like the service's jobs:
 
 * ``process_document`` — one file: limits → text (text layer / OCR / structured) → extraction.
   Pure function of the bytes and the settings; safe to run in another process.
-* ``check_documents`` — one dossier: pair translations, run the validators, assemble the result.
+* ``check_documents`` — one dossier: pair translations, run the validators, assemble the result;
+  ``check_documents_cached`` the same through the stage cache (``docproc check``, ``batch``, the worker).
 
 ``run_dossier`` strings them together for the embedded (CLI) mode, with a process pool
 for the per-document work and SQLite for the record.
@@ -15,37 +16,31 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import Future, as_completed
 from pathlib import Path
 
-from docproc.stage_cache import StageCache
+from docproc.document_outcome import DocumentOutcome
+from docproc.dossier_history import load_history, record_dossier
+from docproc.pool import document_pool, stop_pool
+from docproc.stage_cache import StageCache, digest_of_text
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION, stage_fingerprints
-from ingest.dossier import LoadedDossier, SourceFile, load_dossier
+from ingest.dossier import LoadedDossier, load_dossier
 from ingest.errors import IngestError
 from ingest.limits import check_limits
 from models.domain import (
     Application,
     DocType,
     DocumentExtraction,
-    DocumentText,
     DossierResult,
     PriorReimbursement,
+    SourceFile,
 )
 from ocr.engine import reader_detail
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, DocumentExtraction], None]
-
-
-@dataclass
-class DocumentOutcome:
-    extraction: DocumentExtraction
-    text: DocumentText | None  # None when the document could not be read
-    # Digest of the text as the extractors saw it (stage cache on), for the dossier check's cache key.
-    text_digest: str | None = None
 
 
 # --------------------------------------------------------------------------- one document
@@ -181,17 +176,45 @@ def check_documents(
     )
 
 
+# Failure codes that say something went wrong in the service (a bug, a crashed or slow OCR engine),
+# not that the document is unreadable: neither such a reading nor a dossier check that includes one
+# is cached (the worker's per-content cache, the stage caches).
+NOT_CACHED_FAILURES = frozenset({"read_failed", "extract_failed", "worker_crashed", "ocr_timeout"})
+
+
+def transient_failures(outcomes: Sequence[DocumentOutcome]) -> list[DocumentExtraction]:
+    """The documents whose reading failed for a reason of ours (``NOT_CACHED_FAILURES``)."""
+    return [o.extraction for o in outcomes if o.extraction.unreadable_code in NOT_CACHED_FAILURES]
+
+
+def check_documents_cached(
+    application: Application,
+    outcomes: Sequence[DocumentOutcome],
+    settings: Settings,
+    history: Sequence[PriorReimbursement] = (),
+    dismissed: Collection[str] = (),
+) -> DossierResult:
+    """``check_documents`` through the stage cache (``settings.stage_cache``): the same application,
+    documents (extractions and texts), history, dismissed findings and extractor and validator versions
+    give the stored result without checking again. ``docproc check``, ``docproc batch`` and the worker
+    call this."""
+    stages = _stage_cache(settings)
+    if stages is None:
+        return check_documents(application, outcomes, history, dismissed)
+    digests = [
+        o.text_digest if o.text_digest is not None or o.text is None else digest_of_text(o.text) for o in outcomes
+    ]
+    key = stages.check_key(application, [o.extraction for o in outcomes], digests, history, dismissed)
+    hit = stages.get_check(key)
+    if hit is not None:
+        return hit
+    result = check_documents(application, outcomes, history, dismissed)
+    if not transient_failures(outcomes):
+        stages.put_check(key, result)
+    return result
+
+
 # --------------------------------------------------------------------------- embedded mode
-
-
-def _pool_process(args: tuple[SourceFile, Settings]) -> DocumentOutcome:
-    source, settings = args
-    return process_document(source, settings)
-
-
-def _init_worker() -> None:
-    # OCR parallelism comes from processes; threads inside tesseract only oversubscribe the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 def process_documents(
@@ -200,27 +223,34 @@ def process_documents(
     jobs: int = 1,
     on_done: ProgressCallback | None = None,
 ) -> list[DocumentOutcome]:
-    """Process documents, in a process pool when ``jobs`` > 1; results keep the input order."""
+    """Process documents, in a process pool (``docproc.pool``) when ``jobs`` > 1; results keep the input order."""
     outcomes: list[DocumentOutcome | None] = [None] * len(sources)
-    if jobs <= 1 or len(sources) <= 1:
-        _init_worker()
-        for i, s in enumerate(sources):
-            outcomes[i] = process_document(s, settings)
-            if on_done:
-                on_done(s.name, outcomes[i].extraction)  # type: ignore[union-attr]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-            futures = {pool.submit(_pool_process, (s, settings)): i for i, s in enumerate(sources)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                try:
-                    outcomes[i] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker process loses no document
-                    outcomes[i] = rejected_outcome(
-                        sources[i].name, "worker_crashed", f"Обработка документа прервалась ({type(exc).__name__})."
-                    )
-                if on_done:
-                    on_done(sources[i].name, outcomes[i].extraction)  # type: ignore[union-attr]
+
+    def collect(index: int, future: Future[DocumentOutcome]) -> None:
+        try:
+            outcomes[index] = future.result()
+        except Exception as exc:  # noqa: BLE001 - a crashed worker process loses no document
+            outcomes[index] = rejected_outcome(
+                sources[index].name, "worker_crashed", f"Обработка документа прервалась ({type(exc).__name__})."
+            )
+        if on_done:
+            on_done(sources[index].name, outcomes[index].extraction)  # type: ignore[union-attr]
+
+    executor = document_pool(jobs if len(sources) > 1 else 1)
+    interrupted = True
+    try:
+        pending: dict[Future[DocumentOutcome], int] = {}
+        for index, source in enumerate(sources):
+            future = executor.submit(process_document, source, settings)
+            if future.done():  # inline: reported as it is read
+                collect(index, future)
+            else:
+                pending[future] = index
+        for future in as_completed(pending):
+            collect(pending[future], future)
+        interrupted = False
+    finally:
+        stop_pool(executor, now=interrupted)
     return [o for o in outcomes if o is not None]
 
 
@@ -253,12 +283,9 @@ def run_dossier(
     if on_loaded:
         on_loaded(loaded)
     outcomes = dossier_outcomes(loaded, process_documents(loaded.files, settings, jobs, on_done))
-    from docproc.store import load_history
-
-    result = check_documents(loaded.application, outcomes, load_history(settings, loaded.application))
+    history = load_history(settings, loaded.application)
+    result = check_documents_cached(loaded.application, outcomes, settings, history)
     if record:
-        from docproc.store import record_dossier
-
         record_dossier(settings, loaded, outcomes, result)
     return result
 
@@ -276,8 +303,9 @@ def read_single_file(path: Path, settings: Settings) -> DocumentOutcome:
 
 
 __all__ = [
-    "DocumentOutcome",
+    "NOT_CACHED_FAILURES",
     "check_documents",
+    "check_documents_cached",
     "process_document",
     "process_documents",
     "read_single_file",

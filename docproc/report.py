@@ -1,4 +1,5 @@
-"""Terminal rendering of a dossier result (rich). Labels in Russian: reviewers read them."""
+"""Terminal rendering of a dossier result (rich). Labels in Russian: reviewers read them; the labels the
+web pages and the printed report show too come from ``validators.labels``, the colours are this module's."""
 
 from __future__ import annotations
 
@@ -10,23 +11,26 @@ from rich.table import Table
 from rich.text import Text
 
 from models.domain import DocType, DocumentExtraction, DossierResult, ExtractedValue, Severity
-from validators.findings import catalogue, fmt_date, fmt_pct
+from validators.findings import catalogue, doc_type_label, fmt_date, fmt_pct
+from validators.labels import (
+    CHECKLIST_STATUS_LABELS,
+    LIMITED_BY_LABELS,
+    MANUAL_CHECKS_LEFT,
+    NO_FINDINGS,
+    NOT_DECLARED,
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
+    VAT_BASIS_NOTES,
+)
 from validators.values import as_date
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-SEVERITY_LABEL = {Severity.ERROR: "ошибка", Severity.WARNING: "предупреждение", Severity.INFO: "сведения"}
-STATUS_LABEL = {
-    "present": ("есть", "green"),
-    "missing": ("отсутствует", "bold red"),
-    "unreadable": ("не читается", "bold red"),
-    "not_required": ("не требуется", "dim"),
+CHECKLIST_STATUS_STYLE = {
+    "present": "green",
+    "missing": "bold red",
+    "unreadable": "bold red",
+    "not_required": "dim",
 }
-
-
-def doc_type_label(doc_type: str) -> str:
-    from validators import doc_type_label as label
-
-    return label(doc_type)
 
 
 def money(value: float | None, currency: str = "KZT") -> str:
@@ -89,24 +93,24 @@ def _checklist_table(result: DossierResult) -> Table:
     for item in result.checklist:
         if not item.required and item.status == "not_required":
             continue
-        label, style = STATUS_LABEL.get(item.status, (item.status, ""))
+        label = CHECKLIST_STATUS_LABELS.get(item.status, item.status)
+        style = CHECKLIST_STATUS_STYLE.get(item.status, "")
         t.add_row(item.label, Text(label, style=style), ", ".join(item.files))
     return t
 
 
 def _findings_table(result: DossierResult) -> Table | Text:
     if not result.findings:
-        text = Text("Замечаний по документам нет.", style="bold green")
+        text = Text(f"{NO_FINDINGS}.", style="bold green")
         if result.manual_checks:
-            text.append("\nВручную остается проверить: " + "; ".join(result.manual_checks) + ".", style="")
+            text.append(f"\n{MANUAL_CHECKS_LEFT}: " + "; ".join(result.manual_checks) + ".", style="")
         return text
     t = Table(title="Замечания", expand=True, show_lines=True)
     t.add_column("Важность / замечание / документ", ratio=1, overflow="fold")
     t.add_column("Описание", ratio=3, overflow="fold")
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    for f in sorted(result.findings, key=lambda f: order[f.severity]):
+    for f in sorted(result.findings, key=lambda f: SEVERITY_ORDER.index(f.severity)):
         target = f.file or (doc_type_label(f.doc_type) if f.doc_type else "досье")
-        head = Text(SEVERITY_LABEL[f.severity], style=SEVERITY_STYLE[f.severity])
+        head = Text(SEVERITY_LABELS[f.severity], style=SEVERITY_STYLE[f.severity])
         head.append(f"\n{catalogue().label(f.code)}\n", style="bold")
         head.append(target, style="dim")
         t.add_row(head, f.message)
@@ -122,7 +126,7 @@ def _eligibility_table(result: DossierResult) -> Table | None:
     for item in result.eligibility:
         declared = item.declared
         if declared is None:
-            shown = Text("не заявлено", style="dim")
+            shown = Text(NOT_DECLARED, style="dim")
         elif isinstance(declared, bool):
             shown = Text("да" if declared else "нет", style="" if declared else "bold red")
         else:
@@ -135,7 +139,7 @@ def _computed_panel(result: DossierResult) -> Panel:
     c = result.computed
     if c is None:
         return Panel("Расчёт не выполнен: недостаточно данных.", title="Возмещение")
-    basis = {"without_vat": " (без НДС)", "with_vat": " (с НДС)"}.get(c.vat_basis, "")
+    basis = VAT_BASIS_NOTES.get(c.vat_basis, "")
     costs = Table(expand=True, box=None)
     costs.add_column("Заявлено затрат", justify="right")
     costs.add_column("Подтверждено документами" + basis, justify="right")
@@ -149,7 +153,7 @@ def _computed_panel(result: DossierResult) -> Panel:
     cap = money(c.cap)
     if c.cap_used_kzt:
         cap += f" (учтено по другим заявкам {money(c.cap_used_kzt)}, остаток {money(c.cap_left_kzt)})"
-    limited = {"rate": "ставкой", "cap": "пределом", "claim": "заявленной суммой"}.get(c.reimbursement_limited_by or "", "")
+    limited = LIMITED_BY_LABELS.get(c.reimbursement_limited_by or "", "")
     lines = [
         f"Ставка возмещения: {fmt_pct(c.rate)} %" + (f" ({c.rate_note})" if c.rate_note else "") + f"   Предельная сумма: {cap}",
         f"Исторический период: {c.period_months} мес., с {fmt_date(c.period_start)}",
@@ -180,7 +184,7 @@ def render_dossier(result: DossierResult, console: Console) -> None:
     errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
     verdict = (
-        Text("Замечаний по документам нет", style="bold green")
+        Text(NO_FINDINGS, style="bold green")
         if result.clean
         else Text(f"Ошибок: {errors}, предупреждений: {warnings}", style="bold red" if errors else "yellow")
     )

@@ -234,7 +234,7 @@ class Score:
             self.doc_type_ok += int(at.get("doc_type") == et.get("doc_type"))
             self.language_ok += int((at.get("language") or "").lower() == (et.get("language") or "").lower())
             ef, af = flatten(et), flatten(at)
-            for key in set(ef) | set(af):
+            for key in sorted(set(ef) | set(af)):  # sorted: misses.json in the same order on every run
                 if key in ef and key in af and same(ef[key], af[key]):
                     outcome = {"tp": 1}
                 else:
@@ -261,7 +261,7 @@ class Score:
                     self.field_misses.append(Miss(dossier, None, key, ev, av))
         ek = Counter(finding_key(x) for x in expected.get("findings") or [])
         ak = Counter(finding_key(x) for x in actual.get("findings") or [])
-        for fkey in set(ek) | set(ak):
+        for fkey in sorted(set(ek) | set(ak)):
             tp = min(ek[fkey], ak[fkey])
             self.findings[fkey[0]].update({"tp": tp, "fn": ek[fkey] - tp, "fp": ak[fkey] - tp})
             if ek[fkey] != ak[fkey]:

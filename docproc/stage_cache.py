@@ -8,7 +8,8 @@ Three content-addressed stores under ``settings.stage_cache_dir`` (``foundation.
 * ``extraction`` — a document's ``DocumentExtraction`` as the extractors return it, keyed by the
   digest of its text (file name included: the extractors see it) and the extractor fingerprint.
 * ``check`` — a dossier's ``DossierResult``, keyed by the application, its documents' extractions
-  and texts, and the extractor and validator fingerprints.
+  and texts, the applicant's earlier reimbursements, and the extractor and validator fingerprints
+  (``docproc.pipeline.check_documents_cached``).
 
 So an extractor upgrade re-extracts from the cached text (no OCR), a validator upgrade only checks
 again. What is never cached: failures (a bug or a timeout must not be replayed) and a text with an
@@ -18,13 +19,20 @@ OCR page without words (it may be a page whose OCR failed; its good pages are in
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from foundation.file_store import ModelStore
 from foundation.settings import Settings
 from foundation.versions import StageFingerprint
-from models.domain import Application, DocumentExtraction, DocumentText, DossierResult, TextSource
+from models.domain import (
+    Application,
+    DocumentExtraction,
+    DocumentText,
+    DossierResult,
+    PriorReimbursement,
+    TextSource,
+)
 
 _SEPARATOR = b"\x1f"
 
@@ -72,7 +80,7 @@ class StageCache:
 
     def put_text(self, text: DocumentText) -> str:
         """Store ``text`` (when it is safe to replay) and return its digest."""
-        raw = text.model_copy(update={"file": ""}).model_dump_json().encode()
+        raw = _stored_text(text)
         if cacheable_text(text):
             self.texts.put_bytes(self.text_key(text.sha256), raw)
         return text_digest(text.file, raw)
@@ -99,12 +107,19 @@ class StageCache:
         application: Application,
         extractions: Sequence[DocumentExtraction],
         text_digests: Sequence[str | None],
+        history: Sequence[PriorReimbursement] = (),
+        dismissed: Collection[str] = (),
     ) -> str:
-        """Computed before the check runs: the check links translations in place."""
+        """Computed before the check runs: the check links translations in place. ``history``: the
+        applicant's earlier reimbursements the check counts against the cap (none adds nothing);
+        ``dismissed``: keys of the findings reviewers dismissed (none adds nothing)."""
         parts: list[str | bytes] = ["check", application.model_dump_json()]
         for extraction, digest in zip(extractions, text_digests, strict=True):
             parts.append(extraction.model_dump_json())
             parts.append(digest or "-")
+        parts += [prior.model_dump_json() for prior in history]
+        if dismissed:
+            parts.append("dismissed:" + ",".join(sorted(dismissed)))
         parts += [self.fingerprints["extractor"].key, self.fingerprints["validator"].key]
         return _key(*parts)
 
@@ -117,6 +132,15 @@ class StageCache:
 
 def text_digest(name: str, stored: bytes) -> str:
     return _key("text-digest", name, stored)
+
+
+def digest_of_text(text: DocumentText) -> str:
+    """The digest ``put_text`` gives ``text``, for a text that did not come through the stage cache."""
+    return text_digest(text.file, _stored_text(text))
+
+
+def _stored_text(text: DocumentText) -> bytes:
+    return text.model_copy(update={"file": ""}).model_dump_json().encode()
 
 
 def cacheable_text(text: DocumentText) -> bool:

@@ -1,4 +1,4 @@
-"""Money: total, VAT, amount without VAT, currency, VAT rate, and the amount written in words.
+"""Money: total, VAT, amount without VAT, currency, VAT rate (the amount written in words: ``extractors.spelt_amounts``).
 
 Read by meaning per document type:
 
@@ -7,8 +7,8 @@ Read by meaning per document type:
 * contract: the price in "Общая стоимость … составляет X (words)", "total price … is USD X",
   "Gesamtvergütung beträgt EUR X", "总金额为CNY X"; VAT from "в том числе НДС";
 * act / invoice: the totals row ("Итого", "Всего", "Барлығы", "Жиыны", "TOTAL", "GESAMTBETRAG",
-  "合计"): with three sums it is (without VAT, VAT, total), told apart by arithmetic (a + b = c), not by
-  column position; with one sum the VAT comes from its own line;
+  "合计"; ``extractors.totals_rows``): with three sums it is (without VAT, VAT, total), told apart by
+  arithmetic (a + b = c), not by column position; with one sum the VAT comes from its own line;
 * application form: the claimed costs (total = amount without VAT, VAT not applicable).
 
 Values are as printed (a miscalculated VAT is recorded, not fixed); a missing member of the
@@ -18,82 +18,20 @@ Values are as printed (a miscalculated VAT is recorded, not fixed); a missing me
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
-from extractors.amount_words import words_lost_leading_part, words_to_number
 from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
-from extractors.regions import ParsedValue, Parser, find_hits, labelled
-from extractors.values import currency_near, find_amounts, find_currencies, find_dates, looks_like_money
-from extractors.view import DocView, VLine, VWord, iter_bounded
+from extractors.money import MONEY, PERCENT, VAT_RATES, VAT_SHARE_TOLERANCE, MoneyFound, vat_linked
+from extractors.regions import labelled
+from extractors.spelt_amounts import spelt_value
+from extractors.totals_rows import from_totals_row
+from extractors.values import currency_near, find_currencies, looks_like_money
+from extractors.view import DocView, iter_bounded
 from extractors.vocabulary import vocabulary
-from models.domain import Amounts, DocType, ExtractedValue
+from models.domain import Amounts, DocType
 
 TRIPLE_TOLERANCE = 0.01
 INCONSISTENT_FACTOR = 0.5
 UNSTATED_VAT_FACTOR = 0.45
-VAT_RATES = (0.12, 0.16, 0.05, 0.10, 0.19, 0.20, 0.13, 0.18)
-_PERCENT = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%")
-
-
-@dataclass
-class MoneyFound:
-    total: Found | None = None
-    vat: Found | None = None
-    without_vat: Found | None = None
-    currency: Found | None = None
-    vat_rate: Found | None = None
-
-
-# A bare four-digit number in this range next to a year marker, or with nothing marking it as money,
-# is a year ("2025 года", "2025 ж.", "в 2025"), never a price.
-_YEAR_RANGE = (1900, 2100)
-_YEAR_AFTER = re.compile(r"\s*(?:г\.|гг?\b|год\w*|ж\.|жыл\w*|year|jahr|年)", re.IGNORECASE)
-
-
-def _is_year(text: str, s: int, e: int, value: float) -> bool:
-    raw = text[s:e]
-    if not re.fullmatch(r"\d{4}", raw) or not _YEAR_RANGE[0] <= value <= _YEAR_RANGE[1]:
-        return False
-    if _YEAR_AFTER.match(text[e : e + 8]):
-        return True
-    return currency_near(text, s, e, window=6) is None
-
-
-def _in_date(dates: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(ds < e and s < de for ds, de in dates)
-
-
-def _money_parser(min_value: float = 1.0) -> Parser:
-    def parse(text: str) -> list[ParsedValue]:
-        out: list[ParsedValue] = []
-        dates: list[tuple[int, int]] | None = None
-        for s, e, v in find_amounts(text, min_value):
-            raw = text[s:e]
-            if not looks_like_money(raw) and v < 1000:
-                continue
-            if _PERCENT.match(text[s:]) or re.match(r"\s*%", text[e:]):
-                continue
-            if _is_year(text, s, e, v):
-                continue
-            if not looks_like_money(raw):
-                # a date fragment ("от 01.03.2025", "2025 жылғы 5 наурыз") is not an amount
-                if dates is None:
-                    dates = [(d.start, d.end) for d in find_dates(text)]
-                if _in_date(dates, s, e):
-                    continue
-            out.append((s, e, v, 1.0))
-        return out
-
-    return parse
-
-
-MONEY = _money_parser()
-
-
-def _found_amount(view: DocView, line: VLine, s: int, e: int, value: float) -> Found:
-    gs, ge = line.start + s, line.start + e
-    return Found(value=value, raw=view.text[gs:ge], words=view.words_in(gs, ge))
 
 
 # ---------------------------------------------------------------------- VAT phrases
@@ -167,7 +105,7 @@ def _only_rate_between(between: str) -> bool:
 def _vat_rate(view: DocView, total: float | None, vat: float | None) -> Found | None:
     text = view.text
     for m in iter_bounded(vocabulary().label("vat"), text):
-        pm = _PERCENT.search(text[m.end() : m.end() + 15])
+        pm = PERCENT.search(text[m.end() : m.end() + 15])
         if pm:
             rate = float(pm.group(1).replace(",", ".")) / 100
             gs = m.end() + pm.start()
@@ -199,211 +137,6 @@ def _currency(view: DocView, total: Found | None) -> Found | None:
     # Nothing printed: a Kazakh document's amounts are in tenge. A currency is never guessed from a country (a
     # Chinese supplier may invoice in dollars): a foreign document that prints no currency gets none.
     return Found(value="KZT", raw=None, factor=0.5)
-
-
-# ---------------------------------------------------------------------- totals rows
-
-
-def _total_rows(view: DocView) -> list[tuple[VLine, list[Found]]]:
-    """Lines starting with a total label, with the money amounts on them (wrapped cells joined)."""
-    out = []
-    for hit in find_hits(view, "total", only_label_like=False):
-        line = hit.line
-        if hit.first > 2:
-            continue
-        if vocabulary().label("vat").search(line.text[: hit.start]):
-            continue
-        amounts = [_found_amount(view, line, s, e, float(v)) for s, e, v, _ in MONEY(line.text) if s >= hit.end]
-        amounts = _with_stacked_cells(view, line, amounts, after_x=hit.x1)
-        if amounts:
-            out.append((line, amounts))
-    return out
-
-
-# A number wrapped inside a narrow cell: its head ("5 824") on a line just above the row, its tail
-# ("916.36") just below, both in the same column band and vertically close to the row's centre.
-STACK_MAX_CENTRE_HEIGHTS = 1.3
-_HEAD_FRAGMENT = re.compile(r"\d{1,3}(?:[\s\u00a0]\d{3})*")
-_TAIL_FRAGMENT = re.compile(r"(?:\d{1,3}(?:[\s\u00a0]\d{3})*)?[.,]?\d{0,3}[.,]\d{2}|\d{3}")
-
-
-def _with_stacked_cells(view: DocView, line: VLine, amounts: list[Found], after_x: float) -> list[Found]:
-    """The row's amounts plus numbers whose cell wrapped onto lines above and below the row, in x order."""
-    h = line.height
-    centre = (line.top + line.bottom) / 2
-    taken = [(f.words[0].bbox.x0, f.words[-1].bbox.x1) for f in amounts if f.words]
-
-    def near(idx: int) -> VLine | None:
-        if not 0 <= idx < len(view.lines):
-            return None
-        ln = view.lines[idx]
-        mid = (ln.top + ln.bottom) / 2
-        return ln if ln.page == line.page and abs(mid - centre) <= STACK_MAX_CENTRE_HEIGHTS * h else None
-
-    above, below = near(line.index - 1), near(line.index + 1)
-    if above is None or below is None:
-        return amounts
-    joined: list[Found] = []
-    for head in _numeric_cells(above):
-        x0, x1 = head[0].bbox.x0, head[-1].bbox.x1
-        if x0 < after_x or any(a < x1 and x0 < b for a, b in taken):
-            continue
-        for tail in _numeric_cells(below):
-            tx0, tx1 = tail[0].bbox.x0, tail[-1].bbox.x1
-            if not (tx0 < x1 + h and x0 - h < tx1):
-                continue
-            head_text = " ".join(w.text for w in head)
-            tail_text = " ".join(w.text for w in tail)
-            if not _HEAD_FRAGMENT.fullmatch(head_text) or not _TAIL_FRAGMENT.fullmatch(tail_text):
-                continue
-            text = f"{head_text} {tail_text}"
-            parsed = MONEY(text)
-            if len(parsed) == 1 and parsed[0][0] == 0 and parsed[0][1] == len(text):
-                joined.append(Found(value=float(parsed[0][2]), raw=text, words=head + tail))
-            break
-    if not joined:
-        return amounts
-    return sorted(amounts + joined, key=lambda f: f.words[0].bbox.x0 if f.words else 0.0)
-
-
-def _numeric_cells(line: VLine) -> list[list[VWord]]:
-    """The line's cells (word groups split at column gaps) made of digits only."""
-    cells = []
-    for start in line.segment_starts:
-        first, last = line.segment_of(start)
-        words = line.words[first:last]
-        if words and all(re.fullmatch(r"[\d.,]+", w.text) for w in words):
-            cells.append(words)
-    return cells
-
-
-def _split_triple(values: list[float]) -> tuple[int, int, int] | None:
-    """Indexes (without_vat, vat, total) of three amounts where without + vat = total."""
-    n = len(values)
-    for k in range(n - 1, 1, -1):
-        for j in range(k - 1, 0, -1):
-            for i in range(j - 1, -1, -1):
-                a, b, c = values[i], values[j], values[k]
-                if abs(a + b - c) <= 0.011 and c > 0:
-                    return (i, j, k) if a >= b else (j, i, k)
-    return None
-
-
-def _amounts_with_kopecks(view: DocView, line: VLine) -> list[Found]:
-    """The sums on a line printed with kopecks (a table's money cells, not counts or codes)."""
-    return [
-        _found_amount(view, line, s, e, float(v))
-        for s, e, v, _ in MONEY(line.text)
-        if re.search(r"[.,]\d{2}$", line.text[s:e])
-    ]
-
-
-def _largest_amount_row(view: DocView) -> list[tuple[VLine, list[Found]]]:
-    """The line holding the largest sum printed with kopecks: a grand total whose label OCR lost."""
-    best: tuple[float, VLine, list[Found]] | None = None
-    for line in view.lines:
-        amounts = _amounts_with_kopecks(view, line)
-        if amounts:
-            top = max(float(f.value) for f in amounts)
-            if best is None or top > best[0]:
-                best = (top, line, amounts)
-    return [] if best is None else [(best[1], best[2])]
-
-
-# The totals row found by its size alone, when OCR lost its label: how far to trust it.
-UNLABELLED_TOTAL_FACTOR = 0.6
-
-
-def _from_totals_row(view: DocView) -> MoneyFound | None:
-    rows = _total_rows(view)
-    factor = 1.0
-    if not rows:
-        rows = _largest_amount_row(view)
-        factor = UNLABELLED_TOTAL_FACTOR
-    if not rows:
-        return None
-    # The grand total is the row with the largest sum (sub-totals and "в т.ч." lines are smaller).
-    _, amounts = max(rows, key=lambda r: max(float(f.value) for f in r[1]))
-    money = _row_money(amounts)
-    if factor < 1.0:
-        money = _item_rows_sum(view, money) or money
-    for f in (money.total, money.vat, money.without_vat):
-        if f is not None:
-            f.factor *= factor
-    return money
-
-
-def _item_pair(view: DocView, line: VLine) -> tuple[Found, Found] | None:
-    """(amount before VAT, amount with VAT) of an item row: two sums on the line that one VAT rate links."""
-    amounts = [f for f in _amounts_with_kopecks(view, line) if float(f.value) > 0]
-    for i, without in enumerate(amounts):
-        for total in amounts[i + 1 :]:
-            if _vat_linked(float(without.value), float(total.value)):
-                return without, total
-    return None
-
-
-def _item_rows_sum(view: DocView, largest: MoneyFound) -> MoneyFound | None:
-    """The item rows' sum standing in for a totals row that OCR garbled beyond reading.
-
-    Without a totals label the largest sum on the page is taken as the total; when that sum is itself
-    one of several item rows (each with its amount before VAT and with VAT linked by a VAT rate), it is
-    only the largest row, and the rows' sum is the document's total. It stays below the validators'
-    trust threshold: a mismatch it causes (a row OCR lost) is reported as unverified, never as an error.
-    """
-    pairs = [pair for line in view.lines if (pair := _item_pair(view, line)) is not None]
-    if len(pairs) < 2 or largest.total is None:
-        return None
-    if not any(abs(float(total.value) - float(largest.total.value)) <= 0.011 for _, total in pairs):
-        return None
-    gross = round(sum(float(total.value) for _, total in pairs), 2)
-    top = max(float(total.value) for _, total in pairs)
-    if abs(gross - 2 * top) <= 0.011 * len(pairs):
-        return None  # the largest "row" is the sum of the others: the totals row itself, label lost
-    net = round(sum(float(without.value) for without, _ in pairs), 2)
-    evidence = [w for _, total in pairs for w in total.words]
-    # A weak strategy (FALLBACK_FACTOR) on top of the unlabelled row's factor: below the validators'
-    # trust threshold even when every word was read with full confidence.
-    return MoneyFound(
-        total=Found(value=gross, raw=None, words=evidence, factor=FALLBACK_FACTOR),
-        without_vat=Found(value=net, raw=None, words=[w for p, _ in pairs for w in p.words], factor=FALLBACK_FACTOR),
-        vat=Found(value=round(gross - net, 2), raw=None, words=[], factor=FALLBACK_FACTOR),
-    )
-
-
-def _row_money(amounts: list[Found]) -> MoneyFound:
-    """Total / VAT / amount without VAT from the sums of one totals row (in reading order)."""
-    values = [float(f.value) for f in amounts]
-
-    def at(i: int) -> Found:
-        f = amounts[i]
-        return Found(value=f.value, raw=f.raw, words=list(f.words), factor=f.factor)
-
-    money = MoneyFound()
-    if len(values) >= 3:
-        tri = _split_triple(values)
-        consistent = tri is not None
-        if tri is None:
-            # As printed but inconsistent (e.g. a miscalculated VAT line): the usual column order.
-            tri = (len(values) - 3, len(values) - 2, len(values) - 1)
-        i, j, k = tri
-        money.without_vat, money.vat, money.total = at(i), at(j), at(k)
-        if not consistent:
-            for f in (money.without_vat, money.vat, money.total):
-                f.factor *= FALLBACK_FACTOR
-    elif len(values) == 2:
-        a, b = values
-        if abs(a - b) <= 0.011:
-            # "Итого 5 080 000,00 — 5 080 000,00": the VAT column between them is empty.
-            money.without_vat, money.total = at(0), at(1)
-            money.vat = Found(value=0.0, raw=None, words=[], factor=DERIVED_FACTOR)
-        elif a < b:
-            money.without_vat, money.total = at(0), at(1)
-        else:
-            money.total = at(0)
-    else:
-        money.total = at(0)
-    return money
 
 
 # ---------------------------------------------------------------------- contract price
@@ -451,6 +184,7 @@ def _after_phrase(view: DocView, label: str, window: int = 90) -> Found | None:
 
 
 _MAX_LINK_WORDS = 3
+_WORDY = r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]"
 
 
 # ---------------------------------------------------------------------- entry point
@@ -490,7 +224,7 @@ def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
     elif doc_type == DocType.CONTRACT:
         money = MoneyFound(total=_contract_price(view))
     elif doc_type in (DocType.ACT_OF_WORK, DocType.INVOICE):
-        money = _from_totals_row(view) or MoneyFound()
+        money = from_totals_row(view) or MoneyFound()
     else:
         return None
     if money.total is None and money.without_vat is None:
@@ -565,7 +299,7 @@ def _weak_figure(found: Found | None) -> bool:
 
 
 def _total_from_words(view: DocView, money: MoneyFound | None, words: Found) -> MoneyFound | None:
-    spelt = _spelt_value(words)
+    spelt = spelt_value(words)
     if spelt is None or spelt <= 0:
         return money
     if money is not None and money.total is not None and abs(float(money.total.value) - spelt) <= 0.011:
@@ -608,16 +342,6 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
     _distrust_inconsistent(money)
 
 
-# A printed sum is the VAT share of the total when it equals total × rate / (1 + rate) to within this
-# (the VAT is rounded to the tiyn, and the total may have been rounded the other way).
-VAT_SHARE_TOLERANCE = 0.011
-
-
-def _vat_linked(without_vat: float, with_vat: float) -> bool:
-    """``with_vat`` = ``without_vat`` × (1 + a VAT rate), VAT rounded to the tiyn."""
-    return any(abs(without_vat * (1 + rate) - with_vat) <= VAT_SHARE_TOLERANCE for rate in VAT_RATES)
-
-
 def _vat_share_printed(view: DocView, total: float | None) -> Found | None:
     """A sum printed anywhere in the document that is exactly the VAT share of the total at a known
     rate. Its label may be lost (OCR tore "в т.ч. НДС 12% –" off its line or garbled it); a chance
@@ -640,7 +364,7 @@ def _distrust_inconsistent(money: MoneyFound) -> None:
         return
     if abs(float(w.value) + float(v.value) - float(t.value)) <= TRIPLE_TOLERANCE:
         return
-    if _vat_linked(float(w.value), float(t.value)):
+    if vat_linked(float(w.value), float(t.value)):
         # Total = without VAT × (1 + rate): those two agree, the printed VAT is the odd one out.
         # That is what the document says (a miscalculated VAT for the validators), not a misreading.
         return
@@ -648,162 +372,3 @@ def _distrust_inconsistent(money: MoneyFound) -> None:
         f.factor = min(f.factor * INCONSISTENT_FACTOR, 0.49)
 
 
-# ---------------------------------------------------------------------- amount in words
-
-_WORDY = r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]"
-
-
-@lru_cache(maxsize=1)
-def _number_words() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
-    raw = vocabulary().raw["number_words"]
-    exact: set[str] = set()
-    stems: list[str] = []
-    for lang, words in raw.items():
-        if lang == "connectors":
-            continue
-        for w in words:
-            if len(w) >= 4:
-                stems.append(w)
-            else:
-                exact.add(w)
-    return frozenset(exact), tuple(stems), frozenset(raw["connectors"])
-
-
-def _is_number_word(token: str) -> bool:
-    exact, stems, _ = _number_words()
-    parts = [p for p in re.split(r"[-‐]", token.lower()) if p]
-    return bool(parts) and all(p in exact or any(p.startswith(s) for s in stems) for p in parts)
-
-
-def _is_run_word(token: str) -> bool:
-    """A word that may stand inside a spelt amount: numerals, currency names, "and", kopeck digits."""
-    _, _, connectors = _number_words()
-    t = token.strip(",.;:()«»").lower()
-    if not t:
-        return True
-    if _is_number_word(t) or t in connectors or re.fullmatch(r"\d{1,2}", t):
-        return True
-    if re.fullmatch(vocabulary().minor_units, t, re.IGNORECASE):
-        return True
-    return any(p.fullmatch(t) for _, p in vocabulary().currencies)
-
-
-def _is_label_word(token: str) -> bool:
-    """A word of the "Сумма прописью" label that a two-column form prints between the lines of the
-    spelt amount ("… триста семьдесят / Сумма прописью / один тенге 91 тиын")."""
-    t = token.strip(",.;:()（）«»[]|").lower()
-    if not t:
-        return False
-    voc = vocabulary()
-    return any(p.fullmatch(t) for p in (voc.label("amount_words"), voc.label("payment_amount")))
-
-
-@dataclass
-class SpeltRun:
-    start: int
-    # spans inside the run that are not part of the amount (label words and OCR noise next to them)
-    skipped: list[tuple[int, int]]
-
-
-def _spelt_run(text: str, end: int) -> SpeltRun | None:
-    """The spelt amount that ends at ``end`` (just after "00 тиын"), walking back word by word."""
-    lo = max(0, end - 400)  # a spelt amount is a few lines at most
-    tokens = [(m.start() + lo, m.group(0)) for m in re.finditer(r"[^\s(（]+", text[lo:end])]
-    start = None
-    unknown: list[tuple[int, int]] = []
-    skipped: list[tuple[int, int]] = []
-    numerals = 0
-    for tok_start, word in reversed(tokens):
-        span = (tok_start, tok_start + len(word))
-        if _is_label_word(word):
-            skipped.append(span)
-            continue
-        if _is_run_word(word):
-            if _is_number_word(word.strip(",.;:()«»")):
-                numerals += 1
-                start = tok_start
-                skipped.extend(u for u in unknown if _next_to(u, skipped, text))
-                unknown = []
-            continue
-        unknown.append(span)
-        if len(unknown) > 1:  # one OCR-damaged word inside the phrase is tolerated, two end it
-            break
-    if start is None or numerals == 0:
-        return None
-    return SpeltRun(start=start, skipped=[sp for sp in skipped if sp[0] >= start])
-
-
-def _next_to(span: tuple[int, int], others: list[tuple[int, int]], text: str) -> bool:
-    """A noise token touching a label word ("Guana прописью"): part of the garbled label."""
-    return any(text[min(span[1], o[1]) : max(span[0], o[0])].strip() == "" for o in others)
-
-
-def extract_amount_words(view: DocView) -> Found | None:
-    """The amount written in words, as printed: after "Сумма прописью:"-like labels, or in parentheses,
-    or wherever a run of numerals ends in "NN тиын / cents / fen"."""
-    text = view.text
-    minor = vocabulary().minor_units
-    end_re = re.compile(rf"(?:\d{{1,2}}\s*)?(?:{minor})(?!\w)", re.IGNORECASE)
-    for m in end_re.finditer(text):
-        run = _spelt_run(text, m.end())
-        if run is None or run.start >= m.start():
-            continue
-        return _words_found(view, run.start, m.end(), run.skipped)
-    return None
-
-
-def _words_found(view: DocView, s: int, e: int, skipped: list[tuple[int, int]] | None = None) -> Found:
-    raw = view.text[s:e]
-    kept = raw
-    for a, b in sorted(skipped or [], reverse=True):
-        kept = kept[: a - s] + " " + kept[b - s :]
-    if skipped:
-        kept = re.sub(r"(?<!\S)[()（）\[\]|:]+(?!\S)", " ", kept)  # brackets left from the label
-    value = re.sub(r"\s+", " ", kept).strip(" :;,")
-    factor = 0.9 if skipped else 1.0  # put together around an interleaved label
-    return Found(value=value, raw=raw, words=view.words_in(s, e), factor=factor)
-
-
-# ---------------------------------------------------------------------- figures vs words on OCR pages
-
-UNSURE = 0.45  # below the validators' trust threshold: they report "could not verify", not a mismatch
-
-
-def reconcile_words(view: DocView, amounts: Amounts | None, words: ExtractedValue | None, from_ocr: bool) -> None:
-    """On an OCR page, figures and words that disagree are not trusted blindly: the reading that the
-    other numbers of the document support (the same sum printed elsewhere, VAT arithmetic) wins, and
-    what stays ambiguous gets a confidence below 0.5. On a text layer the figures are authoritative
-    and a disagreement is a real defect, so nothing is changed there."""
-    if not from_ocr or amounts is None or amounts.total is None or words is None:
-        return
-    spelt = _spelt_value(words)
-    total = float(amounts.total.value)
-    if spelt is None or abs(spelt - total) <= 0.011:
-        return
-    vat = float(amounts.vat.value) if amounts.vat is not None and amounts.vat.raw else None
-    figures_ok = _supported(view, total, vat, exclude=amounts.total.raw)
-    words_ok = _supported(view, spelt, vat, exclude=None)
-    if (figures_ok and not words_ok) or words_lost_leading_part(total, spelt):
-        words.confidence = min(words.confidence, UNSURE)
-    elif words_ok and not figures_ok:
-        amounts.total.confidence = min(amounts.total.confidence, UNSURE)
-    else:
-        words.confidence = min(words.confidence, UNSURE)
-        amounts.total.confidence = min(amounts.total.confidence, UNSURE)
-
-
-def _spelt_value(words: Found | ExtractedValue) -> float | None:
-    """The amount the words spell (``extractors.amount_words``), or None when they spell none for sure."""
-    parsed = words_to_number(str(words.value))
-    return None if parsed is None else float(parsed)
-
-
-def _supported(view: DocView, value: float, vat: float | None, exclude: str | None) -> bool:
-    """Whether the document's other numbers back ``value`` as its total: a stated VAT that is a
-    known rate of it, or the same sum printed a second time."""
-    if vat:
-        base = value - vat
-        if base > 0 and any(abs(base * r - vat) <= 1.0 for r in VAT_RATES):
-            return True
-    seen = [v for _, _, v, _ in MONEY(view.text) if abs(v - value) <= 0.011]
-    return len(seen) >= (2 if exclude is not None else 1)

@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from extractors.amounts import MONEY
-from extractors.values import NUMBER_SIGN, clean_number, find_dates
+from extractors.dates import find_dates
+from extractors.money import MONEY
+from extractors.values import NUMBER_SIGN, clean_number
 from extractors.view import DocView, VLine, VWord
 
 CandidateKind = Literal["date", "amount", "number", "bin"]

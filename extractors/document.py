@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from extractors.amounts import extract_amount_words, extract_amounts, reconcile_words
+from extractors.amounts import extract_amounts
 from extractors.classify import Classification, classify
 from extractors.doctype import DoctypeModel
 from extractors.field_scoring import apply_field_model
@@ -16,6 +16,7 @@ from extractors.payroll import extract_payroll, extract_period
 from extractors.references import ContractRef as RefSpan
 from extractors.references import find_contract_refs, legal_act_spans, period_spans
 from extractors.regions import find_hits, labelled, regex_parser
+from extractors.spelt_amounts import extract_amount_words, reconcile_words
 from extractors.structured import extraction_from_structured
 from extractors.translation import certificate_hints
 from extractors.view import DocView, Snippet

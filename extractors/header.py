@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from extractors.dates import find_dates
 from extractors.found import FALLBACK_FACTOR, Found
 from extractors.references import ContractRef, in_spans
 from extractors.regions import ParsedValue, Parser, labelled
-from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, clean_number, find_dates
+from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, clean_number
 from extractors.view import DocView, VLine
 from models.domain import DocType
 

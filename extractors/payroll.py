@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.amounts import MONEY
 from extractors.found import FALLBACK_FACTOR, Found
+from extractors.money import MONEY
 from extractors.regions import find_hits
 from extractors.values import find_period
 from extractors.view import DocView, VLine

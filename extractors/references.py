@@ -15,7 +15,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.values import NUMBER_SIGN, NUMBER_TOKEN, DateMatch, find_dates
+from extractors.dates import DateMatch, find_dates
+from extractors.values import NUMBER_SIGN, NUMBER_TOKEN
 from extractors.vocabulary import vocabulary
 
 # A wrapped label cell ("Назначение / платежа:") can land between "№" and the number in reading order.

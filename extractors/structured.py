@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from extractors.dates import parse_date
 from extractors.found import Found, ev
 from extractors.language import detect_language
-from extractors.values import parse_amount, parse_date
+from extractors.values import parse_amount
 from models.domain import (
     Amounts,
     ContractRef,

@@ -27,10 +27,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from extractors.dates import find_dates
 from extractors.identifiers import is_valid_iban
 from extractors.names import find_org_names
 from extractors.prefilter import Needles, fold, may_match, needles
-from extractors.values import find_amounts, find_dates, looks_like_money
+from extractors.values import find_amounts, looks_like_money
 from extractors.view import DocView
 from extractors.vocabulary import vocabulary
 from models.domain import DocType, DocumentExtraction, DocumentText

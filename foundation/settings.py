@@ -111,7 +111,7 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DOCPROC_SERVICE_")
 
-    # Uploaded bytes live in the database (ingest/blobstore_db.py): a worker on another machine needs
+    # Uploaded bytes live in the database (ingest/blobs_in_database.py): a worker on another machine needs
     # nothing but the database and Redis URLs. The embedded CLI keeps them under data_dir/blobs.
     # RQ queue names are "<prefix>-documents", "<prefix>-dossiers", "<prefix>-webhooks": one Redis can
     # serve several deployments (and the tests) side by side.

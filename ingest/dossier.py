@@ -15,32 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from foundation.settings import Limits
 from ingest.archive import JUNK_DIRECTORIES, JUNK_FILE_NAMES, ArchiveMember, read_zip_members
-from ingest.blobstore import sha256_hex
+from ingest.blobs import sha256_hex
 from ingest.errors import IngestError
 from ingest.limits import check_file_size, unsupported_format
 from ingest.sniff import sniff_kind
-from models.domain import Application, FileKind
+from models.domain import Application, FileKind, SourceFile
 
 APPLICATION_FILE = "application.json"
 # The corpus's ground truth sits beside the documents; it must never be read as one.
 GROUND_TRUTH_FILE = "expected.json"
 _RESERVED_NAMES = frozenset({APPLICATION_FILE, GROUND_TRUTH_FILE})
-
-
-class SourceFile(BaseModel):
-    """One accepted document: its name inside the dossier, its bytes and what they are."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    data: bytes = Field(repr=False)
-    sha256: str
-    kind: FileKind
-    size: int
 
 
 class RejectedFile(BaseModel):

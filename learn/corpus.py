@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docproc.pipeline import DocumentOutcome, process_documents
+from docproc.document_outcome import DocumentOutcome
+from docproc.pipeline import process_documents
 from foundation.settings import Settings
 from ingest.dossier import load_dossier
 from models.domain import DocumentText

@@ -192,7 +192,7 @@ class ApplicationRow(_Timestamps, Base):
 
 
 class BlobRow(Base):
-    """Metadata of stored bytes; the bytes themselves are in an ``ingest.blobstore.BlobStore``."""
+    """Metadata of stored bytes; the bytes themselves are in an ``ingest.blobs.BlobStore``."""
 
     __tablename__ = "blobs"
 
@@ -222,7 +222,8 @@ class DocumentRow(_Timestamps, Base):
     file_format: Mapped[str | None] = mapped_column(String(16), nullable=True)
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    pipeline_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The key of the reading this row holds (``worker.queues.pipeline_key``, as ``ExtractionCacheRow``).
+    pipeline_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Service mode: the RQ job that reads this content, how often it was tried, and when.
     job_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -275,7 +276,7 @@ class PageImageRow(Base):
 
 
 class BlobDataRow(Base):
-    """The bytes of a blob, in the database (``ingest.blobstore_db``): every worker can reach them."""
+    """The bytes of a blob, in the database (``ingest.blobs_in_database``): every worker can reach them."""
 
     __tablename__ = "blob_data"
 

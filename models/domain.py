@@ -80,6 +80,18 @@ class FileKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+
+class SourceFile(BaseModel):
+    """One accepted document: its name inside the dossier, its bytes and what they are."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    data: bytes = Field(repr=False)
+    sha256: str
+    kind: FileKind
+    size: int
+
 class DocType(StrEnum):
     APPLICATION_FORM = "application_form"
     STATISTICS_CONSENT = "statistics_consent"

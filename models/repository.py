@@ -6,7 +6,7 @@ that dies mid-step leaves the database as it was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import delete, select
@@ -23,10 +23,7 @@ from models.db import (
     PageRow,
     ReviewDecision,
 )
-from models.domain import Application, DocumentExtraction, PageText, PriorReimbursement
-
-if TYPE_CHECKING:
-    from ingest.dossier import SourceFile
+from models.domain import Application, DocumentExtraction, PageText, PriorReimbursement, SourceFile
 
 
 def upsert_application(session: Session, app: Application) -> ApplicationRow:
@@ -159,7 +156,7 @@ def _clear_results(row: DocumentRow) -> None:
     row.file_format = None
     row.page_count = None
     row.extraction = None
-    row.pipeline_version = None
+    row.pipeline_key = None
 
 
 def set_document_status(
@@ -203,7 +200,7 @@ def save_extraction(
     session: Session,
     doc_row: DocumentRow,
     extraction: DocumentExtraction,
-    pipeline_version: str | None = None,
+    pipeline_key: str | None = None,
 ) -> None:
     """Store what the extractors read, plus the columns reviewers filter on."""
     doc_row.extraction = extraction.model_dump(mode="json")
@@ -212,8 +209,8 @@ def save_extraction(
     doc_row.file_format = extraction.file_format
     if extraction.pages:
         doc_row.page_count = extraction.pages
-    if pipeline_version is not None:
-        doc_row.pipeline_version = pipeline_version
+    if pipeline_key is not None:
+        doc_row.pipeline_key = pipeline_key
     session.flush()
 
 

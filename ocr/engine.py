@@ -62,11 +62,6 @@ class OcrEngine(Protocol):
 # --------------------------------------------------------------------------- tesseract
 
 
-def _single_threaded() -> None:
-    # Parallelism comes from worker processes; OpenMP threads inside tesseract only oversubscribe the CPUs.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
 TESSERACT_COMMAND = "tesseract"
 # What tesseract's OSD report calls each value, and the Orientation field it fills.
 _OSD_FIELDS = {
@@ -160,11 +155,18 @@ class TesseractEngine:
         return _tesseract_version()
 
     def _run(self, image: np.ndarray, arguments: list[str], what: str) -> str:
-        _single_threaded()
         command = [TESSERACT_COMMAND, "stdin", "stdout", *arguments]
+        # The one place OMP_THREAD_LIMIT is set: parallelism comes from processes (``docproc.pool``, the
+        # service's workers); OpenMP threads inside tesseract would only oversubscribe the CPUs.
+        environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         try:
             done = subprocess.run(
-                command, input=bmp_bytes(image), capture_output=True, timeout=self.timeout_s or None, check=False
+                command,
+                input=bmp_bytes(image),
+                capture_output=True,
+                timeout=self.timeout_s or None,
+                check=False,
+                env=environment,
             )
         except subprocess.TimeoutExpired as exc:  # run() has killed it
             raise OcrTimeout(f"tesseract {what} exceeded {self.timeout_s} s") from exc

@@ -2,7 +2,7 @@
 
 Each step is a plain function on a numpy image; ``STEPS`` adapts them to a pipeline that settings name
 (``OcrSettings.preprocess``). What a step did to the geometry (scale, quarter turns, skew) is recorded in
-``PageTransform`` so the reader can say which frame the word boxes are in.
+``PageTransform`` (``ocr.image_ops``) so the reader can say which frame the word boxes are in.
 """
 
 from __future__ import annotations
@@ -14,20 +14,18 @@ import numpy as np
 
 from foundation.settings import OcrSettings
 from ocr.engine import OcrEngine, OcrError, Orientation
+from ocr.image_ops import (
+    PAPER_WHITE,
+    PageTransform,
+    is_colourless,
+    resize,
+    rotate_quarter,
+    rotate_small,
+    to_grayscale,
+)
 from ocr.ink import InkRange, ink_mask
 from ocr.opencv import cv2
-
-PAPER_WHITE = 255
-
-
-@dataclass
-class PageTransform:
-    scale: float = 1.0  # processed pixels per rendered pixel
-    rotation: int = 0  # clockwise quarter turns applied, in degrees
-    skew_angle: float = 0.0  # small counter-clockwise correction applied, in degrees
-    script: str = ""  # the script OSD saw ("Han", "Cyrillic", …), when it could tell
-    script_confidence: float = 0.0
-    notes: list[str] = field(default_factory=list)
+from ocr.seals_scan import erase_grey_seal_rings
 
 
 @dataclass
@@ -48,16 +46,6 @@ class StepContext:
 # --------------------------------------------------------------------------- the steps as plain functions
 
 
-def is_colourless(image: np.ndarray) -> bool:
-    """Every pixel grey (R = G = B): a grey scan rendered to RGB. A coarse sample answers for colour pages."""
-    if image.ndim != 3:
-        return True
-    for view in (image[::8, ::8], image):
-        if not (np.array_equal(view[..., 0], view[..., 1]) and np.array_equal(view[..., 1], view[..., 2])):
-            return False
-    return True
-
-
 def suppress_ink(image: np.ndarray, ink: InkRange) -> np.ndarray:
     """Paint blue / violet stamp and signature ink paper-white (colour images only; gray passes through)."""
     if is_colourless(image):  # no hue, no saturation: nothing is ink (and the HSV pass costs ~50 ms a page)
@@ -65,12 +53,6 @@ def suppress_ink(image: np.ndarray, ink: InkRange) -> np.ndarray:
     out = image.copy()
     out[ink_mask(image, ink)] = PAPER_WHITE
     return out
-
-
-def to_grayscale(image: np.ndarray) -> np.ndarray:
-    if image.ndim == 2:
-        return image
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
@@ -97,29 +79,6 @@ def upscale_factor(glyph_height: float | None, min_height: float, max_factor: fl
     if glyph_height is None or glyph_height >= min_height:
         return 1.0
     return float(min(max_factor, min_height / max(glyph_height, 1.0)))
-
-
-def resize(image: np.ndarray, factor: float) -> np.ndarray:
-    if abs(factor - 1.0) < 1e-3:
-        return image
-    interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
-    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
-
-
-def rotate_quarter(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
-    turns = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-    code = turns.get(degrees_clockwise % 360)
-    return image if code is None else cv2.rotate(image, code)
-
-
-def rotate_small(image: np.ndarray, degrees_counterclockwise: float) -> np.ndarray:
-    """Rotate about the centre keeping the frame; uncovered corners become paper white."""
-    h, w = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees_counterclockwise, 1.0)
-    border = (PAPER_WHITE,) * (3 if image.ndim == 3 else 1)
-    return cv2.warpAffine(
-        image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border
-    )
 
 
 def _text_mask_for_skew(gray: np.ndarray, work_width: int = 1000) -> np.ndarray:
@@ -256,8 +215,6 @@ def binarize(gray: np.ndarray) -> np.ndarray:
 def _step_suppress_stamps(image: np.ndarray, ctx: StepContext) -> np.ndarray:
     if is_colourless(image):
         # Grey scans have no stamp colour: their seals are told from the text by being paler.
-        from ocr.seals_scan import erase_grey_seal_rings  # it builds on this module's steps
-
         return erase_grey_seal_rings(to_grayscale(image))
     return suppress_ink(image, InkRange.from_settings(ctx.settings))
 

@@ -21,14 +21,13 @@ from ingest.errors import UnreadableDocument
 from models.domain import BBox, DocumentText, FileKind, PageText, SealText, TextSource, Word
 from ocr.cache import OcrCache, cache_key, image_hash
 from ocr.engine import OcrEngine, OcrError, OcrTimeout, create_engine, engine_label
+from ocr.image_ops import PageTransform, is_colourless
 from ocr.ink import InkRange
 from ocr.layout import group_lines, mean_word_confidence
 from ocr.line_retry import retry_doubtful_runs
 from ocr.pdfium_text import NeedsPdfplumber, read_char_page
 from ocr.preprocess import (
-    PageTransform,
     detect_orientation,
-    is_colourless,
     pipeline_signature,
     preprocess,
     preprocess_deferring_orientation,

@@ -30,11 +30,11 @@ import numpy as np
 
 from models.domain import BBox, SealText, Word
 from ocr.engine import OcrEngine, OcrError
+from ocr.image_ops import PAPER_WHITE, PageTransform, is_colourless, resize
 from ocr.ink import InkRange, ink_mask
 from ocr.layout import group_lines
 from ocr.line_retry import stack_crops
 from ocr.opencv import cv2
-from ocr.preprocess import PAPER_WHITE, PageTransform, is_colourless, resize
 
 # Part of the OCR cache key: bump when seal handling (grey rings painted out, colour seals read) or the
 # second reading of doubtful runs (``ocr.line_retry``) changes.

@@ -59,7 +59,8 @@ def test_docproc_check_exits_2_naming_the_field(tmp_path: Path) -> None:
 
 
 def test_docproc_batch_marks_the_dossier_refused(tmp_path: Path) -> None:
-    from docproc.batch import BatchOptions, Outcome, run_batch
+    from docproc.batch.model import BatchOptions, Outcome
+    from docproc.batch.run import run_batch
     from foundation.settings import Settings
 
     write_dossier(tmp_path / "archive" / "bad", {**APPLICATION, "dossier_id": "bad", "cost_type": "lean"})

@@ -26,7 +26,8 @@ import pytest
 from typer.testing import CliRunner
 
 from docproc import pipeline
-from docproc.batch import (
+from docproc.batch.journal import EntryStatus, Journal
+from docproc.batch.model import (
     BatchObserver,
     BatchOptions,
     BatchRow,
@@ -34,13 +35,13 @@ from docproc.batch import (
     Mode,
     Outcome,
     Reason,
-    run_batch,
-    write_report,
 )
-from docproc.batch_journal import EntryStatus, Journal
+from docproc.batch.report import write_report
+from docproc.batch.run import run_batch
+from docproc.document_outcome import DocumentOutcome
 from foundation import versions
 from foundation.settings import Settings
-from ingest.dossier import SourceFile
+from models.domain import SourceFile
 from tests.test_service_support import (
     APPLICATION,
     FONT,
@@ -88,7 +89,7 @@ def processed(monkeypatch: pytest.MonkeyPatch) -> Counter:
     counter = Counter()
     real = pipeline.process_document
 
-    def counting(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def counting(source: SourceFile, settings: Settings) -> DocumentOutcome:
         counter.names.append(source.name)
         return real(source, settings)
 
@@ -117,9 +118,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> Counter:
     counter = Counter()
     real = pipeline.check_documents
 
-    def counting(application: Any, outcomes: Any) -> Any:
+    def counting(application: Any, outcomes: Any, *history: Any) -> Any:
         counter.names.append(application.dossier_id)
-        return real(application, outcomes)
+        return real(application, outcomes, *history)
 
     monkeypatch.setattr(pipeline, "check_documents", counting)
     return counter
@@ -345,7 +346,7 @@ def test_dry_run_says_what_would_run_and_why_and_only_failed_reruns_failures(
     make_dossier(archive, 3, extra={FAILING: dossier_documents("3")["akt_7.pdf"]})
     real = pipeline.process_document
 
-    def flaky(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def flaky(source: SourceFile, settings: Settings) -> DocumentOutcome:
         if source.name == FAILING:
             return pipeline.rejected_outcome(
                 source.name, "read_failed", "Документ не удалось прочитать: сбой."
@@ -365,7 +366,7 @@ def test_dry_run_says_what_would_run_and_why_and_only_failed_reruns_failures(
 
     counter = Counter()
 
-    def counting(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def counting(source: SourceFile, settings: Settings) -> DocumentOutcome:
         counter.names.append(source.name)
         return real(source, settings)
 
@@ -577,7 +578,7 @@ def test_a_crashed_worker_process_fails_only_its_dossiers_and_they_can_be_retrie
     make_dossier(archive, 4, extra={"crash.pdf": dossier_documents("4")["akt_7.pdf"]})
     real = pipeline.process_document
 
-    def crashing(source: SourceFile, settings: Settings) -> pipeline.DocumentOutcome:
+    def crashing(source: SourceFile, settings: Settings) -> DocumentOutcome:
         if source.name == "crash.pdf":
             os._exit(1)  # the worker process dies (OOM killer, segfault in a native library)
         return real(source, settings)
@@ -675,7 +676,7 @@ def test_queue_mode_hands_the_dossiers_to_the_service_workers(
 
 
 def test_queue_mode_needs_the_service_database(tmp_path: Path, settings: Settings) -> None:
-    from docproc.batch import BatchError
+    from docproc.batch.model import BatchError
 
     with pytest.raises(BatchError, match="DATABASE_URL"):
         run_batch([tmp_path], settings, BatchOptions(mode=Mode.QUEUE))

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from docproc.cli import app
-from docproc.cli_cache import CacheOptionError, cache_stores, parse_duration, parse_size
+from docproc.cli.cache import CacheOptionError, cache_stores, parse_duration, parse_size
 from docproc.stage_cache import StageCache
 from foundation.file_store import (
     STALE_TEMP_AGE_S,

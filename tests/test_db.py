@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foundation.settings import Limits
-from ingest.dossier import SourceFile, ingest_bytes
+from ingest.dossier import ingest_bytes
 from models.db import (
     MIGRATION_LOCK_KEY,
     ApplicationRow,
@@ -42,6 +42,7 @@ from models.domain import (
     PageText,
     Party,
     Provenance,
+    SourceFile,
     TextSource,
     Word,
 )
@@ -198,7 +199,7 @@ def test_document_pages_extraction_and_result_round_trip(engine: Engine) -> None
         doc = record_document(session, app_row, make_source("pp_1284.pdf", b"payment"))
         set_document_status(session, doc, DocumentStatus.PROCESSING)
         record_pages(session, doc, [make_page(1, ["Платёжное", "поручение"]), make_page(2, ["Итого"])])
-        save_extraction(session, doc, extraction, pipeline_version="test-1")
+        save_extraction(session, doc, extraction, pipeline_key="test-1")
         set_document_status(session, doc, DocumentStatus.DONE)
         save_result(
             session, app_row, {"dossier_id": "dossier_9001", "application_date": dt.date(2024, 5, 23)}
@@ -215,7 +216,7 @@ def test_document_pages_extraction_and_result_round_trip(engine: Engine) -> None
             "pdf_text",
             2,
         )
-        assert doc.pipeline_version == "test-1"
+        assert doc.pipeline_key == "test-1"
         loaded = load_extraction(doc)
         # ExtractedValue.value is Any: a date comes back as its ISO string, so compare the JSON form.
         assert loaded is not None and loaded.model_dump(mode="json") == extraction.model_dump(mode="json")

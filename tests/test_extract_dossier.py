@@ -38,7 +38,8 @@ def test_an_invalid_bin_is_never_spread() -> None:
 def test_the_pipeline_infers_a_bin_printed_only_in_a_seal_without_letting_it_accuse() -> None:
     import datetime as dt
 
-    from docproc.pipeline import DocumentOutcome, check_documents
+    from docproc.document_outcome import DocumentOutcome
+    from docproc.pipeline import check_documents
     from models.domain import Applicant, Application
     from validators.rules import default_rules
 

@@ -6,21 +6,23 @@ import datetime as dt
 
 import pytest
 
-from extractors.values import (
+from extractors.dates import (
     DATE_ORDER_ASSUMED,
     DATE_ORDER_FROM_EVIDENCE,
     DATE_ORDER_FROM_STYLE,
+    find_dates,
+    month_number,
+    parse_date,
+)
+from extractors.values import (
     clean_number,
     currency_near,
     document_currency,
     find_amounts,
     find_currencies,
-    find_dates,
     find_money,
     find_period,
-    month_number,
     parse_amount,
-    parse_date,
 )
 
 

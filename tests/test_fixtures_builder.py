@@ -17,8 +17,8 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from PIL import Image
 
+from docproc.expected_shape import document_from_expected
 from extractors.identifiers import BANK_CODE_TO_BIC, is_valid_bin, is_valid_iban
-from models.expected_shape import document_from_expected
 from tests.fixtures.builder import bad_inputs, scan
 from tests.fixtures.builder.defects import CODES, CONFLICTS, DefectConflict, random_defects
 from tests.fixtures.builder.generator import DossierSpec, generate

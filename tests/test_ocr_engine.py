@@ -15,7 +15,7 @@ from ocr.engine import (
     register_engine,
     words_from_tesseract_data,
 )
-from ocr.preprocess import to_grayscale
+from ocr.image_ops import to_grayscale
 from tests.test_ocr_support import CountingEngine, text_image
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from foundation.settings import OcrSettings
 from ocr.engine import TesseractEngine
+from ocr.image_ops import resize, rotate_quarter, rotate_small, to_grayscale
 from ocr.ink import InkRange
 from ocr.preprocess import (
     STEPS,
@@ -14,11 +15,7 @@ from ocr.preprocess import (
     median_glyph_height,
     preprocess,
     remove_rulings,
-    resize,
-    rotate_quarter,
-    rotate_small,
     suppress_ink,
-    to_grayscale,
     upscale_factor,
 )
 from tests.test_ocr_support import CountingEngine, text_image

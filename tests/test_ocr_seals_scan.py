@@ -22,8 +22,8 @@ from extractors.identifiers import is_valid_bin
 from foundation.settings import OcrSettings, Settings
 from models.domain import DocType, DocumentText, FileKind
 from ocr.engine import create_engine
+from ocr.image_ops import PageTransform
 from ocr.ink import InkRange
-from ocr.preprocess import PageTransform
 from ocr.reader import PageOcr
 from ocr.seals_scan import erase_grey_seal_rings, find_grey_seals, find_seals, read_scan_seals, to_page_frame
 from tests.test_ocr_support import CountingEngine

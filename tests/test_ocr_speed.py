@@ -15,7 +15,7 @@ from PIL import Image
 from foundation.settings import OcrSettings, Settings
 from models.domain import BBox, FileKind, TextSource, Word
 from ocr.engine import OcrError, Orientation, TesseractEngine, bmp_bytes, parse_osd, parse_tsv
-from ocr.preprocess import rotate_quarter, to_grayscale
+from ocr.image_ops import rotate_quarter, to_grayscale
 from ocr.raster import open_pdf, page_draws_text
 from ocr.reader import PageOcr, read_document
 from tests.test_ocr_support import FONT, text_image

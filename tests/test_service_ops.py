@@ -123,10 +123,10 @@ def test_service_commands_register_on_a_typer_app() -> None:
     import typer
     from typer.testing import CliRunner
 
-    from docproc.cli_service import register_service_commands
+    from docproc.cli.service import register
 
     app = typer.Typer()
-    register_service_commands(app)
+    register(app)
     shown = CliRunner().invoke(app, ["--help"]).output
     assert all(name in shown for name in ("serve", "worker", "requeue", "keys"))
     assert "--burst" in CliRunner().invoke(app, ["worker", "--help"]).output

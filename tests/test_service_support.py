@@ -286,7 +286,7 @@ def run_planning_in_process(env: ServiceEnv) -> None:
 
 
 def worker_command(*extra: str) -> list[str]:
-    return [sys.executable, "-m", "docproc.cli_service", "worker", *extra]
+    return [sys.executable, "-m", "docproc.cli", "worker", *extra]
 
 
 def run_worker_subprocess(env: ServiceEnv, timeout: float = 120) -> subprocess.CompletedProcess[str]:

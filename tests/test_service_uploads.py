@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from foundation.settings import Limits
-from ingest.blobstore import BlobNotFound, sha256_hex
-from ingest.blobstore_db import DatabaseBlobStore
+from ingest.blobs import BlobNotFound, sha256_hex
+from ingest.blobs_in_database import DatabaseBlobStore
 from ingest.errors import IngestError
 from ingest.uploads import check_upload, safe_upload_name
 from models.db import make_engine, upgrade_database

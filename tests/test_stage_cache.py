@@ -17,8 +17,8 @@ from foundation import versions
 from foundation.file_store import FileStore, ModelStore
 from foundation.settings import Settings
 from foundation.versions import stage_fingerprints
-from ingest.dossier import SourceFile, ingest_bytes
-from models.domain import BBox, DocumentText, FileKind, PageText, TextSource, Word
+from ingest.dossier import ingest_bytes
+from models.domain import BBox, DocumentText, FileKind, PageText, SourceFile, TextSource, Word
 from ocr.engine import reader_detail
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,3 +180,79 @@ def test_file_store_writes_atomically_and_survives_an_unwritable_root(tmp_path: 
     models = ModelStore(blocker, DocumentText)
     assert models.put("cd" * 32, DocumentText(file="a", kind=FileKind.PDF, sha256="0" * 64)) is False
     assert models.get("cd" * 32) is None
+
+
+# --------------------------------------------------------------------------- the dossier check
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    """Counts ``check_documents`` calls (the validators run)."""
+    from docproc import pipeline
+
+    calls = Calls()
+    real = pipeline.check_documents
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.count += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "check_documents", counting)
+    return calls
+
+
+def _application() -> object:
+    from models.domain import Application
+
+    return Application.model_validate_json((TEXT_PDF.parent / "application.json").read_text(encoding="utf-8"))
+
+
+def test_the_dossier_check_is_cached_by_its_inputs_and_history(settings: Settings, checks: Calls) -> None:
+    from docproc.pipeline import check_documents_cached
+    from models.domain import PriorReimbursement
+
+    application = _application()
+    outcomes = [process_document(_source(TEXT_PDF), settings)]
+    first = check_documents_cached(application, outcomes, settings)  # type: ignore[arg-type]
+    again = check_documents_cached(application, [process_document(_source(TEXT_PDF), settings)], settings)  # type: ignore[arg-type]
+    assert checks.count == 1 and again == first
+    history = [
+        PriorReimbursement(
+            dossier_id="earlier", application_date="2024-01-10", measure="service_costs", reimbursement_kzt=1.0
+        )
+    ]
+    check_documents_cached(application, outcomes, settings, history)  # type: ignore[arg-type]
+    assert checks.count == 2  # another history is another check
+    check_documents_cached(application, outcomes, settings, (), frozenset({"a-dismissed-finding"}))  # type: ignore[arg-type]
+    assert checks.count == 3  # a reviewer's dismissal may bring a payment back: another check
+    check_documents_cached(application, outcomes, settings, (), frozenset())  # type: ignore[arg-type]
+    assert checks.count == 3  # no dismissal: the first check's key
+    off = settings.model_copy(update={"stage_cache": False})
+    check_documents_cached(application, outcomes, off)  # type: ignore[arg-type]
+    assert checks.count == 4
+
+
+def test_a_dossier_with_a_failure_of_ours_is_checked_every_time(settings: Settings, checks: Calls) -> None:
+    from docproc.pipeline import check_documents_cached, rejected_outcome
+
+    outcomes = [rejected_outcome("doc01.pdf", "worker_crashed", "Обработка документа прервалась.")]
+    for _ in range(2):
+        check_documents_cached(_application(), outcomes, settings)  # type: ignore[arg-type]
+    assert checks.count == 2
+
+
+def test_the_service_key_of_a_reading_is_made_of_the_reader_and_extractor_fingerprints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ocr.engine
+    from worker.queues import pipeline_key
+
+    settings = Settings()
+    key = pipeline_key(settings)
+    monkeypatch.setattr(versions, "VALIDATOR_VERSION", versions.VALIDATOR_VERSION + 1)
+    assert pipeline_key(settings) == key  # a validator upgrade reads nothing again
+    monkeypatch.setattr(ocr.engine, "_tesseract_version", lambda: "99.0.0")
+    assert pipeline_key(settings) != key  # a new tesseract reads differently
+    monkeypatch.undo()
+    monkeypatch.setattr(versions, "EXTRACTOR_VERSION", versions.EXTRACTOR_VERSION + 1)
+    assert pipeline_key(settings) != key

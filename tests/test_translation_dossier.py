@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from docproc.pipeline import DocumentOutcome, check_documents, process_document
+from docproc.document_outcome import DocumentOutcome
+from docproc.pipeline import check_documents, process_document
 from docproc.report import render_dossier
 from foundation.settings import Settings
 from ingest.dossier import ingest_bytes

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from docproc.expected_shape import document_from_expected
 from models.domain import Application
-from models.expected_shape import document_from_expected
 from validators import check_dossier
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

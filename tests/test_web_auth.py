@@ -305,7 +305,7 @@ def test_the_cli_creates_a_reviewer_who_can_sign_in(service_env: ServiceEnv, cli
 
     def users(*args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "docproc.cli_service", "users", *args],
+            [sys.executable, "-m", "docproc.cli", "users", *args],
             input=password,
             env=service_env.env(),
             cwd=ROOT,

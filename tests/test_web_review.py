@@ -274,7 +274,8 @@ def test_a_scanned_page_is_shown_straightened_like_the_ocr_read_it() -> None:
 
     from api.web.page_frames import ocr_frame_png
     from foundation.settings import OcrSettings
-    from ocr.preprocess import estimate_skew, to_grayscale
+    from ocr.image_ops import to_grayscale
+    from ocr.preprocess import estimate_skew
 
     settings = OcrSettings()
     ocr_angle, _ = estimate_skew(

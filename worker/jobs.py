@@ -22,9 +22,9 @@ from typing import Any
 from rq import get_current_job
 from rq.job import Job
 
-from docproc.pipeline import check_documents, process_document, rejected_outcome
-from ingest.blobstore_db import load_bytes
-from ingest.dossier import SourceFile, order_by_listing
+from docproc.pipeline import NOT_CACHED_FAILURES, check_documents_cached, process_document, rejected_outcome
+from ingest.blobs_in_database import load_bytes
+from ingest.dossier import order_by_listing
 from models.db import (
     ApplicationRow,
     ApplicationStatus,
@@ -35,7 +35,7 @@ from models.db import (
     WebhookRow,
     utc_now,
 )
-from models.domain import Application, FileKind
+from models.domain import Application, FileKind, SourceFile
 from models.repository import dismissed_finding_keys, prior_reimbursements
 from worker import context
 from worker import metrics as m
@@ -68,11 +68,6 @@ from worker.webhooks import (
 )
 
 log = logging.getLogger(__name__)
-
-# Pipeline failure codes that say something went wrong in the service (a bug, a crashed or slow
-# OCR engine), not that the document is unreadable: such readings are never cached.
-NOT_CACHED_FAILURES = frozenset({"read_failed", "extract_failed", "worker_crashed", "ocr_timeout"})
-
 
 # --------------------------------------------------------------------------- one document
 
@@ -214,7 +209,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
 
     outcomes += [rejected_outcome(r.name, r.code, r.reason) for r in missing]
     started = time.monotonic()
-    result = check_documents(application, outcomes, history, dismissed)
+    result = check_documents_cached(application, outcomes, settings, history, dismissed)
     duration = time.monotonic() - started
 
     with sessions.begin() as session:
@@ -235,7 +230,7 @@ def _catch_up(session: Any, app: ApplicationRow) -> bool:
     for doc in app.documents:
         if doc.status not in (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value):
             continue
-        cache = find_cache(session, doc.sha256, doc.pipeline_version) if doc.pipeline_version else None
+        cache = find_cache(session, doc.sha256, doc.pipeline_key) if doc.pipeline_key else None
         if cache is None:
             complete = False
         else:

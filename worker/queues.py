@@ -14,8 +14,6 @@ The prefix is the queue prefix: deployments (and test runs) sharing one Redis ne
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 
@@ -25,7 +23,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from foundation.settings import Settings
-from foundation.versions import document_stages_version
+from foundation.versions import document_stages_key, stage_fingerprints
+from ocr.engine import reader_detail
 
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -56,14 +55,9 @@ def queues(settings: Settings, connection: Redis) -> dict[str, Queue]:
 
 
 def pipeline_key(settings: Settings) -> str:
-    """What a cached reading depends on: the reader and extractor versions (not the validators') and
-    the settings that change their output."""
-    relevant = {
-        "ocr": settings.ocr.model_dump(mode="json"),
-        "limits": settings.limits.model_dump(mode="json"),
-    }
-    digest = hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{document_stages_version()}-{digest}"
+    """What a cached reading depends on: the reader and extractor stage fingerprints (versions, data,
+    OCR settings, limits, OCR engine and its version; ``foundation.versions.document_stages_key``)."""
+    return document_stages_key(stage_fingerprints(reader_detail(settings)))
 
 
 def _safe(part: str) -> str:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from docproc.pipeline import DocumentOutcome, check_documents, rejected_outcome
+from docproc.document_outcome import DocumentOutcome
+from docproc.pipeline import check_documents, rejected_outcome
 from ingest.dossier import order_by_listing
 from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow
 from models.domain import Application, DossierResult

@@ -92,8 +92,6 @@ class InProcessWorker(PromptShutdown, SimpleWorker):
 
 def prepare_process(settings: Settings) -> None:
     """Environment every worker process needs before its first job."""
-    # OCR parallelism comes from processes; OpenMP threads inside tesseract only oversubscribe cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
     context.configure(settings)
     upgrade_database(settings.effective_database_url)
     context.reset()  # no connection opened by the migration may survive into a fork

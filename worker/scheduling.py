@@ -120,13 +120,13 @@ def plan_check(
     # does not grow with the application's size. Rows are loaded for the documents to assign only
     # (for an upload: the new ones, already in the session).
     unfinished = session.execute(
-        select(DocumentRow.id, DocumentRow.sha256, DocumentRow.job_id, DocumentRow.pipeline_version)
+        select(DocumentRow.id, DocumentRow.sha256, DocumentRow.job_id, DocumentRow.pipeline_key)
         .where(DocumentRow.application_id == app.id, DocumentRow.status.in_(UNFINISHED_DOCUMENT_STATUSES))
         .order_by(DocumentRow.created_at)
     ).all()
     to_assign: list[DocumentRow] = []
     for row in unfinished:
-        already = row.job_id is not None and row.pipeline_version == key and row.sha256 not in forced
+        already = row.job_id is not None and row.pipeline_key == key and row.sha256 not in forced
         if already and not ensure_all:
             plan.assigned.append(row.job_id)
         else:
@@ -146,7 +146,7 @@ def plan_check(
                 timeout=q.document_timeout(doc.page_count, settings),
                 job_id=q.document_job_id(settings.service.queue_prefix, doc.sha256, key),
             )
-        doc.pipeline_version = key
+        doc.pipeline_key = key
         doc.job_id = spec.job_id
         if doc.status == DocumentStatus.QUEUED.value:
             doc.queued_at = utc_now()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from docproc.pipeline import DocumentOutcome
+from docproc.document_outcome import DocumentOutcome
 from models import repository as repo
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,
@@ -70,7 +70,7 @@ def unfinished_documents(session: Session, sha256: str, key: str | None = None) 
         DocumentRow.sha256 == sha256, DocumentRow.status.in_(UNFINISHED_DOCUMENT_STATUSES)
     )
     if key is not None:
-        query = query.where(DocumentRow.pipeline_version == key)
+        query = query.where(DocumentRow.pipeline_key == key)
     return list(session.scalars(query.order_by(DocumentRow.created_at)))
 
 
@@ -78,7 +78,7 @@ def apply_cache(session: Session, doc: DocumentRow, cache: ExtractionCacheRow) -
     """Give ``doc`` the reading in ``cache``: fields, pages, status."""
     extraction = DocumentExtraction.model_validate(cache.extraction)
     extraction.file = doc.file_name
-    repo.save_extraction(session, doc, extraction, pipeline_version=cache.pipeline_key)
+    repo.save_extraction(session, doc, extraction, pipeline_key=cache.pipeline_key)
     text = unpack_text(cache.text)
     if text is not None:
         repo.record_pages(session, doc, text.pages)
@@ -109,7 +109,7 @@ def document_outcome(session: Session, doc: DocumentRow) -> DocumentOutcome:
     """A finished document as the pipeline's ``DocumentOutcome`` (reading + reviewer's corrections)."""
     from worker.corrections import apply_corrections
 
-    cache = find_cache(session, doc.sha256, doc.pipeline_version) if doc.pipeline_version else None
+    cache = find_cache(session, doc.sha256, doc.pipeline_key) if doc.pipeline_key else None
     if doc.extraction is not None:
         extraction = DocumentExtraction.model_validate(doc.extraction)
     else:

@@ -40,11 +40,11 @@ from api.schemas import (
 )
 from api.uploads import read_files, upload_limits
 from api.views import application_detail, application_summary, document_summary
+from docproc.expected_shape import dossier_to_expected
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
 from models.db import ApplicationRow, ApplicationStatus, DocumentStatus, EligibilityVerdict
 from models.domain import Application, DossierResult
-from models.expected_shape import dossier_to_expected
 from worker.scheduling import plan_check
 
 router = APIRouter(prefix="/v1", tags=["applications"])

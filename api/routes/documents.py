@@ -15,7 +15,7 @@ from api.intake import audit, claim_forced_reprocess, enqueue_or_explain
 from api.pages import NoPageImage
 from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
 from api.views import document_detail
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from models.db import DocumentStatus
 from worker.corrections import CorrectionError, merge_corrections
 from worker.scheduling import plan_check

@@ -1,37 +1,6 @@
-"""The reviewers' workspace: server-rendered pages on the API's FastAPI app (``install_web``)."""
+"""The reviewers' workspace: server-rendered pages on the API's FastAPI app (``api.web.install``).
 
-from __future__ import annotations
-
-from pathlib import Path
-
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
-
-
-def install_web(app: FastAPI) -> None:
-    """Mount the pages at ``/`` (``/login``, ``/dossiers``, ``/documents/…``) and ``/static``."""
-    from api.web.pages import audit_log, document, dossier, dossier_list, letter, report, sign_in
-    from api.web.rendering import render
-    from api.web.security import LoginRequired, WebError, login_url
-
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
-    app.include_router(sign_in.public_router)
-    for page in (sign_in, dossier_list, dossier, report, letter, document, audit_log):
-        app.include_router(page.router)
-
-    @app.exception_handler(LoginRequired)
-    async def _login_required(_: Request, exc: LoginRequired) -> RedirectResponse:
-        return RedirectResponse(login_url(exc.next_url), status_code=303)
-
-    @app.exception_handler(WebError)
-    async def _web_error(request: Request, exc: WebError) -> HTMLResponse:
-        user = getattr(request.state, "web_user", None)
-        return render(
-            request,
-            "error.html",
-            {"user": user, "title": exc.title, "message": exc.message, "status_code": exc.status_code},
-            exc.status_code,
-        )
+Pages and their routers in ``pages/``, what they show in ``page_models/``; accounts, sign-in and
+permissions beside them. This package file imports nothing, so that the CLI's ``docproc users``
+(``api.web.accounts``) does not load the web framework with it.
+"""

@@ -23,7 +23,8 @@ _SKEW_WORK_WIDTH = 1000
 
 
 def ocr_frame_png(png: bytes, rotation: int, settings: OcrSettings) -> bytes:
-    from ocr.preprocess import estimate_skew, resize, rotate_quarter, rotate_small, to_grayscale
+    from ocr.image_ops import resize, rotate_quarter, rotate_small, to_grayscale
+    from ocr.preprocess import estimate_skew
 
     steps = settings.preprocess
     turn = rotation if "orient" in steps else 0

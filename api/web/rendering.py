@@ -12,12 +12,14 @@ from fastapi.templating import Jinja2Templates
 
 from api.web.page_models.formatting import amount, money
 from api.web.security import CSRF_FIELD, verify_session_csrf
+from validators.labels import MANUAL_CHECKS_LEFT, NO_FINDINGS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["money"] = money
 templates.env.filters["amount"] = amount  # under a "…, тенге" heading
 templates.env.globals["csrf_field"] = CSRF_FIELD
+templates.env.globals.update(NO_FINDINGS=NO_FINDINGS, MANUAL_CHECKS_LEFT=MANUAL_CHECKS_LEFT)
 
 # Pages are generated per user and carry CSRF tokens: never cached, never framed by another site.
 # Scripts and styles come from /static only; box positions are set by the script, not inline styles.

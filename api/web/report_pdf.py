@@ -15,6 +15,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from foundation.settings import Settings
+from validators.labels import MANUAL_CHECKS_LEFT, NO_FINDINGS, NOT_DECLARED
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core, installed by scripts/setup.sh
 FONT = "DejaVu"
@@ -170,7 +171,7 @@ def _eligibility(pdf: _Report, c: dict[str, Any]) -> None:
         decided = item.verdict_label
         if item.verdict:
             decided += f"\n{view.decided_by}, {view.decided_at}" + (f"\n«{item.comment}»" if item.comment else "")
-        rows.append([item.label, item.declared_text or "не заявлено", decided])
+        rows.append([item.label, item.declared_text or NOT_DECLARED, decided])
     if not rows:
         _paragraph(pdf, "Условий участия на дату заявки в справочнике нет.")
         return
@@ -184,7 +185,7 @@ def _findings(pdf: _Report, c: dict[str, Any]) -> None:
         return
     if not c["groups"]:
         manual = "; ".join(c.get("manual_checks") or [])
-        _paragraph(pdf, "Замечаний по документам нет." + (f" Вручную остается проверить: {manual}." if manual else ""))
+        _paragraph(pdf, f"{NO_FINDINGS}." + (f" {MANUAL_CHECKS_LEFT}: {manual}." if manual else ""))
         return
     for group in c["groups"]:
         _paragraph(pdf, f"{group.heading} ({len(group.findings)})", bold=True, size=10.5)

@@ -13,17 +13,15 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import Depends, Request, status
 
 from api.deps import SessionDep
 from api.web.accounts import resolve_session
 from api.web.permissions import ACTION_LABELS_RU, ROLE_LABELS_RU, WebAction, user_may
+from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
 from models.db import UserRole
 
-SESSION_COOKIE = "docproc_session"
-LOGIN_CSRF_COOKIE = "docproc_login_csrf"
 CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -137,13 +135,6 @@ def _compare(sent: object, expected: str | None) -> None:
         raise WebError(status.HTTP_403_FORBIDDEN, CSRF_MESSAGE, title="Форма отклонена")
 
 
-def safe_next(url: str | None) -> str:
-    """Only a path of this site: never "//evil.example" or "https://…" (no open redirect)."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return "/dossiers"
-
-
 def _back_to(request: Request, referer: bool = False) -> str:
     if referer:  # after a POST the page to come back to is the one that sent it
         source = request.headers.get("referer", "")
@@ -151,7 +142,3 @@ def _back_to(request: Request, referer: bool = False) -> str:
         return safe_next(source[len(base) - 1 :] if source.startswith(base) else None)
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{request.url.path}{query}"
-
-
-def login_url(next_url: str) -> str:
-    return f"/login?next={quote(safe_next(next_url), safe='/')}"

@@ -2,10 +2,9 @@
 applicant («Уведомление о замечаниях»), drafts and issued.
 
 Revision ID: 0008_workspace
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07
 
-(Another branch adds revision 0007 in parallel; on merge this one is re-chained after it.)
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_workspace"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

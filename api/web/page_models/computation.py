@@ -12,6 +12,7 @@ from api.web.page_models.labels import STEP_STATUS_LABELS
 from models.domain import Application, ComputedResult, DocType, DocumentExtraction, DossierResult
 from validators.dossier_view import build_view
 from validators.findings import doc_type_label, fmt_date, fmt_pct
+from validators.labels import LIMITED_BY_LABELS, VAT_BASIS_NOTES
 from validators.rules import default_rules
 
 
@@ -144,15 +145,13 @@ def computation_view(
 
 def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
     """The computation in words and figures, in its order (web page and printed report)."""
-    basis = {"without_vat": " (без НДС)", "with_vat": " (с НДС)"}.get(computed.vat_basis, "")
+    basis = VAT_BASIS_NOTES.get(computed.vat_basis, "")
     q = computed.reimbursement_kzt
     rate = f"{fmt_pct(computed.rate)} %"
     cap_text = money(computed.cap)
     if computed.cap_used_kzt:
         cap_text += f" − учтено по другим заявкам {money(computed.cap_used_kzt)} = остаток {money(computed.cap_left_kzt)}"
-    limited = {"rate": "ставкой", "cap": "пределом", "claim": "заявленной суммой"}.get(
-        computed.reimbursement_limited_by or "", ""
-    )
+    limited = LIMITED_BY_LABELS.get(computed.reimbursement_limited_by or "", "")
     cap_left = computed.cap_left_kzt if computed.cap_left_kzt is not None else computed.cap
     lines = [
         ComputationLine("Сумма платежных документов" + basis, money(computed.claimed_costs_kzt)),

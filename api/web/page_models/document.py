@@ -18,10 +18,11 @@ from api.web.fields import (
     value_at,
     value_paths,
 )
-from api.web.page_models.formatting import confidence_class, document_link, finding_label, money
+from api.web.page_models.formatting import confidence_class, document_link, money
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow, PageRow
 from models.domain import DocumentExtraction, FileKind, Finding
+from validators.findings import catalogue
 from worker.corrections import apply_corrections
 
 
@@ -124,7 +125,7 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
     for f in findings:
         for e in f.evidence:
             if e.file == doc.file_name and e.field:
-                by_field.setdefault(e.field, []).append(finding_label(f.code))
+                by_field.setdefault(e.field, []).append(catalogue().label(f.code))
     rows: list[FieldRow] = []
     boxes: dict[int, list[Box]] = {}
     if read is not None and shown is not None:

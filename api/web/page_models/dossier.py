@@ -9,11 +9,11 @@ from api.eligibility import EligibilityItemState
 from api.web.fields import language_label
 from api.web.page_models.formatting import document_link, local_time
 from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
-from docproc.report import STATUS_LABEL
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow
 from models.domain import DocType, DossierResult
 from validators.findings import doc_type_label
+from validators.labels import CHECKLIST_STATUS_LABELS
 
 
 @dataclass
@@ -35,7 +35,7 @@ def checklist_rows(result: DossierResult, doc_ids: dict[str, str]) -> list[Check
                 label=item.label,
                 required=item.required,
                 status=item.status,
-                status_label=STATUS_LABEL.get(item.status, (item.status, ""))[0],
+                status_label=CHECKLIST_STATUS_LABELS.get(item.status, item.status),
                 files=[
                     (name, document_link(doc_ids[name]) if name in doc_ids else None) for name in item.files
                 ],

@@ -5,18 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.web.fields import field_label, format_value, is_value_path
-from api.web.page_models.formatting import document_link, finding_label, local_time, money
-from api.web.page_models.labels import (
-    APPLICATION_FIELD_LABELS,
-    SEVERITY_HEADINGS,
-    SEVERITY_ORDER,
-    VERDICT_LABELS,
-)
-from docproc.report import SEVERITY_LABEL
+from api.web.page_models.formatting import document_link, local_time, money
+from api.web.page_models.labels import APPLICATION_FIELD_LABELS, VERDICT_LABELS
 from foundation.settings import Settings
 from models.db import FindingDecisionRow, FindingVerdict
 from models.domain import Evidence, Finding
-from validators.findings import finding_key, fmt_pct
+from validators.findings import catalogue, finding_key, fmt_pct
+from validators.labels import SEVERITY_HEADINGS, SEVERITY_LABELS, SEVERITY_ORDER
 
 
 @dataclass
@@ -95,9 +90,9 @@ def finding_views(
             FindingView(
                 key=key,
                 code=f.code,
-                label=finding_label(f.code),
+                label=catalogue().label(f.code),
                 severity=f.severity.value,
-                severity_label=SEVERITY_LABEL[f.severity],
+                severity_label=SEVERITY_LABELS[f.severity],
                 message=f.message,
                 file=f.file,
                 file_link=document_link(doc_ids[f.file]) if f.file in doc_ids else None,

@@ -10,7 +10,7 @@ from api.web.fields import row_id
 from api.web.page_models.labels import MEASURE_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
-from validators.findings import catalogue, fmt_money
+from validators.findings import fmt_money
 
 
 def local_time(moment: dt.datetime | None, settings: Settings) -> str:
@@ -46,11 +46,6 @@ def confidence_class(confidence: float | None, settings: Settings) -> str:
     if confidence >= settings.web.medium_confidence:
         return "conf-medium"
     return "conf-low"
-
-
-def finding_label(code: str) -> str:
-    spec = catalogue().codes.get(code)
-    return spec.label if spec is not None else code
 
 
 def measure_label(app: ApplicationRow, payload: dict[str, Any] | None = None) -> str:

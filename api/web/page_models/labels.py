@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from models.db import ApplicationStatus, FindingVerdict, ReviewDecision
-from models.domain import Severity
 
 APPLICATION_STATUS_LABELS = {
     ApplicationStatus.RECEIVED.value: "получена",
@@ -27,8 +26,6 @@ VERDICT_LABELS = {
     FindingVerdict.ACCEPTED.value: "подтверждено",
     FindingVerdict.DISMISSED.value: "отклонено",
 }
-SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
-SEVERITY_HEADINGS = {Severity.ERROR: "Ошибки", Severity.WARNING: "Предупреждения", Severity.INFO: "Сведения"}
 MEASURE_LABELS = {
     "competence": "Повышение компетенций",
     "technology": "Совершенствование технологических процессов",

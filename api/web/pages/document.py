@@ -27,7 +27,7 @@ from api.web.reads import DOCUMENT_VIEW, FILE_DOWNLOAD, PAGE_IMAGE_VIEW, record_
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
-from ingest.blobstore_db import load_bytes
+from ingest.blobs_in_database import load_bytes
 from models.db import DocumentRow
 from models.domain import DocType
 from validators.findings import doc_type_label

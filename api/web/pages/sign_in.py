@@ -11,14 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SessionDep, SettingsDep
 from api.web import accounts, review
 from api.web.rendering import page_router, redirect, render
-from api.web.security import (
-    LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    OptionalUserDep,
-    UserDep,
-    safe_next,
-    verify_login_csrf,
-)
+from api.web.security import OptionalUserDep, UserDep, verify_login_csrf
+from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
 from foundation.settings import Settings
 
 _LOGIN_CSRF_MAX_AGE_S = 3600

@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from docproc.batch import (
+from docproc.batch.model import (
     REPORT_FORMATS,
     BatchError,
     BatchObserver,
@@ -31,10 +31,10 @@ from docproc.batch import (
     BatchSummary,
     Mode,
     Outcome,
-    run_batch,
-    terminate_as_interrupt,
-    write_report,
 )
+from docproc.batch.report import write_report
+from docproc.batch.run import run_batch, terminate_as_interrupt
+from docproc.cli.common import console, err_console, settings_for
 from foundation.settings import Settings
 
 # Dossiers listed under the summary when they need attention (the report has them all).
@@ -166,7 +166,7 @@ def _dry(summary: BatchSummary) -> bool:
     return any(r.status == Outcome.WOULD_RUN for r in summary.rows)
 
 
-def register_batch_command(app: typer.Typer, console: Console, err_console: Console) -> None:
+def register(app: typer.Typer) -> None:
     @app.command()
     def batch(
         archives: Annotated[
@@ -218,14 +218,12 @@ def register_batch_command(app: typer.Typer, console: Console, err_console: Cons
         ] = False,
     ) -> None:
         """Обработать архивы досье целиком: параллельно, с продолжением после прерывания, без повторной работы."""
-        from docproc.cli import _settings
-
         if report is not None and report.suffix.casefold() not in REPORT_FORMATS:
             err_console.print(
                 f"[bold red]Отчёт:[/bold red] укажите файл .csv или .json (а не «{report.name}»)."
             )
             raise typer.Exit(2)
-        settings: Settings = _settings(data_dir)
+        settings: Settings = settings_for(data_dir)
         options = BatchOptions(
             jobs=jobs or os.cpu_count() or 1,
             mode=Mode.QUEUE if queue else Mode.LOCAL,

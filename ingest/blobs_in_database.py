@@ -15,11 +15,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ingest.blobstore import BlobNotFound, sha256_hex
-from ingest.dossier import SourceFile
+from ingest.blobs import BlobNotFound, sha256_hex
 from ingest.sniff import sniff_kind
 from models.db import BlobDataRow, BlobRow, make_session_factory
-from models.domain import FileKind
+from models.domain import FileKind, SourceFile
 
 
 def _insert_ignoring_duplicates(session: Session, row_class: Any, values: dict[str, Any]) -> None:
@@ -51,7 +50,7 @@ def load_bytes(session: Session, sha256: str) -> bytes:
 
 
 class DatabaseBlobStore:
-    """``ingest.blobstore.BlobStore`` over the ``blobs`` / ``blob_data`` tables."""
+    """``ingest.blobs.BlobStore`` over the ``blobs`` / ``blob_data`` tables."""
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = make_session_factory(engine)

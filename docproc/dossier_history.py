@@ -1,4 +1,5 @@
-"""Record an embedded-mode run: blobs in the local store, rows in the database (SQLite by default)."""
+"""The embedded mode's (CLI's) history of checked dossiers: each run recorded (bytes in the local blob
+folder, rows in the database, SQLite by default), and the applicant's earlier reimbursements read back."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from docproc.pipeline import DocumentOutcome
+from docproc.document_outcome import DocumentOutcome
 from foundation.settings import Settings
-from ingest.blobstore import LocalBlobStore
+from ingest.blobs import LocalBlobStore
 from ingest.dossier import LoadedDossier
 from models import repository as repo
 from models.db import make_engine, make_session_factory, upgrade_database

@@ -3,6 +3,9 @@
 The corpus shape is flat (plain values, no provenance); it is what ``--format expected``
 writes and what ``../shared/tools/score.py`` compares. ``document_from_expected`` goes the
 other way so that validators can be tested on ground-truth documents alone.
+
+An output format of the application layer (it keeps only the corpus's finding codes, which the
+validators name), so it lives in ``docproc`` beside the CLI and evaluation that write it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from models.domain import (
     Party,
     PayrollTotals,
 )
+from validators import is_scored
 
 
 def _v(x: ExtractedValue | None) -> Any:
@@ -118,8 +122,6 @@ def document_from_expected(file: str, d: dict[str, Any]) -> DocumentExtraction:
 
 
 def dossier_to_expected(result: DossierResult) -> dict[str, Any]:
-    from validators import is_scored
-
     findings = []
     # The expected.json shape carries only the corpus's finding codes; the service's own extra codes
     # (unreadable document, unverified field, …) stay in the full result.

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from docproc.cli.common import console, err_console, settings_for
 from docproc.stage_cache import CHECK_STORE, EXTRACTION_STORE, TEXT_STORE
 from foundation.file_store import FileStore, PruneReport, StoreStats, prune_stores
 from foundation.settings import Settings
@@ -165,7 +166,7 @@ DataDirOption = Annotated[
 ]
 
 
-def register_cache_commands(app: typer.Typer, console: Console, err_console: Console) -> None:
+def register(app: typer.Typer) -> None:
     """Add the ``cache`` group (stats, prune) to the main ``docproc`` CLI."""
     cache_app = typer.Typer(
         no_args_is_help=True, help="Локальные кэши (OCR страниц, стадии конвейера): объём и очистка."
@@ -174,9 +175,7 @@ def register_cache_commands(app: typer.Typer, console: Console, err_console: Con
     @cache_app.command("stats")
     def stats(data_dir: DataDirOption = None) -> None:
         """Показать кэши: число записей, объём, давность использования."""
-        from docproc.cli import _settings
-
-        render_stats(cache_stores(_settings(data_dir)), console)
+        render_stats(cache_stores(settings_for(data_dir)), console)
 
     @cache_app.command("prune")
     def prune(
@@ -199,8 +198,6 @@ def register_cache_commands(app: typer.Typer, console: Console, err_console: Con
         data_dir: DataDirOption = None,
     ) -> None:
         """Очистить кэши: удалить давно не использованные записи (удалённое просто вычислится заново)."""
-        from docproc.cli import _settings
-
         if older_than is None and max_size is None:
             err_console.print(
                 "[bold red]Очистка не запущена:[/bold red] укажите --older-than и/или --max-size."
@@ -212,7 +209,7 @@ def register_cache_commands(app: typer.Typer, console: Console, err_console: Con
         except CacheOptionError as exc:
             err_console.print(f"[bold red]Очистка не запущена:[/bold red] {escape(str(exc))}")
             raise typer.Exit(2) from exc
-        stores = cache_stores(_settings(data_dir))
+        stores = cache_stores(settings_for(data_dir))
         reports = prune_stores(
             [named.store for named in stores], max_age_s=max_age_s, max_bytes=max_bytes, dry_run=dry_run
         )

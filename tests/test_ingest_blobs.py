@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.blobstore import BlobNotFound, BlobStore, LocalBlobStore
+from ingest.blobs import BlobNotFound, BlobStore, LocalBlobStore
 
 
 def test_put_get_exists_and_sharding(tmp_path: Path) -> None:

@@ -1,28 +1,8 @@
-"""``docproc batch``: reprocess archives of many dossiers quickly, safely and without repeating work.
-
-For every dossier source (``docproc.batch_sources``) in order:
-
-1. load it (safely: archives are checked like uploads) and hash its input — application.json and
-   every file's sha256;
-2. decide (``decide``) from the journal (``docproc.batch_journal``) whether it must run and why: new,
-   input changed, a stage upgraded, failed or interrupted before — or skip it (unchanged and done,
-   ``--since``, ``--only-failed``);
-3. run it: locally, its documents spread over a process pool together with the other dossiers'
-   (``docproc.pipeline.process_document``, whose stage caches make unchanged documents cost a file
-   read), then the dossier check (itself cached by its inputs and versions); or, with ``--queue``,
-   hand it to the service (the API's own intake functions) for the workers to do;
-4. write its journal row (one transaction): a run killed at any moment resumes where it was.
-
-Refused inputs (a hostile archive, no application.json) become ``refused`` rows with the Russian
-reason; a crash of ours becomes a ``failed`` row (``--only-failed`` runs just those again); nothing
-stops the rest of the batch.
-"""
+"""Running a batch: dossiers loaded in order, decided, their documents spread over one process pool
+(``docproc.pool``) with the other dossiers', checked, and written to the journal one by one."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -30,251 +10,47 @@ import signal
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docproc import pipeline
-from docproc.batch_journal import EntryStatus, Journal, JournalEntry, stages_json
-from docproc.batch_sources import DossierSource, find_dossiers
-from docproc.stage_cache import StageCache
+from docproc.batch.decide import decide, input_hash
+from docproc.batch.journal import EntryStatus, Journal, JournalEntry, JournalError, stages_json
+from docproc.batch.model import (
+    BatchError,
+    BatchObserver,
+    BatchOptions,
+    BatchRow,
+    BatchSummary,
+    Decision,
+    Mode,
+    Outcome,
+    Reason,
+)
+from docproc.batch.service_queue import QueueTarget
+from docproc.batch.sources import DossierSource, find_dossiers
+from docproc.document_outcome import DocumentOutcome
+from docproc.pool import document_pool, stop_pool
 from foundation.settings import Settings
-from foundation.versions import STAGE_LABELS, STAGES, StageFingerprint, stage_fingerprints
-from ingest.dossier import LoadedDossier, RejectedFile, SourceFile
+from foundation.versions import stage_fingerprints
+from ingest.dossier import LoadedDossier
 from ingest.errors import IngestError
-from models.domain import DossierResult, Severity
+from models.domain import Severity, SourceFile
 from ocr.engine import reader_detail
 
 log = logging.getLogger(__name__)
 
-REPORT_FORMATS = (".csv", ".json")
 JOURNAL_FILE = "journal.sqlite3"
 
 
-class Mode(StrEnum):
-    LOCAL = "local"
-    QUEUE = "queue"
-
-
-class Reason(StrEnum):
-    """Why a dossier runs or is skipped (stable codes; the Russian text goes beside them)."""
-
-    NEW = "new"
-    INPUT_CHANGED = "input_changed"
-    UPGRADED = "upgraded"
-    SETTINGS_CHANGED = "settings_changed"
-    INTERRUPTED = "interrupted"
-    FAILED_BEFORE = "failed_before"
-    RESULT_MISSING = "result_missing"
-    UNCHANGED = "unchanged"
-    NOT_FAILED = "not_failed"
-    BEFORE_SINCE = "before_since"
-    REFUSED = "refused"
-    UNREADABLE_INPUT = "unreadable_input"
-
-
-class Outcome(StrEnum):
-    """What this run did with a dossier (the report's ``status``)."""
-
-    DONE = "done"
-    FAILED = "failed"
-    REFUSED = "refused"
-    QUEUED = "queued"
-    SKIPPED = "skipped"
-    WOULD_RUN = "would_run"  # --dry-run
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    jobs: int = 1
-    mode: Mode = Mode.LOCAL
-    since: dt.date | None = None
-    only_failed: bool = False
-    dry_run: bool = False
-    out_dir: Path | None = None  # full result JSON per dossier
-    journal_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    run: bool
-    reason: Reason
-    text: str  # Russian
-
-
-@dataclass
-class BatchRow:
-    """One dossier in the report."""
-
-    dossier_id: str
-    source: str
-    status: Outcome
-    reason_code: Reason
-    reason: str  # Russian: why it ran or was skipped; for a refusal or a failure, what happened
-    documents: int = 0
-    pages: int = 0
-    errors: int = 0
-    warnings: int = 0
-    reimbursement_kzt: float | None = None
-    seconds: float = 0.0
-
-
-@dataclass
-class BatchSummary:
-    rows: list[BatchRow] = field(default_factory=list)
-    elapsed_s: float = 0.0
-    interrupted: bool = False
-    journal: Path | None = None
-
-    def count(self, status: Outcome) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-    @property
-    def documents_read(self) -> int:
-        return sum(r.documents for r in self.rows if r.status in (Outcome.DONE, Outcome.FAILED))
-
-    @property
-    def pages_read(self) -> int:
-        return sum(r.pages for r in self.rows if r.status in (Outcome.DONE, Outcome.FAILED))
-
-
-class BatchObserver:
-    """Progress callbacks (the CLI draws bars with them); every method is optional."""
-
-    def on_start(self, total: int) -> None: ...
-
-    def on_skipped(self, row: BatchRow) -> None: ...
-
-    def on_document(self, name: str, pages: int) -> None: ...
-
-    def on_dossier(self, row: BatchRow) -> None: ...
-
-
-class BatchError(Exception):
-    """The batch cannot start (bad options, no database for --queue, unusable journal). Russian text."""
-
-
-# --------------------------------------------------------------------------- input hash and decisions
-
-
-def input_hash(loaded: LoadedDossier) -> str:
-    """What a dossier's result depends on, besides the stage versions: its declaration and its files."""
-    hasher = hashlib.sha256()
-    if loaded.application is not None:
-        hasher.update(loaded.application.model_dump_json().encode())
-    else:
-        hasher.update(f"invalid:{loaded.application_error}".encode())
-    for source in loaded.files:
-        hasher.update(f"\x1ffile\x1f{source.name}\x1f{source.sha256}".encode())
-    for rejected in loaded.rejected:
-        hasher.update(f"\x1frejected\x1f{rejected.name}\x1f{rejected.code}".encode())
-    return hasher.hexdigest()
-
-
-def _stage_changes(
-    previous: JournalEntry, current: dict[str, StageFingerprint]
-) -> tuple[list[str], list[str]]:
-    upgraded, changed = [], []
-    for stage in STAGES:
-        before, now = previous.stage(stage), current[stage]
-        label = STAGE_LABELS[stage]
-        if before is None or before.version != now.version:
-            was = "?" if before is None else str(before.version)
-            upgraded.append(f"обновлён этап «{label}»: {was}→{now.version}")
-        elif before.detail != now.detail:
-            changed.append(f"изменились настройки или данные этапа «{label}»")
-    return upgraded, changed
-
-
-def decide(
-    previous: JournalEntry | None,
-    current_hash: str,
-    fingerprints: dict[str, StageFingerprint],
-    options: BatchOptions,
-    application_date: dt.date | None,
-    result_missing: Path | None = None,
-) -> Decision:
-    """Run or skip a loaded dossier, and why."""
-    if options.since is not None and application_date is not None and application_date < options.since:
-        return Decision(
-            False,
-            Reason.BEFORE_SINCE,
-            f"дата заявки {application_date:%d.%m.%Y} раньше {options.since:%d.%m.%Y}",
-        )
-    failed_before = previous is not None and previous.status == EntryStatus.FAILED
-    if options.only_failed and not failed_before:
-        return Decision(False, Reason.NOT_FAILED, "сбоя в прошлый раз не было (выбран --only-failed)")
-    if previous is None:
-        return Decision(True, Reason.NEW, "новое досье")
-    if previous.input_hash != current_hash:
-        return Decision(True, Reason.INPUT_CHANGED, "изменились файлы досье или application.json")
-    if failed_before:
-        return Decision(
-            True, Reason.FAILED_BEFORE, f"в прошлый раз — сбой: {previous.reason or 'без подробностей'}"
-        )
-    if previous.status == EntryStatus.STARTED:
-        return Decision(True, Reason.INTERRUPTED, "прошлый запуск прервался на этом досье")
-    upgraded, changed = _stage_changes(previous, fingerprints)
-    if upgraded:
-        return Decision(True, Reason.UPGRADED, "; ".join(upgraded + changed))
-    if changed:
-        return Decision(True, Reason.SETTINGS_CHANGED, "; ".join(changed))
-    if result_missing is not None:
-        return Decision(True, Reason.RESULT_MISSING, f"нет файла результата {result_missing}")
-    return Decision(False, Reason.UNCHANGED, "без изменений — пропущено")
-
-
-# --------------------------------------------------------------------------- executors
-
-
-def _init_pool_worker() -> None:
-    # Ctrl-C reaches the whole process group: only the parent handles it (and stops the pool).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # OCR parallelism comes from processes; threads inside tesseract only oversubscribe the cores.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
-def _timed_process(source: SourceFile, settings: Settings) -> tuple[pipeline.DocumentOutcome, float]:
+def _timed_process(source: SourceFile, settings: Settings) -> tuple[DocumentOutcome, float]:
     started = time.monotonic()
     outcome = pipeline.process_document(source, settings)
     return outcome, time.monotonic() - started
-
-
-class _InlineExecutor(Executor):
-    """``--jobs 1``: the work runs in this process, at submission (no pool, no pickling)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # noqa: BLE001 - delivered to the caller like a pool's failure
-            future.set_exception(exc)
-        return future
-
-
-def _new_executor(jobs: int) -> Executor:
-    if jobs <= 1:
-        os.environ["OMP_THREAD_LIMIT"] = "1"
-        return _InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_pool_worker)
-
-
-def _stop_executor(executor: Executor, now: bool) -> None:
-    if isinstance(executor, ProcessPoolExecutor) and now:
-        # An interrupted run must stop at once, not after the documents being OCR'd: the journal
-        # already says which dossiers are unfinished.
-        processes = list(getattr(executor, "_processes", {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-    else:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 # --------------------------------------------------------------------------- the run
@@ -288,7 +64,7 @@ class _Running:
     loaded: LoadedDossier
     decision: Decision
     entry: JournalEntry
-    outcomes: list[pipeline.DocumentOutcome | None]
+    outcomes: list[DocumentOutcome | None]
     seconds: float = 0.0
 
     @property
@@ -308,8 +84,6 @@ def run_batch(
 ) -> BatchSummary:
     """Run (or with ``dry_run`` only plan) the batch. ``KeyboardInterrupt`` stops it cleanly: the
     summary says ``interrupted`` and a new run resumes."""
-    from docproc.batch_journal import JournalError
-
     observer = observer or BatchObserver()
     if options.mode == Mode.QUEUE and not settings.database_url:
         raise BatchError("Для --queue нужна база сервиса: задайте DATABASE_URL (и REDIS_URL).")
@@ -349,11 +123,10 @@ class _BatchRun:
         self.summary = summary
         self.mode = options.mode.value
         self.fingerprints = stage_fingerprints(reader_detail(settings))
-        self.stage_cache = StageCache(settings, self.fingerprints) if settings.stage_cache else None
         self.jobs = max(1, options.jobs)
         self.executor: Executor | None = None
         self.in_flight: dict[Future[Any], tuple[_Running, int]] = {}
-        self.queue_target: _QueueTarget | None = None
+        self.queue_target: QueueTarget | None = None
         # dossier_id -> the source that first carried it in this run: results (--out files, the
         # database's application rows) are keyed by dossier_id, so a second dossier with the same id
         # would silently overwrite the first one's.
@@ -379,12 +152,12 @@ class _BatchRun:
 
     def close(self, interrupted: bool) -> None:
         if self.executor is not None:
-            _stop_executor(self.executor, now=interrupted)
+            stop_pool(self.executor, now=interrupted)
             self.executor = None
 
     def _pool(self) -> Executor:
         if self.executor is None:
-            self.executor = _new_executor(self.jobs)
+            self.executor = document_pool(self.jobs)
         return self.executor
 
     def _start(self, source: DossierSource) -> None:
@@ -506,22 +279,20 @@ class _BatchRun:
             if running.finished:
                 self._finish(running)
         if self.executor is not None:
-            _stop_executor(self.executor, now=True)
+            stop_pool(self.executor, now=True)
         self.executor = None
 
     # ------------------------------------------------------------------ one dossier's end
 
     def _finish(self, running: _Running) -> None:
-        from worker.jobs import NOT_CACHED_FAILURES
-
         application = running.loaded.application
         assert application is not None
         processed = [o for o in running.outcomes if o is not None]
         outcomes = pipeline.dossier_outcomes(running.loaded, processed)
         check_started = time.monotonic()
-        transient = [o.extraction for o in outcomes if o.extraction.unreadable_code in NOT_CACHED_FAILURES]
+        transient = pipeline.transient_failures(outcomes)
         try:
-            result = self._check(application, outcomes, cache=not transient)
+            result = pipeline.check_documents_cached(application, outcomes, self.settings)
         except Exception as exc:
             log.exception("checking %s failed", running.source.key)
             self._write_failed(
@@ -551,22 +322,6 @@ class _BatchRun:
                 entry.reason = f"результат не записан в {result_path}: {exc}"
         self.journal.write(entry)
         self._report(running.source, entry, running.decision)
-
-    def _check(
-        self, application: Any, outcomes: list[pipeline.DocumentOutcome], cache: bool
-    ) -> DossierResult:
-        if self.stage_cache is None:
-            return pipeline.check_documents(application, outcomes)
-        key = self.stage_cache.check_key(
-            application, [o.extraction for o in outcomes], [o.text_digest for o in outcomes]
-        )
-        hit = self.stage_cache.get_check(key)
-        if hit is not None:
-            return hit
-        result = pipeline.check_documents(application, outcomes)
-        if cache:
-            self.stage_cache.put_check(key, result)
-        return result
 
     def _result_path(self, loaded: LoadedDossier) -> Path | None:
         if self.options.out_dir is None or loaded.application is None or self.options.mode == Mode.QUEUE:
@@ -647,7 +402,7 @@ class _BatchRun:
         self, source: DossierSource, loaded: LoadedDossier, decision: Decision, entry: JournalEntry
     ) -> None:
         if self.queue_target is None:
-            self.queue_target = _QueueTarget(self.settings)
+            self.queue_target = QueueTarget(self.settings)
         started = time.monotonic()
         try:
             accepted, notes = self.queue_target.submit(loaded)
@@ -666,7 +421,7 @@ class _BatchRun:
         self._report(source, entry, decision)
 
 
-def _crashed(name: str, detail: str) -> pipeline.DocumentOutcome:
+def _crashed(name: str, detail: str) -> DocumentOutcome:
     return pipeline.rejected_outcome(name, "worker_crashed", f"Обработка документа прервалась ({detail}).")
 
 
@@ -708,112 +463,6 @@ def _write_json(path: Path, payload: Any) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
-
-
-# --------------------------------------------------------------------------- the service (--queue)
-
-
-class _QueueTarget:
-    """Hands dossiers to the service exactly as the API does: application row, documents, a check round."""
-
-    def __init__(self, settings: Settings) -> None:
-        from models.db import upgrade_database
-        from worker import context
-
-        self.settings = settings
-        upgrade_database(settings.effective_database_url)
-        self.sessions = context.sessions(settings)
-        self.redis = context.redis_connection(settings)
-
-    def submit(self, loaded: LoadedDossier) -> tuple[int, list[str]]:
-        """The number of documents handed over, and notes (Russian) on files that were not."""
-        from api.access import Principal, Role
-        from api.intake import add_documents, create_application, enqueue_or_explain
-        from ingest.limits import check_limits
-        from ingest.uploads import AcceptedDocument, UploadCheck
-        from models import repository as repo
-
-        assert loaded.application is not None
-        check = UploadCheck()
-        for document in loaded.files:
-            try:
-                check.accepted.append(
-                    AcceptedDocument(
-                        source=document,
-                        pages=check_limits(document.data, document.kind, self.settings.limits),
-                    )
-                )
-            except IngestError as exc:
-                check.rejected.append(_rejected(document.name, exc))
-        check.rejected.extend(loaded.rejected)
-        principal = Principal(key_id="docproc-batch", role=Role.ADMIN, name="docproc batch")
-        with self.sessions() as session:
-            app = repo.find_application(
-                session, loaded.application.dossier_id, loaded.application.applicant.bin
-            )
-            if app is None:
-                app = create_application(session, loaded.application, principal)
-            else:
-                repo.upsert_application(session, loaded.application)
-            plan, _ = add_documents(session, app, check, self.settings, principal)
-            session.commit()
-        enqueue_or_explain(plan, self.settings, self.redis)
-        notes = [f"{r.name}: {r.reason}" for r in check.rejected]
-        return len(check.accepted), notes
-
-
-def _rejected(name: str, exc: IngestError) -> RejectedFile:
-    return RejectedFile(name=name, code=exc.code, reason=exc.reason)
-
-
-# --------------------------------------------------------------------------- report
-
-
-REPORT_COLUMNS = [
-    "dossier_id",
-    "status",
-    "errors",
-    "warnings",
-    "reimbursement_kzt",
-    "seconds",
-    "documents",
-    "pages",
-    "reason_code",
-    "reason",
-    "source",
-]
-
-
-def write_report(path: Path, summary: BatchSummary) -> None:
-    """CSV or JSON by the extension; written whole to a temporary file first."""
-    rows = [{name: _report_value(asdict(row)[name]) for name in REPORT_COLUMNS} for row in summary.rows]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix.casefold() == ".json":
-        payload = {"summary": summary_counts(summary), "dossiers": rows}
-        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    else:
-        with tmp.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel opens it as UTF-8
-            writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
-    os.replace(tmp, path)
-
-
-def _report_value(value: Any) -> Any:
-    return value.value if isinstance(value, StrEnum) else value
-
-
-def summary_counts(summary: BatchSummary) -> dict[str, Any]:
-    return {
-        "dossiers": len(summary.rows),
-        **{status.value: summary.count(status) for status in Outcome},
-        "documents_read": summary.documents_read,
-        "pages_read": summary.pages_read,
-        "elapsed_s": round(summary.elapsed_s, 3),
-        "interrupted": summary.interrupted,
-        "journal": str(summary.journal) if summary.journal else None,
-    }
 
 
 @contextmanager

@@ -1,8 +1,4 @@
-"""Service commands: ``docproc serve``, ``docproc worker``, ``docproc requeue``, ``docproc keys``.
-
-Wire into the main CLI with ``register_service_commands(app)``; runnable alone as
-``python -m docproc.cli_service ...``.
-"""
+"""Service commands: ``docproc serve``, ``docproc worker``, ``docproc requeue``, ``docproc keys``."""
 
 from __future__ import annotations
 
@@ -10,18 +6,9 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from docproc.cli_users import users_app
-from foundation.settings import Settings, get_settings
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    return get_settings()
+from docproc.cli.common import console, err_console, settings_for
 
 
 def serve(
@@ -42,7 +29,7 @@ def serve(
 
     from models.db import upgrade_database
 
-    settings = _settings()
+    settings = settings_for()
     upgrade_database(settings.effective_database_url)  # once, before the workers start
     uvicorn.run(
         "api.app:create_app",
@@ -69,7 +56,7 @@ def worker(
     """Запустить обработчики очереди RQ (документы, проверки досье, уведомления)."""
     from worker.runner import run_workers
 
-    run_workers(_settings(), processes=processes, burst=burst, queues=queue or None)
+    run_workers(settings_for(), processes=processes, burst=burst, queues=queue or None)
 
 
 def requeue() -> None:
@@ -79,7 +66,7 @@ def requeue() -> None:
     from worker import context
     from worker.requeue import requeue_unfinished
 
-    settings = _settings()
+    settings = settings_for()
     upgrade_database(settings.effective_database_url)
     context.configure(settings)
     report = requeue_unfinished(settings)
@@ -116,7 +103,7 @@ def keys_create(
     if role_value == Role.PORTAL and not bins:
         err_console.print("[bold red]Ключу portal нужен хотя бы один --applicant БИН.[/bold red]")
         raise typer.Exit(2)
-    settings = _settings()
+    settings = settings_for()
     upgrade_database(settings.effective_database_url)
     with context.sessions(settings).begin() as session:
         created = create_key(session, role_value, bins, name)
@@ -134,7 +121,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from models.db import ApiKeyRow, upgrade_database
     from worker import context
 
-    settings = _settings()
+    settings = settings_for()
     upgrade_database(settings.effective_database_url)
     with context.sessions(settings)() as session:
         rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at)).all()
@@ -176,7 +163,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ключа (из 
     from models.db import upgrade_database
     from worker import context
 
-    settings = _settings()
+    settings = settings_for()
     upgrade_database(settings.effective_database_url)
     with context.sessions(settings).begin() as session:
         revoked = revoke_key(session, key_id)
@@ -186,17 +173,9 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ключа (из 
     console.print(f"Ключ {key_id} отозван.")
 
 
-def register_service_commands(app: typer.Typer) -> None:
-    """Add serve / worker / requeue / keys / users to the main ``docproc`` CLI."""
+def register(app: typer.Typer) -> None:
+    """Add serve / worker / requeue / keys to the ``docproc`` CLI."""
     app.command("serve")(serve)
     app.command("worker")(worker)
     app.command("requeue")(requeue)
     app.add_typer(keys_app, name="keys")
-    app.add_typer(users_app, name="users")  # reviewers' workspace accounts
-
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="docproc: сервис (API и обработчики).")
-register_service_commands(app)
-
-if __name__ == "__main__":  # pragma: no cover
-    app()

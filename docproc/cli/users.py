@@ -6,14 +6,12 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from docproc.cli.common import console, err_console, settings_for
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
-
-console = Console()
-err_console = Console(stderr=True)
 
 users_app = typer.Typer(no_args_is_help=True, help="Пользователи веб-кабинета проверяющих.")
 
@@ -26,11 +24,10 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _sessions() -> sessionmaker[Session]:
-    from foundation.settings import get_settings
     from models.db import upgrade_database
     from worker import context
 
-    settings = get_settings()
+    settings = settings_for()
     upgrade_database(settings.effective_database_url)
     return context.sessions(settings)
 
@@ -114,3 +111,8 @@ def users_disable(login: Annotated[str, typer.Argument(help="Логин.")]) -> 
             raise typer.Exit(1)
         disable_user(session, user)
     console.print(f"Пользователь «{login}» отключён.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``users`` (reviewers' workspace accounts) to the ``docproc`` CLI."""
+    app.add_typer(users_app, name="users")
