@@ -32,7 +32,7 @@ for path in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(path))
 
 from hostile_files import process_cpu_s, served
-from service_bench import CORPUS, BenchEnv, bench_env, create_key
+from service_bench import CLI, CORPUS, BenchEnv, bench_env, create_key
 
 DEFAULT_SCAN = CORPUS / "dossier_0023" / "pp_2409.jpg"
 TARGET_MS = 50.0
@@ -52,7 +52,7 @@ class _PlainHttp:
 def _read_documents(env: BenchEnv) -> None:
     """A worker in burst mode reads what is queued (OCR of the scan) and exits."""
     subprocess.run(
-        [sys.executable, "-m", "docproc.cli_service", "worker", "--burst"],
+        [*CLI, "worker", "--burst"],
         env=env.env(),
         cwd=ROOT,
         check=True,
