@@ -4,9 +4,11 @@ and the claimed reimbursement stands highlighted against the computed one."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+import pdfplumber
 from sqlalchemy import select
 
 from models.db import ApplicationRow, AuditEventRow
@@ -116,6 +118,10 @@ def test_the_list_and_the_dossier_count_open_findings_only(client: Any, seeded: 
     page = client.get(f"/dossiers/{seeded.application_id}").text
     assert _open_errors_on_dossier(page) == opened - 1
     assert _listed_errors(client.get("/dossiers").text) == errors_before - 1
+    report = client.get(f"/dossiers/{seeded.application_id}/report.pdf")
+    with pdfplumber.open(io.BytesIO(report.content)) as pdf:
+        printed = " ".join((pdf.pages[0].extract_text() or "").split())
+    assert f"ошибок {opened} (открыто {opened - 1})" in printed
 
 
 def _listed_errors(listing: str) -> int:
