@@ -8,6 +8,7 @@ demo: setup
 	.venv/bin/docproc check demo/dossier_demo --json var/demo_result.json
 
 test: setup
+	.venv/bin/lint-imports
 	.venv/bin/python -m pytest -q
 
 eval: setup

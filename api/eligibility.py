@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models.db import ApplicationRow, AuditEventRow, EligibilityDecisionRow, EligibilityVerdict, utc_now
 from models.domain import Finding
-from validators.rules import EligibilityItem, default_rules
+from models.program_rules import EligibilityItem, default_rules
 
 # Audit actions (details: item, label, before, after, comment).
 ELIGIBILITY_ACTIONS = {

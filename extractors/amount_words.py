@@ -10,6 +10,9 @@ e.g. "... теңге 00 тиын", "... yuan and 00 fen", "... долларов 
 "deux mille trois cent quarante-cinq euros et 50 centimes", "zweitausenddreihundertfünfundvierzig Euro".
 French tens above sixty ("soixante-dix", "quatre-vingt-dix-neuf") and German compounds ("fünfundvierzig":
 units before tens, written as one word) are rewritten into the order the parser reads before parsing.
+
+Why one file: the amount in words is parsed by one grammar per language (Russian, Kazakh, English, French,
+German) sharing the number-word tables; split by language the tables would be repeated.
 """
 
 from __future__ import annotations

@@ -11,11 +11,14 @@ value may raise a finding, so an inferred BIN never accuses anyone).
 
 ``reconcile_contract_numbers``: a contract number that OCR misread on a scan takes the form a
 text-layer document of the dossier prints, when the two differ only by look-alike characters; a
-scanned contract whose number OCR lost altogether takes the number its dossier cites for it.
+scanned contract whose number OCR lost altogether takes the number its dossier cites for it, and
+a scanned contract's date that at least two documents contradict (citing its number with one other
+date) is replaced by the cited date, marked inferred.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from extractors.identifiers import is_valid_bin
@@ -126,6 +129,7 @@ def reconcile_contract_numbers(docs: list[DocumentExtraction]) -> None:
         value.value = matches[0]
         value.confidence = round(value.confidence * RECONCILED_FACTOR, 3)
     _cite_lost_contract_numbers(docs)
+    _doubt_contradicted_contract_dates(docs)
 
 
 def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
@@ -155,6 +159,40 @@ def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
         number, count = cited.most_common(1)[0]
         if count >= MIN_CITATIONS:
             contract.number = ExtractedValue(value=number, raw=None, confidence=INFERRED_CONFIDENCE, provenance=None)
+
+
+def _doubt_contradicted_contract_dates(docs: list[DocumentExtraction]) -> None:
+    """A scanned contract's date that the dossier contradicts is not believed: when at least ``MIN_CITATIONS``
+    documents cite the contract's own number with one other date, and none cites it with the date read, OCR
+    took the wrong date (a later page's signature or appendix date, a misread digit). The contract then carries
+    the cited date, marked inferred (no raw text, no place, ``INFERRED_CONFIDENCE``): the date checks against it
+    are reported as unverifiable instead of every citation and every payment being accused on a misreading.
+    One citation is not enough (it could be the defect itself); a text layer's date is read exactly and kept."""
+    contracts = [d for d in docs if d.doc_type == DocType.CONTRACT]
+    for contract in contracts:
+        if contract.file_format not in OCR_FILE_FORMATS or contract.number is None or not contract.number.value:
+            continue
+        if contract.date is None or not contract.date.value:
+            continue
+        number, read = str(contract.number.value), str(contract.date.value)
+        cited = Counter(
+            str(doc.contract_ref.date.value)
+            for doc in docs
+            if doc is not contract
+            and doc.translation_of is None
+            and doc.contract_ref is not None
+            and doc.contract_ref.number is not None
+            and str(doc.contract_ref.number.value) == number
+            and doc.contract_ref.date is not None
+            and doc.contract_ref.date.value
+        )
+        if read in cited or len(cited) != 1:
+            continue  # the date read is cited, or the citations disagree among themselves
+        day, count = cited.most_common(1)[0]
+        if count >= MIN_CITATIONS:
+            contract.date = ExtractedValue(
+                value=dt.date.fromisoformat(day), raw=None, confidence=INFERRED_CONFIDENCE, provenance=None
+            )
 
 
 # --------------------------------------------------------------------------- party names across documents

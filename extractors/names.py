@@ -96,6 +96,24 @@ _LATIN_WORD = re.compile(rf"^[{_LAT}&.'’-]+,?$")
 
 
 @lru_cache(maxsize=1)
+def _latin_particles() -> frozenset[str]:
+    """Lower-case particles of family names (vocabulary.yaml ``latin_name_particles``)."""
+    return frozenset(w.lower() for w in vocabulary().raw["latin_name_particles"])
+
+
+def _particle_run_continues(text: str, particle_start: int) -> bool:
+    """True when the particles ending at ``particle_start`` (walking back) follow a capitalised word on the same
+    line: "Van der Meer", "Meyer von der Heide" continue; "mit der Weber" does not."""
+    before = text[:particle_start].split("\n")[-1].split()
+    while before and before[-1].lower() in _latin_particles() and before[-1][:1].islower():
+        before.pop()
+    if not before:
+        return False
+    word = before[-1]
+    return word[:1].isupper() and bool(_LATIN_WORD.match(word)) and word.lower() not in _latin_stop()
+
+
+@lru_cache(maxsize=1)
 def _latin_suffix_re() -> re.Pattern[str]:
     return re.compile(_alt(vocabulary().latin_suffix))
 
@@ -122,6 +140,10 @@ def _latin_names(text: str, suffix: re.Match[str]) -> NameMatch | None:
         clean = word.rstrip(",")
         if _latin_suffix_re().fullmatch(clean):
             break  # another name's legal form: that name ended there
+        if clean.lower() in _latin_particles() and _particle_run_continues(text, tok.start()):
+            words.append((tok.start(), word))
+            pos = tok.start()
+            continue
         if not _LATIN_WORD.match(word) or clean.lower() in _latin_stop() or re.search(r"\d", clean) and not re.search(
             r"[A-Za-z]", clean
         ):

@@ -179,9 +179,41 @@ def _name_after(view: DocView, hit: LabelHit, x_right: float) -> Found | None:
     if found is not None:
         found.factor *= 0.95
         return found
-    # 4. Label alone in a left column, its value a multi-line cell to the right that the label sits
+    # 4. Label heading a block of label-value rows ("Отправитель денег" over "Наименование | ТОО «…»",
+    #    "ИИН/БИН | …"): the value of the block's name row.
+    found = _block_name_row(view, hit, x_right)
+    if found is not None:
+        return found
+    # 5. Label alone in a left column, its value a multi-line cell to the right that the label sits
     #    vertically centred against (Р-1 act headers, "Bill to" blocks): the name starts the block.
     return _side_block_name(view, hit, x_right)
+
+
+BLOCK_NAME_MAX_ROWS = 3  # the name row is among the first rows of a party's block
+BLOCK_NAME_FACTOR = 0.95
+
+
+def _block_name_row(view: DocView, hit: LabelHit, x_right: float) -> Found | None:
+    """The name in a block the role label heads: one of the rows just under it starts with the generic name
+    label (``party_name_field``) and the name follows in its cell or the next. Only when the role label stands
+    alone on its line (a heading), and only its first rows: a later name row belongs to another block."""
+    line = hit.line
+    if len(line.words) != hit.last - hit.first + 1:
+        return None
+    rows = [
+        ln
+        for ln in view.lines[line.index + 1 : line.index + 1 + BLOCK_NAME_MAX_ROWS]
+        if ln.page == line.page and ln.top - line.bottom < (BLOCK_NAME_MAX_ROWS + 1) * 2.5 * line.height
+    ]
+    for row in rows:
+        sub = next((h for h in find_hits(view, "party_name_field", [row], only_label_like=False) if h.first == 0), None)
+        if sub is None:
+            continue
+        found = _name_in_region(right_region(view, sub, x_limit=x_right, continuation=1))
+        if found is not None:
+            found.factor *= BLOCK_NAME_FACTOR
+        return found
+    return None
 
 
 SIDE_BLOCK_MAX_LINES = 4

@@ -20,6 +20,7 @@ from extractors.values import NUMBER_SIGN, NUMBER_TOKEN
 from extractors.vocabulary import vocabulary
 
 # A wrapped label cell ("Назначение / платежа:") can land between "№" and the number in reading order.
+_NUMBER_TOKEN_RE = re.compile(NUMBER_TOKEN, re.UNICODE)
 _NUM = re.compile(rf"(?<![\w]){NUMBER_SIGN}\s*[:：]?\s*(?:[^\s\d№]{{2,20}}:\s+)?({NUMBER_TOKEN})", re.UNICODE)
 _LEGAL_ACT = re.compile(
     r"приказ\w*|постановлени\w*|бұйры\w*|правил\w*|қағида\w*|закон\w*|заң\w*|кодекс\w*|решени\w*|"
@@ -95,7 +96,11 @@ def find_contract_refs(text: str) -> list[ContractRef]:
         number = number_span = None
         date = date_span = None
         if nm and not re.search(r"[.;]\s|\n\s*\n", _FIELD_NUMBER.sub("\n", fwd[: nm.start() + 1])[:-1]):
-            number = _clean_token(nm.group(1))
+            # The window bounds where the number may start, not where it ends: a number standing at the
+            # window's edge is read whole from the text ("Контракт" over a wide header row, "No. 100/2023-EXP"
+            # on the next line was cut to "100/2023-EX").
+            whole = _NUMBER_TOKEN_RE.match(text, m.end() + nm.start(1))
+            number = _clean_token(whole.group(0) if whole else nm.group(1))
             number_span = (m.end() + nm.start(1), m.end() + nm.start(1) + len(number))
             linked = _linked_date(text, number_span[1], dates)
             if linked is not None:

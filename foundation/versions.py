@@ -53,14 +53,17 @@ READER_VERSION = 5
 # that spell another sum; 16 party labels also from the lexicon's unambiguous phrases, numbered and SWIFT-tagged
 # form fields, a side block's name after its account line and within its own row; 17 document type and language
 # from a learned model of the whole text (extractors/models/doctype.*), translations paired by content wherever
-# the certificate stands.
-EXTRACTOR_VERSION = 17
+# the certificate stands; 18 a reference number past the keyword's window read whole, a scanned contract's date
+# that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
+# Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer).
+EXTRACTOR_VERSION = 18
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
 # holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording);
-# 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently.
-VALIDATOR_VERSION = 6
+# 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently; 7 a scanned contract
+# citation accuses only when read as confidently, payroll rows that do not add up themselves are not summed.
+VALIDATOR_VERSION = 7
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

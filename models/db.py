@@ -3,6 +3,9 @@
 Typed SQLAlchemy 2 ORM that runs unchanged on SQLite (embedded mode) and PostgreSQL via psycopg 3
 (service mode). The schema is created only by the Alembic migrations in ``migrations/``
 (``upgrade_database``); ``tests/test_db.py`` checks that the migrations and these models agree.
+
+Why one file: the SQLAlchemy tables of one schema, whose foreign keys refer to one another; Alembic's
+migrations are written against this one module.
 """
 
 from __future__ import annotations

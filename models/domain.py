@@ -6,6 +6,9 @@ These pydantic models are the contract between the stages: ``ingest`` produces
 ``validators`` turn a dossier's extractions plus the ``Application`` into findings and
 the reimbursement computation. Each stage can be run and tested with hand-made
 instances of its input model.
+
+Why one file: these models are the one contract between the stages; keeping them together shows the whole
+shape a document and a dossier take from ingest to the report.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import datetime as dt
 import math
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-if TYPE_CHECKING:
-    from validators.rules import RuleSet
+from models.doc_types import DocType
+from models.program_rules import RuleSet, RulesNotInForce, default_rules
 
 # Characters no text may hold: NUL and the other C0 controls except tab and line breaks, DEL, and lone
 # surrogates. PostgreSQL refuses NUL in text and psycopg cannot encode a surrogate: such input is a
@@ -80,7 +83,6 @@ class FileKind(StrEnum):
     UNKNOWN = "unknown"
 
 
-
 class SourceFile(BaseModel):
     """One accepted document: its name inside the dossier, its bytes and what they are."""
 
@@ -91,19 +93,6 @@ class SourceFile(BaseModel):
     sha256: str
     kind: FileKind
     size: int
-
-class DocType(StrEnum):
-    APPLICATION_FORM = "application_form"
-    STATISTICS_CONSENT = "statistics_consent"
-    CONTRACT = "contract"
-    PAYMENT_ORDER = "payment_order"
-    ACT_OF_WORK = "act_of_work"
-    INVOICE = "invoice"
-    WORK_REPORT = "work_report"
-    PAYROLL = "payroll"
-    DIGITAL_STRATEGY = "digital_strategy"
-    TRANSLATION = "translation"
-    UNKNOWN = "unknown"
 
 
 class Severity(StrEnum):
@@ -362,10 +351,7 @@ def positive_amount(value: float, info: ValidationInfo) -> float:
 
 
 def _program_rules() -> RuleSet:
-    # Read through the rules loader (validators/rules/measures.yaml is the source of truth); imported
-    # here because validators.rules itself imports this module.
-    from validators.rules import default_rules
-
+    # Read through the rules loader (validators/rules/measures.yaml is the source of truth).
     return default_rules()
 
 
@@ -460,8 +446,6 @@ class Application(CleanText):
 
     @model_validator(mode="after")
     def _in_force_on_the_date(self) -> Application:
-        from validators.rules import RulesNotInForce
-
         try:
             measures = _program_rules().for_date(self.application_date).measures
         except RulesNotInForce:

@@ -19,6 +19,9 @@ glyphs (pdfminer's ``(cid:N)``, which make a layer garbage), ``/ActualText``, te
 as duplicates, pages turned with ``/Rotate`` and pages whose MediaBox does not start at 0,0 or whose
 CropBox differs from it. Not detectable: a CropBox inherited from the page tree that is smaller than
 the MediaBox (boxes would then be shifted).
+
+Why one file: it re-implements pdfplumber's character records and word grouping over pdfium's characters, and
+the equivalence with pdfplumber (bench/text_layer_equivalence.py) is easiest to hold when both halves read side by side.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ Grey scans have no ink to tell the seal by; there it is told by being paler than
 its circles and ring lettering are painted out before OCR (``erase_grey_seal_rings``, called by the
 ``suppress_stamps`` step): the centre, with the BIN, stays in the page's words, where the signature
 block readers find it. Pages without a seal cost only the circle search on a reduced copy.
+
+Why one file: finding a seal ring, painting it out and reading its lettering share the ring's geometry and
+colour model; split apart they would pass the same half-dozen intermediate arrays back and forth.
 """
 
 from __future__ import annotations

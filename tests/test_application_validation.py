@@ -43,7 +43,7 @@ def test_the_model_refuses_with_the_field_named(field: str, value: Any, named: s
 
 
 def test_every_measure_and_cost_type_of_the_rules_is_accepted() -> None:
-    from validators.rules import default_rules
+    from models.program_rules import default_rules
 
     in_force = default_rules().for_date(dt.date(2024, 5, 17)).measures.measures
     for measure, rule in in_force.items():

@@ -41,7 +41,7 @@ def test_the_pipeline_infers_a_bin_printed_only_in_a_seal_without_letting_it_acc
     from docproc.document_outcome import DocumentOutcome
     from docproc.pipeline import check_documents
     from models.domain import Applicant, Application
-    from validators.rules import default_rules
+    from models.program_rules import default_rules
 
     contract = _doc("d.pdf", DocType.CONTRACT, "ТОО «Альфа Сервис»", VALID)
     report = _doc("o.pdf", DocType.WORK_REPORT, "ТОО «Альфа Сервис»", None)

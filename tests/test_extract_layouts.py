@@ -151,3 +151,48 @@ def test_explicit_vat_free_gives_zero() -> None:
     doc = _invoice_with_totals([(60, 200, "Итого"), (500, 200, "29 120 000.00"), (60, 215, "Без НДС")])
     assert doc.amounts is not None and doc.amounts.vat is not None
     assert doc.amounts.vat.value == 0.0 and doc.amounts.vat.confidence >= 0.9
+
+
+def test_a_party_block_heading_over_name_and_identifier_rows() -> None:
+    # An online-banking print-out: the role heads a block of label | value rows ("Наименование", "ИИН/БИН").
+    for heading, name_label, payer in (
+        ("Отправитель денег", "Наименование", "ТОО «Арал Сүт»"),
+        ("Ақша жөнелтуші", "Атауы", "«Арал Сүт» ЖШС"),
+    ):
+        doc = extract_document(
+            layout_document(
+                "pp.pdf",
+                [
+                    (50, 40, "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 1522"),
+                    (50, 55, "Дата: 26.11.2022"),
+                    (50, 80, heading),
+                    (50, 95, name_label),
+                    (170, 95, payer),
+                    (50, 110, "ИИН/БИН"),
+                    (170, 110, CUSTOMER_BIN),
+                    (50, 135, "Бенефициар"),
+                    (50, 150, name_label),
+                    (170, 150, "ТОО «Квант Систем»"),
+                    (50, 165, "ИИН/БИН"),
+                    (170, 165, SUPPLIER_BIN),
+                    (50, 190, "Сумма 1 396 640,00 KZT"),
+                ],
+            )
+        )
+        found, beneficiary = _party(doc, "payer"), _party(doc, "beneficiary")
+        assert found is not None and found.name is not None and found.name.value == payer, heading
+        assert found.bin is not None and found.bin.value == CUSTOMER_BIN
+        assert beneficiary is not None and beneficiary.name is not None
+        assert beneficiary.name.value == "ТОО «Квант Систем»"
+
+
+def test_latin_names_with_compound_legal_forms_and_family_name_particles() -> None:
+    from extractors.names import find_org_names
+
+    def names(text: str) -> list[str]:
+        return [n.name for n in find_org_names(text)]
+
+    assert names("Seller: Lindner Automatisierung GmbH & Co. KG, Hamburg") == ["Lindner Automatisierung GmbH & Co. KG"]
+    assert names("Supplier: Van der Meer Procesautomatisering B.V.") == ["Van der Meer Procesautomatisering B.V."]
+    assert names("Meyer von der Heide GmbH") == ["Meyer von der Heide GmbH"]
+    assert names("Vertrag mit der Weber GmbH") == ["Weber GmbH"]  # an article, not a particle

@@ -337,6 +337,45 @@ def test_a_lost_contract_number_is_not_inferred_from_one_citation_or_from_a_text
     assert contract.number is None
 
 
+def test_a_scanned_contract_date_two_citations_contradict_is_inferred_from_them() -> None:
+    application, docs = works_dossier()
+    by_file = {d.file: d for d in docs}
+    contract = by_file["dogovor.pdf"]
+    citing = [d for d in docs if d.contract_ref is not None and d.contract_ref.date is not None]
+    assert len(citing) >= 2 and all(str(d.contract_ref.date.value) == str(CONTRACT_DATE) for d in citing)
+    # OCR took an appendix's date on page 3 for the contract's date.
+    contract.file_format = "pdf_scan"
+    contract.date = ExtractedValue(value=dt.date(2023, 12, 10), raw="10.12.2023", confidence=0.93)
+    reconcile_contract_numbers(docs)
+    assert contract.date.value == CONTRACT_DATE and contract.date.raw is None and contract.date.confidence <= 0.5
+    codes = {f.code for f in check_dossier(application, docs).findings}
+    assert "WRONG_CONTRACT_REFERENCE" not in codes and "PAYMENT_BEFORE_CONTRACT" not in codes
+
+
+def test_a_contract_date_is_kept_when_read_from_a_text_layer_or_contradicted_once() -> None:
+    _, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    misread = ExtractedValue(value=dt.date(2023, 12, 10), raw="10.12.2023", confidence=0.93)
+    contract.date = misread.model_copy()  # a text layer prints what it prints
+    reconcile_contract_numbers(docs)
+    assert contract.date.value == dt.date(2023, 12, 10)
+    _, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    contract.file_format, contract.date = "pdf_scan", misread.model_copy()
+    citing = [d for d in docs if d.contract_ref is not None and d.contract_ref.date is not None]
+    for doc in citing[1:]:
+        doc.contract_ref = None  # one citation could be the defect itself
+    reconcile_contract_numbers(docs)
+    assert contract.date.value == dt.date(2023, 12, 10)
+
+
+def test_a_reference_number_at_the_edge_of_the_keyword_window_is_read_whole() -> None:
+    # "Контракт" heads a wide table row; its number stands on the next line, past the 70-character window.
+    text = "Contract / Контракт  Currency / Валюта  Terms of payment / Условия оплаты\nNo. 100/2023-EXP dated 28 July"
+    refs = find_contract_refs(text)
+    assert refs and refs[0].number == "100/2023-EXP"
+
+
 def test_a_basis_field_naming_the_contract_by_number_and_date_is_a_reference() -> None:
     refs = find_contract_refs("АКТ № 14\nОснование № 178-У/2023 от 06.07.2023\nИтого 1 000,00")
     assert [(r.number, str(r.date)) for r in refs] == [("178-У/2023", "2023-07-06")]

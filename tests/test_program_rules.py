@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from models.domain import DocType, DocumentExtraction, ExtractedValue, PriorReimbursement
+from models.program_rules import load_rules
 from tests.fixtures.validator_samples import (
     APPLICANT_BIN,
     CONTRACT_DATE,
@@ -27,7 +28,6 @@ from tests.fixtures.validator_samples import (
     works_dossier,
 )
 from validators import check_dossier
-from validators.rules import load_rules
 
 D = dt.date
 

@@ -487,6 +487,22 @@ def test_reference_to_another_contract(number, date, flagged) -> None:
     assert (("WRONG_CONTRACT_REFERENCE", "pp_102.pdf") in keys(run(app, docs))) == flagged
 
 
+@pytest.mark.parametrize(
+    ("file_format", "confidence", "flagged"), [("pdf_scan", 0.85, False), ("pdf_scan", 0.95, True), ("pdf_text", 0.85, True)]
+)
+def test_a_scanned_citation_of_another_number_accuses_only_when_read_confidently(
+    file_format: str, confidence: float, flagged: bool
+) -> None:
+    app, docs = works_dossier()
+    pp = get(docs, "pp_102.pdf")
+    pp.file_format = file_format
+    ref_of(pp).number = ExtractedValue(value="15-М42023", raw="15-М42023", confidence=confidence)
+    result = run(app, docs)
+    assert (("WRONG_CONTRACT_REFERENCE", "pp_102.pdf") in keys(result)) == flagged
+    unverified = [f for f in result.findings if f.code == "UNVERIFIED_FIELD" and f.file == "pp_102.pdf"]
+    assert bool(unverified) != flagged
+
+
 def test_look_alike_letters_in_contract_numbers_are_the_same_number() -> None:
     app, docs = works_dossier()
     get(docs, "dogovor.pdf").number = value("179-ТО")  # Cyrillic Т, О
@@ -587,6 +603,20 @@ def test_payroll_total_row_not_equal_to_rows() -> None:
     result = run(app, docs)
     assert keys(result) == {("PAYROLL_TOTALS_MISMATCH", "vedomost_2024-04.xlsx")}
     assert "к выплате" in result.findings[0].message
+
+
+def test_payroll_rows_that_do_not_add_up_themselves_accuse_nobody() -> None:
+    app, docs = employee_dossier()
+    sheet = payroll_sheet("vedomost_2024-04.xlsx", "2024-04")
+    first = sheet.payroll_rows[0]
+    assert first.accrued is not None
+    # A days column's "19" glued to the accrued cell: the row no longer adds up, the column sum is wrong.
+    first.accrued = float(f"19{int(first.accrued)}")
+    docs = [sheet if d.file == sheet.file else d for d in docs]
+    result = run(app, docs)
+    assert "PAYROLL_TOTALS_MISMATCH" not in codes(result)
+    unverified = [f for f in result.findings if f.code == "UNVERIFIED_FIELD" and f.file == sheet.file]
+    assert unverified and "строки прочитаны с ошибкой" in unverified[0].message
 
 
 def test_payroll_without_rows_is_not_guessed() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from models.domain import DocType
+from models.program_rules import RULES_DIR, RulesError, RulesNotInForce, load_rules
 from validators.findings import catalogue, doc_type_label, is_scored, make_finding
-from validators.rules import RULES_DIR, RulesError, RulesNotInForce, load_rules
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 VALIDATORS = Path(__file__).resolve().parents[1] / "validators"

@@ -249,7 +249,8 @@ def test_a_reviewer_correction_rechecks_keeps_the_reading_and_is_audited(
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text[:1000]
-    assert answer.headers["location"].startswith(f"/dossiers/{seeded.application_id}?event=")
+    # The reviewer stays on the corrected document (issue 13), the field selected, the outcome shown.
+    assert answer.headers["location"].startswith(f"/documents/{seeded.misread_document}?field=amounts.vat&event=")
     page = client.get(answer.headers["location"])
     notice = page.text.split('id="notice">', 1)[1].split("</p>", 1)[0]
     assert "Досье проверено заново" in notice and "снято: НДС рассчитан неверно" in notice

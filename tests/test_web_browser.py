@@ -12,18 +12,16 @@ missing; ``scripts/setup.sh`` installs both, so CI runs it. Nothing is downloade
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pytest
-
-from tests.test_service_support import ROOT, ServiceEnv, needs_services
+from tests.browser_support import (  # noqa: F401 - fixtures
+    ACTIVE,
+    SCREENSHOTS,
+    browser_fixture,
+    live_server_fixture,
+    pytestmark,
+)
 from tests.web_support import (  # noqa: F401 - fixtures
     APPLICANT,
     APPLICANT_BIN,
@@ -36,85 +34,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Root in CI needs --no-sandbox; the rest keeps Chromium off the network (closed here anyway).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-ACTIVE = re.compile(r"\bactive\b")
-
-
-def _browser_unavailable() -> str | None:
-    if not CHROMIUM.exists():
-        return f"Debian chromium is not installed at {CHROMIUM} (scripts/setup.sh installs it)"
-    if importlib.util.find_spec("playwright") is None:
-        return "the python package playwright is not installed (pip install -e '.[dev]')"
-    return None
-
-
-pytestmark = [
-    needs_services,
-    pytest.mark.skipif(_browser_unavailable() is not None, reason=str(_browser_unavailable())),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _plain_http(settings: Any) -> Any:
-    """Plain-HTTP development on one machine: the one case for session cookies without Secure."""
-    return settings.model_copy(update={"web": settings.web.model_copy(update={"cookie_secure": False})})
-
-
-@pytest.fixture
-def live_server(service_env: ServiceEnv) -> Iterator[str]:
-    import uvicorn
-
-    from api.app import create_app
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(_plain_http(service_env.settings)), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-web-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _inside(inner: dict[str, float] | None, outer: dict[str, float] | None) -> bool:
@@ -195,9 +114,16 @@ def test_reviewer_follows_the_evidence_corrects_the_value_and_sees_the_finding_r
     editor.get_by_label("Комментарий к исправлению").fill("по скану: 302 400,00")
     editor.get_by_role("button", name="Сохранить исправление").click()
 
-    # Back on the dossier: the finding is gone, the notice says why, the audit log has the entry.
-    expect(page).to_have_url(re.compile(rf"/dossiers/{seeded.application_id}\?event=.+#findings$"))
+    # Still on the document (issue 13): the notice says what the re-check found, the field stays selected.
+    expect(page).to_have_url(re.compile(rf"/documents/{seeded.misread_document}\?field=amounts\.vat"))
     expect(page.locator("#notice")).to_contain_text("снято: НДС рассчитан неверно")
+    expect(page.locator("#notice")).to_be_in_viewport()
+    expect(vat_row).to_have_class(ACTIVE)
+    expect(page.locator(".doc-findings [data-code='VAT_MISCALCULATED']")).to_have_count(0)
+
+    # On the dossier: the finding is gone, the audit log has the entry.
+    page.locator("#notice").get_by_role("link", name="К досье →").click()
+    expect(page).to_have_url(re.compile(rf"/dossiers/{seeded.application_id}#findings$"))
     expect(page.locator("article.finding[data-code='VAT_MISCALCULATED']")).to_have_count(0)
     entry = page.locator("#audit tbody tr", has_text="Исправлено значение")
     expect(entry).to_have_count(1)

@@ -161,7 +161,7 @@ def test_a_dossier_with_open_errors_is_complete_only_with_a_comment(
     target = f"/dossiers/{seeded.application_id}/decision"
     confirm_eligibility(client, seeded.application_id, csrf)
     refused = client.post(target, data={"decision": "complete", "csrf_token": csrf})
-    assert refused.status_code == 422 and "не отклонённых ошибок" in refused.text
+    assert refused.status_code == 422 and "В досье 3 неотклонённые ошибки." in refused.text
     assert _application(service_env, seeded.application_id).review_decision is None
 
     client.post(target, data={"decision": "incomplete", "csrf_token": csrf})
@@ -192,7 +192,7 @@ def test_withdrawing_a_correction_brings_the_reading_and_the_finding_back(
     target = f"/documents/{seeded.misread_document}/corrections"
     client.post(target, data={"path": "amounts.vat", "value": "302 400,00", "csrf_token": csrf})
     answer = client.post(target, data={"path": "amounts.vat", "action": "withdraw", "csrf_token": csrf})
-    assert answer.status_code == 200  # followed to the dossier page
+    assert answer.status_code == 200  # followed to the document page, the outcome in its notice
     assert "новые: НДС рассчитан неверно" in answer.text
     assert 'data-code="VAT_MISCALCULATED"' in answer.text
     (event,) = _events(service_env, "document.withdraw_correction")

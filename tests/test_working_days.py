@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from validators.rules import RulesError
+from models.program_rules import RulesError
 from validators.working_days import CALENDAR_PATH, default_calendar, load_calendar, review_clock
 
 D = dt.date

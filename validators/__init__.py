@@ -4,10 +4,10 @@ Entry points: ``check_dossier`` (everything for one dossier) and ``check_documen
 """
 
 from extractors.amount_words import words_to_number
+from models.program_rules import Rules, RuleSet, default_rules, load_rules
 from validators.document_checks import check_document
 from validators.dossier import DossierCheck, check_dossier
 from validators.findings import doc_type_label, is_scored, scored_only
-from validators.rules import Rules, RuleSet, default_rules, load_rules
 
 __all__ = [
     "DossierCheck",

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import Hamming, Levenshtein
 
 from models.domain import DocumentExtraction, Evidence, ExtractedValue, Finding
+from models.program_rules import Rules, RuleSet, default_rules
 from validators.findings import catalogue, make_finding
-from validators.rules import Rules, RuleSet, default_rules
 from validators.values import as_date, evidence, trusted
 
 if TYPE_CHECKING:

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from extractors.amount_words import words_to_number
 from extractors.identifiers import is_valid_bin
-from models.domain import DocType, DocumentExtraction, Evidence, Finding
+from models.domain import DocType, DocumentExtraction, Evidence, Finding, PayrollRow
+from models.program_rules import Rules, RuleSet
 from validators.consequences import consequence
 from validators.consistency import vat_doubt
 from validators.context import CheckContext, doc_date, resolve_rules
 from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.party_checks import expected_party_bin
-from validators.rules import Rules, RuleSet
 from validators.values import KZT, as_decimal, evidence, money, norm_bin, norm_currency, raw
 
 VAT_DOC_TYPES = (DocType.CONTRACT, DocType.ACT_OF_WORK, DocType.INVOICE)
@@ -253,10 +253,16 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
         if abs(summed - printed) <= tolerance:
             continue
         weak_rows = [r for r in doc.payroll_rows if r.confidence < ctx.min_confidence]
-        if weak_rows or ctx.explained_by_ocr(doc, printed, summed):
+        # A row whose own figures do not add up (accrued − withheld ≠ net) was misread — a neighbouring
+        # column's digits glued to a cell ("19 745 000" for "745 000" after a days column): its sum accuses nobody.
+        broken_rows = [r for r in doc.payroll_rows if not _row_adds_up(r, tolerance)]
+        if weak_rows or broken_rows or ctx.explained_by_ocr(doc, printed, summed):
             reason = (
                 f"строки ведомости прочитаны неуверенно ({len(weak_rows)} из {len(doc.payroll_rows)})"
                 if weak_rows
+                else f"в {len(broken_rows)} из {len(doc.payroll_rows)} строк ведомости начислено − удержано "
+                "≠ к выплате: строки прочитаны с ошибкой"
+                if broken_rows
                 else ctx.OCR_DIGIT_REASON
             )
             ctx.unverified(doc, f"payroll_totals.{column}", "итог ведомости", reason, total_ev)
@@ -280,6 +286,14 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
                 "PAYROLL_TOTALS_MISMATCH", file=doc.file, evidence=ev_list, details="; ".join(differences)
             )
         )
+
+
+def _row_adds_up(row: PayrollRow, tolerance: Decimal) -> bool:
+    """accrued − withheld = net, when the row has all three figures (a row missing one cannot be judged)."""
+    if row.accrued is None or row.withheld is None or row.net is None:
+        return True
+    accrued, withheld, net = (Decimal(str(v)) for v in (row.accrued, row.withheld, row.net))
+    return abs(accrued - withheld - net) <= tolerance
 
 
 def _check_totals_row_consistency(ctx: CheckContext, doc: DocumentExtraction) -> None:

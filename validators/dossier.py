@@ -19,6 +19,7 @@ from models.domain import (
     PriorReimbursement,
     Severity,
 )
+from models.program_rules import Rules, RuleSet, default_rules
 from validators.amount_checks import check_amounts_vs_contract, check_cap, check_payments_vs_contract
 from validators.checklist import build_checklist, build_eligibility
 from validators.completeness_checks import check_duplicates, check_missing_documents, check_translations
@@ -30,7 +31,6 @@ from validators.findings import catalogue, is_scored, make_finding
 from validators.party_checks import check_contract_references, check_parties
 from validators.program_checks import check_claimed_rate, check_prior_revenue
 from validators.reimbursement import compute_reimbursement
-from validators.rules import Rules, RuleSet, default_rules
 from validators.values import norm_bin, raw
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from models.domain import Application, DocType, DocumentExtraction, PriorReimbursement
+from models.program_rules import Basis, MeasureRule, Rules
 from validators.contracts import ContractBook
 from validators.duplicates import Duplicate, find_duplicates
-from validators.rules import Basis, MeasureRule, Rules
 from validators.values import as_date, raw, subtract_months
 
 

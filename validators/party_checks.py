@@ -157,6 +157,22 @@ def check_contract_references(ctx: CheckContext, view: DossierView) -> None:
         if not ctx.ok(ref_ev):
             ctx.unverified(doc, problem, "ссылку на договор", ctx.low_confidence_reason(ref_ev), ref_ev)
             continue
+        # On a scan one misread character makes another number ("52-М42022" for "52-У/2022"): the citation
+        # accuses only when read as confidently as an identifier must be (INVALID_BIN's threshold).
+        if (
+            problem == "contract_ref.number"
+            and ref_ev is not None
+            and ctx.ocr_read(doc)
+            and ref_ev.confidence < ctx.rules.checks.ocr_identifier_min_confidence
+        ):
+            ctx.unverified(
+                doc,
+                problem,
+                "ссылку на договор",
+                f"{ctx.low_confidence_reason(ref_ev)}; в досье договор {contract_label(target)}",
+                ref_ev,
+            )
+            continue
         ref_text = f"№ {raw(doc.contract_ref.number)}" if number else "без номера"
         if day:
             ref_text += f" от {fmt_date(day)}"

@@ -15,6 +15,9 @@ reimbursement Q = min(round(rate x eligible, 2), cap left, claimed reimbursement
 the cap less the reimbursements already recorded for the same applicant and measure in the window the
 rules set; counter-obligation = N + 2Q (none when N is missing or not positive).
 All money is Decimal inside; the ComputedResult carries floats (its contract with the other stages).
+
+Why one file: the reimbursement is one computation (eligible costs → Q → N + 2Q) whose steps and their
+explanations for the report must stay in one order; each step is a small function of its own.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from validators.rules import RULES_DIR, RulesError
+from models.program_rules import RULES_DIR, RulesError
 
 CALENDAR_PATH = RULES_DIR / "calendar" / "kz_calendar.yaml"
 _ONE_DAY = dt.timedelta(days=1)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from api.web.page_models.formatting import amount, money
+from api.web.page_models.formatting import amount, count_words, money
 from api.web.security import CSRF_FIELD, verify_session_csrf
 from validators.labels import MANUAL_CHECKS_LEFT, NO_FINDINGS
 
@@ -18,6 +18,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["money"] = money
 templates.env.filters["amount"] = amount  # under a "…, тенге" heading
+templates.env.filters["count_words"] = count_words  # {{ n|count_words("поле", "поля", "полей") }}
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals.update(NO_FINDINGS=NO_FINDINGS, MANUAL_CHECKS_LEFT=MANUAL_CHECKS_LEFT)
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api import eligibility
 from api.web.fields import field_label, value_at
+from api.web.page_models.formatting import count_words
 from models.db import (
     ApplicationRow,
     AuditEventRow,
@@ -34,7 +35,7 @@ from models.db import (
 )
 from models.domain import DocumentExtraction, Finding, Severity
 from validators.findings import catalogue, finding_key
-from validators.rules import default_rules
+from models.program_rules import default_rules
 from worker.corrections import CorrectionError, merge_corrections
 from worker.recheck import recheck_now
 
@@ -332,8 +333,8 @@ def decide_dossier(
         unresolved = open_errors(current_findings(app), finding_verdicts(session, app.id))
         if unresolved and not comment:
             raise ReviewError(
-                f"В досье {len(unresolved)} не отклонённых ошибок. Чтобы признать его комплектным, "
-                "отклоните их с комментарием или объясните решение в комментарии."
+                f"В досье {count_words(len(unresolved), 'неотклонённая ошибка', 'неотклонённые ошибки', 'неотклонённых ошибок')}. "
+                "Чтобы признать досье комплектным, отклоните ошибки с комментарием или объясните решение в комментарии."
             )
     before = {"decision": app.review_decision, "comment": app.review_comment}
     app.review_decision = decision.value if decision is not None else None

@@ -10,10 +10,10 @@ from api.web.fields import format_value, value_at
 from api.web.page_models.formatting import amount, document_link, money
 from api.web.page_models.labels import STEP_STATUS_LABELS
 from models.domain import Application, ComputedResult, DocType, DocumentExtraction, DossierResult
+from models.program_rules import default_rules
 from validators.dossier_view import build_view
 from validators.findings import doc_type_label, fmt_date, fmt_pct
 from validators.labels import LIMITED_BY_LABELS, VAT_BASIS_NOTES
-from validators.rules import default_rules
 
 
 @dataclass

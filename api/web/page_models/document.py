@@ -54,6 +54,32 @@ def merge_same_place(boxes: list[Box]) -> list[Box]:
 
 
 @dataclass
+class Snippet:
+    """The place a field was read, cut out of its page image for the field's edit row (as verification
+    stations show it): percent of the page, a margin around the box so the neighbouring words show."""
+
+    image_url: str
+    left: float
+    top: float
+    width: float
+    height: float
+    page_aspect: float  # the page's height / width: the snippet keeps the page's proportions
+
+
+# Around a field's box, in percent of the page: enough for the label printed beside a value.
+_SNIPPET_MARGIN_X = 6.0
+_SNIPPET_MARGIN_Y = 1.5
+
+
+def snippet_of(box: Box, image_url: str, page_aspect: float) -> Snippet:
+    left = max(0.0, box.left - _SNIPPET_MARGIN_X)
+    top = max(0.0, box.top - _SNIPPET_MARGIN_Y)
+    right = min(100.0, box.left + box.width + _SNIPPET_MARGIN_X)
+    bottom = min(100.0, box.top + box.height + _SNIPPET_MARGIN_Y)
+    return Snippet(image_url, left, top, right - left, bottom - top, page_aspect)
+
+
+@dataclass
 class FieldRow:
     path: str
     row_id: str
@@ -69,6 +95,12 @@ class FieldRow:
     corrected: bool
     input_value: str
     in_findings: list[str]
+    snippet: Snippet | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Read with low confidence, or named by a finding, and not yet corrected by a reviewer."""
+        return not self.corrected and (self.css == "conf-low" or bool(self.in_findings))
 
 
 @dataclass
@@ -90,6 +122,10 @@ class DocumentView:
     language: str
     foreign: bool
     addable: list[tuple[str, str]]
+
+    @property
+    def attention_rows(self) -> list[FieldRow]:
+        return [r for r in self.rows if r.needs_attention]
 
 
 # File kinds whose pages exist as images (api/pages.py renders them).
@@ -149,10 +185,17 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
                 if box is not None:
                     boxes.setdefault(prov.page, []).append(box)
     has_images = doc.kind in IMAGE_KINDS
+    if has_images:
+        for row in rows:
+            first = next((b for page_boxes in boxes.values() for b in page_boxes if b.row_id == row.row_id), None)
+            if first is not None:
+                page = pages[first.page]
+                aspect = (page.height / page.width) if page.width else 1.414
+                row.snippet = snippet_of(first, _page_image_url(doc, first.page), aspect)
     page_views = [
         PageView(
             page_no=p.page_no,
-            image_url=f"/documents/{doc.id}/pages/{p.page_no}.png" if has_images else None,
+            image_url=_page_image_url(doc, p.page_no) if has_images else None,
             text=p.text,
             source=_PAGE_SOURCE_LABELS.get(p.source, p.source),
             mean_confidence=f"{p.mean_confidence:.0%}",
@@ -182,6 +225,10 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
         foreign=bool(language) and language not in no_translation_needed,
         addable=[(p, LABELS[p]) for p in ADDABLE_PATHS if p not in present],
     )
+
+
+def _page_image_url(doc: DocumentRow, page_no: int) -> str:
+    return f"/documents/{doc.id}/pages/{page_no}.png"
 
 
 def _field_row(
@@ -221,6 +268,29 @@ def _field_row(
         corrected=corrected,
         input_value=input_text(path, value),
         in_findings=by_field.get(path, []),
+    )
+
+
+@dataclass
+class Neighbours:
+    """The documents before and after this one in the dossier's list (``rel="prev"`` / ``rel="next"``)."""
+
+    position: int  # 1-based
+    count: int
+    previous: tuple[str, str] | None  # (file, link)
+    next: tuple[str, str] | None
+
+
+def neighbours(doc: DocumentRow, app: ApplicationRow) -> Neighbours:
+    docs = list(app.documents)  # in the order the dossier page lists them
+    at = next(i for i, d in enumerate(docs) if d.id == doc.id)
+    before = docs[at - 1] if at > 0 else None
+    after = docs[at + 1] if at + 1 < len(docs) else None
+    return Neighbours(
+        position=at + 1,
+        count=len(docs),
+        previous=(before.file_name, document_link(before.id)) if before is not None else None,
+        next=(after.file_name, document_link(after.id)) if after is not None else None,
     )
 
 

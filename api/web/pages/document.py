@@ -18,7 +18,8 @@ from api.deps import SessionDep, SettingsDep
 from api.pages import NoPageImage
 from api.web import review
 from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, parse_value, row_id
-from api.web.page_models.document import document_view, translation_info
+from api.web.page_models.audit import correction_notice
+from api.web.page_models.document import document_view, neighbours, translation_info
 from api.web.page_models.dossier import corrected_type_and_language, doc_ids_of
 from api.web.page_models.findings import finding_views
 from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
@@ -28,7 +29,7 @@ from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
 from ingest.blobs_in_database import load_bytes
-from models.db import DocumentRow
+from models.db import AuditEventRow, DocumentRow
 from models.domain import DocType
 from validators.findings import doc_type_label
 
@@ -45,6 +46,7 @@ def document_context(
     selected: str = "",
     error: str | None = None,
     typed: str = "",
+    notice: str | None = None,
 ) -> dict[str, Any]:
     app = doc.application
     findings = review.current_findings(app)
@@ -63,6 +65,8 @@ def document_context(
         "view": document_view(doc, findings, settings),
         "findings": views,
         "translation": translation_info(doc, app, findings),
+        "nav": neighbours(doc, app),
+        "notice": notice,
         "selected": selected,
         "selected_row_id": row_id(selected) if selected else "",
         "error": error,
@@ -81,9 +85,15 @@ def document_page(
     session: SessionDep,
     settings: SettingsDep,
     field: str = "",
+    event: str = "",
 ) -> HTMLResponse:
     doc = load_document(session, document_id)
-    context = document_context(session, doc, user, settings, selected=field)
+    notice = None
+    if event:  # back from a correction: what changed and what the re-check found
+        row = session.get(AuditEventRow, event)
+        if row is not None and row.application_id == doc.application_id:
+            notice = correction_notice(row) or "Сохранено."
+    context = document_context(session, doc, user, settings, selected=field, notice=notice)
     record_read(session, user, DOCUMENT_VIEW, doc.application_id, doc.id, file=doc.file_name)
     return render(request, "document.html", context)
 
@@ -154,7 +164,8 @@ def correct_document(
     deliveries = list(outcome.event.details.get("deliveries") or [])
     session.commit()
     enqueue_webhooks_after_review(deliveries, settings)
-    return redirect(f"/dossiers/{app.id}?event={outcome.event.id}#findings")
+    # The reviewer stays on the document, the corrected field selected, the re-check's outcome in view.
+    return redirect(f"/documents/{doc.id}?field={quote(path, safe='')}&event={outcome.event.id}")
 
 
 def enqueue_webhooks_after_review(deliveries: list[str], settings: Settings) -> None:

@@ -36,8 +36,8 @@ from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
 from models.domain import Application, DossierResult
+from models.program_rules import default_rules
 from validators.findings import fmt_date
-from validators.rules import default_rules
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ def dossier_context(
     notice: str | None = None,
     error: str | None = None,
     error_target: str | None = None,
+    just_decided: bool = False,
 ) -> dict[str, Any]:
     result = DossierResult.model_validate(app.result) if app.result else None
     doc_ids = doc_ids_of(app)
@@ -131,7 +132,20 @@ def dossier_context(
         "assignable": [(p.id, p.display_name or p.login) for p in assignable_people(session)]
         if user.may("assign")
         else [],
+        "next_dossier": next_undecided(session, app) if app.review_decision else None,
+        "just_decided": just_decided,
     }
+
+
+def next_undecided(session: Session, app: ApplicationRow) -> ApplicationRow | None:
+    """The dossier to take up after deciding this one: the undecided one registered first (the list's
+    «по сроку» order, so the closest deadline)."""
+    return session.scalars(
+        select(ApplicationRow)
+        .where(ApplicationRow.review_decision.is_(None), ApplicationRow.id != app.id)
+        .order_by(ApplicationRow.created_at.asc(), ApplicationRow.id)
+        .limit(1)
+    ).first()
 
 
 @router.get("/dossiers/{application_id}", response_class=HTMLResponse)
@@ -144,12 +158,13 @@ def dossier_page(
     event: str = "",
 ) -> HTMLResponse:
     app = load_application(session, application_id)
-    notice = None
+    notice, just_decided = None, False
     if event:
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == app.id:
             notice = correction_notice(row) or decision_notice(row) or assignment_notice(row) or "Сохранено."
-    context = dossier_context(session, app, user, settings, notice)
+            just_decided = row.action == review.DOSSIER_DECISION and app.review_decision is not None
+    context = dossier_context(session, app, user, settings, notice, just_decided=just_decided)
     record_read(session, user, DOSSIER_VIEW, app.id)
     return render(request, "dossier.html", context)
 
@@ -188,7 +203,9 @@ def decide_dossier(
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), "decision")
     session.commit()
-    return redirect(f"/dossiers/{application_id}?event={event.id}#decision")
+    # No fragment: the decision sits at the top, and Chrome moves the focus to a fragment's target
+    # after loading, away from «Следующее досье →».
+    return redirect(f"/dossiers/{application_id}?event={event.id}")
 
 
 @router.post("/dossiers/{application_id}/eligibility/{key}")

@@ -19,9 +19,11 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from models.domain import DocType
+from models.doc_types import DocType
 
-RULES_DIR = Path(__file__).resolve().parent / "rules"
+# The data stays beside the validators that apply it; the loader sits with the models because the
+# application model checks a declared measure and cost type against it at intake.
+RULES_DIR = Path(__file__).resolve().parents[1] / "validators" / "rules"
 
 Basis = Literal["payments", "payroll"]
 PeriodAnchor = Literal["application_date", "last_payment"]
