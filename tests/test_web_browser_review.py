@@ -1,4 +1,4 @@
-"""Issue 13 in a real browser (Debian Chromium, Playwright; set-up and skips as in test_web_browser):
+"""Issue 13 in a real browser (Debian Chromium, Playwright; set-up and skips: ``tests/browser_support.py``):
 a reviewer takes a dossier into work and finds it under «Мои досье», dismisses the finding that left a
 payment out and sees it counted again, reads «Разница с заявленным», prepares and issues the letter
 to the applicant in Russian and Kazakh; an administrator reads who looked at what on the audit page.
@@ -13,8 +13,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from tests.browser_support import (  # noqa: F401 - fixtures
+    SCREENSHOTS,
+    browser_fixture,
+    live_server_fixture,
+    pytestmark,
+)
 from tests.test_service_support import ServiceEnv
-from tests.test_web_browser import SCREENSHOTS, browser, live_server, pytestmark  # noqa: F401 - fixtures
 from tests.test_web_decisions import PAYMENT_FILE, _payment_dated_after_the_application
 from tests.web_support import (  # noqa: F401 - fixtures
     APPLICANT,
@@ -61,7 +66,7 @@ def _shoot(page: Page, name: str, narrow_too: bool = False) -> None:
 
 
 def test_a_reviewer_takes_the_dossier_decides_sees_the_numbers_and_issues_the_letter(
-    live_server: str, browser: Browser, service_env: ServiceEnv, seeded: Seeded, users: Users  # noqa: F811
+    live_server: str, browser: Browser, service_env: ServiceEnv, seeded: Seeded, users: Users
 ) -> None:
     from playwright.sync_api import expect
 
@@ -134,7 +139,7 @@ def test_a_reviewer_takes_the_dossier_decides_sees_the_numbers_and_issues_the_le
 
 
 def test_an_administrator_reads_who_looked_at_the_dossier(
-    live_server: str, browser: Browser, seeded: Seeded, users: Users  # noqa: F811
+    live_server: str, browser: Browser, seeded: Seeded, users: Users
 ) -> None:
     from playwright.sync_api import expect
 
