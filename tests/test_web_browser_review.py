@@ -74,7 +74,8 @@ def test_a_reviewer_takes_the_dossier_decides_sees_the_numbers_and_issues_the_le
     page, errors = _signed_in(browser, live_server, users.reviewer)
 
     # «Мои досье» is empty until the reviewer takes the dossier into work.
-    page.get_by_role("link", name="Мои досье", exact=True).click()
+    page.get_by_label("Проверяющий").select_option(label="мои досье")
+    page.get_by_role("button", name="Найти").click()
     expect(page.get_by_role("heading", name="Мои досье")).to_be_visible()
     expect(page.locator("tr[data-dossier='web_dossier_1']")).to_have_count(0)
     page.goto(f"{live_server}/dossiers/{seeded.application_id}")
