@@ -15,13 +15,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.errors import install_error_handlers
 from api.gate import RequestGate
 from api.metrics import metrics_registry
+from api.multipart import BodySizeLimit
 from api.routes import admin, applications, documents, ops, webhooks
-from api.uploads import BodySizeLimit
 from api.web.install import install_web
+from casework import connections
 from foundation.settings import Settings
 from foundation.versions import PIPELINE_VERSION
 from models.db import upgrade_database
-from worker import context
 
 DESCRIPTION = """
 Проверка комплектности досье на возмещение затрат (Правила № 308).
@@ -49,7 +49,7 @@ TAGS = [
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or context.current_settings()
+    settings = settings or connections.current_settings()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -10,13 +10,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis import Redis
 from sqlalchemy.orm import Session, defer
 
-from api.access import ACTION_LABELS_RU, Action, Principal, may, sees_applicant
-from api.auth import resolve_key
 from api.errors import ApiError, not_found
 from api.gate import PRINCIPAL_STATE
+from casework import connections
+from casework.access import ACTION_LABELS_RU, Action, Principal, may, sees_applicant
+from casework.api_keys import resolve_key
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow
-from worker import context
 
 _bearer = HTTPBearer(auto_error=False, description="Ключ API: `Authorization: Bearer dpk_...`")
 
@@ -30,7 +30,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
-    with context.sessions(settings)() as session:
+    with connections.sessions(settings)() as session:
         yield session
 
 
@@ -38,7 +38,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_redis(settings: SettingsDep) -> Redis:
-    return context.redis_connection(settings)
+    return connections.redis_connection(settings)
 
 
 RedisDep = Annotated[Redis, Depends(get_redis)]
@@ -57,7 +57,7 @@ def get_principal(
         raise _unauthorized(
             "missing_api_key", "Нужен ключ API: заголовок «Authorization: Bearer КЛЮЧ».", unauthorized
         )
-    with context.sessions(settings)() as session:
+    with connections.sessions(settings)() as session:
         principal = resolve_key(session, credentials.credentials, settings.service.auth_cache_ttl_s)
     if principal is None:
         raise _unauthorized("invalid_api_key", "Ключ API не найден или отозван.", unauthorized)

@@ -1,4 +1,8 @@
-"""Every refusal is ``{"detail": {"code": ..., "message": <Russian>, ...}}`` with a fitting 4xx status."""
+"""Every refusal is ``{"detail": {"code": ..., "message": <Russian>, ...}}`` with a fitting 4xx status.
+
+The casework's domain errors (``casework.errors``) get their status here: the service layer knows
+no HTTP.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from casework.errors import (
+    ApplicantOutOfScope,
+    ApplicationExists,
+    CaseworkError,
+    CorrectionError,
+    QueueUnavailable,
+    ReprocessTooSoon,
+)
 from ingest.dossier import RejectedFile, describe_validation_error
 from ingest.errors import IngestError
 
@@ -20,6 +32,14 @@ _STATUS_BY_CODE: dict[str, int] = {
     "pdf_bomb": status.HTTP_413_CONTENT_TOO_LARGE,
     "unsupported_format": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "dossier_not_zip": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+}
+
+_STATUS_BY_CASEWORK_ERROR: dict[type[CaseworkError], int] = {
+    ApplicantOutOfScope: status.HTTP_403_FORBIDDEN,
+    ApplicationExists: status.HTTP_409_CONFLICT,
+    QueueUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    ReprocessTooSoon: status.HTTP_429_TOO_MANY_REQUESTS,
+    CorrectionError: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 
@@ -46,6 +66,16 @@ def from_ingest_error(exc: IngestError) -> ApiError:
     return ApiError(status_for_code(exc.code), exc.code, exc.reason)
 
 
+def from_casework_error(exc: CaseworkError) -> ApiError:
+    """The API's answer to a refusal of the casework (a class not listed is a 422)."""
+    status_code = next(
+        (code for cls, code in _STATUS_BY_CASEWORK_ERROR.items() if isinstance(exc, cls)),
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ReprocessTooSoon) else None
+    return ApiError(status_code, exc.code, exc.message, headers=headers, **exc.details)
+
+
 def rejected_files_error(rejected: list[RejectedFile]) -> ApiError:
     """One answer for an upload with refused files; nothing of it was stored."""
     codes = {r.code for r in rejected}
@@ -69,6 +99,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(CaseworkError)
+    async def _casework_error(_: Request, exc: CaseworkError) -> JSONResponse:
+        error = from_casework_error(exc)
+        return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(IngestError)
     async def _ingest_error(_: Request, exc: IngestError) -> JSONResponse:

@@ -82,10 +82,10 @@ class RequestGate:
         return None
 
     def _resolve_key(self, key: str) -> Any:
-        from api.auth import resolve_key
-        from worker import context
+        from casework import connections
+        from casework.api_keys import resolve_key
 
-        with context.sessions(self.settings)() as session:
+        with connections.sessions(self.settings)() as session:
             return resolve_key(session, key, self.settings.service.auth_cache_ttl_s)
 
     async def _has_session(self, scope: Scope) -> bool:
@@ -95,10 +95,10 @@ class RequestGate:
         return bool(token) and await anyio.to_thread.run_sync(self._session_is_live, token)
 
     def _session_is_live(self, token: str) -> bool:
-        from api.web.accounts import resolve_session
-        from worker import context
+        from casework import connections
+        from casework.user_accounts import resolve_session
 
-        with context.sessions(self.settings)() as session:
+        with connections.sessions(self.settings)() as session:
             return resolve_session(session, token) is not None
 
     # ------------------------------------------------------------------ the body

@@ -18,11 +18,11 @@ from rq import Queue, Worker
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from casework import connections
+from casework import job_metrics as m
+from casework.queues import queue_names
 from foundation.settings import Settings
 from models.db import ApplicationRow, ApplicationStatus, DocumentRow, DocumentStatus
-from worker import context
-from worker import metrics as m
-from worker.queues import queue_names
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ServiceCollector(Collector):
         yield up
 
     def _redis_metrics(self) -> Iterator[Metric]:
-        connection = context.redis_connection(self.settings)
+        connection = connections.redis_connection(self.settings)
         depth = GaugeMetricFamily("docproc_queue_depth", "Jobs waiting in each queue.", labels=["queue"])
         jobs = GaugeMetricFamily(
             "docproc_jobs", "Jobs by queue and state (RQ registries).", labels=["queue", "state"]
@@ -98,7 +98,7 @@ class ServiceCollector(Collector):
         yield durations
 
     def _database_metrics(self) -> Iterator[Metric]:
-        with context.sessions(self.settings)() as session:
+        with connections.sessions(self.settings)() as session:
             doc_counts = dict(
                 session.execute(select(DocumentRow.status, func.count()).group_by(DocumentRow.status)).all()
             )

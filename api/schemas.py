@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from api.eligibility import EligibilityItemState
+from casework.eligibility import EligibilityItemState
 from models.domain import Application, ChecklistItem, CleanText, ComputedResult, DocumentExtraction, Finding
 
 APPLICATION_EXAMPLE: dict[str, Any] = {

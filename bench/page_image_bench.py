@@ -64,8 +64,8 @@ def _read_documents(env: BenchEnv) -> None:
 def _signed_in_reviewer(env: BenchEnv, base: str) -> Any:
     import httpx
 
-    from api.web.accounts import create_user
-    from worker import context
+    from casework import connections as context
+    from casework.user_accounts import create_user
 
     with context.sessions(env.settings).begin() as session:
         create_user(session, "bench", "bench password 1", "reviewer", "Бенчмарк")

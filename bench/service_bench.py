@@ -82,8 +82,8 @@ class BenchEnv:
 
 @contextmanager
 def bench_env() -> Iterator[BenchEnv]:
+    from casework import connections
     from models.db import upgrade_database
-    from worker import context
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     prefix = f"b{uuid.uuid4().hex[:8]}"
@@ -99,13 +99,13 @@ def bench_env() -> Iterator[BenchEnv]:
             "service": base.service.model_copy(update={"queue_prefix": prefix}),
         }
     )
-    context.reset()
-    context.configure(settings)
+    connections.reset()
+    connections.configure(settings)
     upgrade_database(settings.effective_database_url)
     try:
         yield BenchEnv(settings=settings, schema=schema, data_dir=data_dir)
     finally:
-        context.reset()
+        connections.reset()
         redis = Redis.from_url(REDIS_URL)
         for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
             redis.delete(key)
@@ -116,10 +116,10 @@ def bench_env() -> Iterator[BenchEnv]:
 
 
 def create_key(env: BenchEnv, role: str, bins: list[str] | None = None) -> str:
-    from api.auth import create_key as make
-    from worker import context
+    from casework import connections
+    from casework.api_keys import create_key as make
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         return make(session, role, bins or [], name="bench").key
 
 
@@ -340,8 +340,8 @@ def bench_throughput(archives: list[bytes], processes: int) -> dict[str, float]:
     from sqlalchemy import func, select
 
     from api.app import create_app
+    from casework import connections
     from models.db import ApplicationRow, DocumentRow
-    from worker import context
 
     with bench_env() as env:
         key = create_key(env, "admin")
@@ -372,7 +372,7 @@ def bench_throughput(archives: list[bytes], processes: int) -> dict[str, float]:
         )
         done_query = select(func.count()).where(ApplicationRow.status == "done")
         while True:
-            with context.sessions(env.settings)() as session:
+            with connections.sessions(env.settings)() as session:
                 if session.scalar(done_query) == len(archives):
                     break
             if workers.poll() is not None:
@@ -383,7 +383,7 @@ def bench_throughput(archives: list[bytes], processes: int) -> dict[str, float]:
         wall = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-        with context.sessions(env.settings)() as session:
+        with connections.sessions(env.settings)() as session:
             first = session.scalar(select(func.min(DocumentRow.started_at)))
             last = session.scalar(select(func.max(ApplicationRow.checked_at)))
             done = session.scalar(select(func.count()).where(ApplicationRow.status == "done"))

@@ -152,7 +152,7 @@ def check_documents(
     extractions = [o.extraction for o in outcomes]
     texts = {o.extraction.file: o.text for o in outcomes if o.text is not None}
     link_translations(extractions, texts)
-    reconcile_contract_numbers(extractions)
+    reconcile_contract_numbers(extractions, texts)
     fill_missing_bins(extractions)
     reconcile_party_names(extractions)
     inherit_contract_currency(extractions)

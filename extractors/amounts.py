@@ -326,10 +326,29 @@ def _total_from_words(view: DocView, money: MoneyFound | None, words: Found) -> 
 
 def _complete_vat(view: DocView, money: MoneyFound) -> None:
     total_v = float(money.total.value) if money.total is not None else None
-    if money.vat is not None and not plausible_vat(float(money.vat.value), total_v):
+    base_v = float(money.without_vat.value) if money.without_vat is not None else None
+
+    def fits(vat: Found) -> bool:
+        # Without a total, the VAT is judged against the amount without VAT: a "VAT" as large as the base is the base
+        # read again from the next cell ("Всего с НДС | 65 100,00" under "без НДС"), and a total derived from it
+        # would double.
+        value = float(vat.value)
+        if not plausible_vat(value, total_v):
+            return False
+        return total_v is not None or base_v is None or base_v <= 0 or value <= base_v * max(VAT_RATES) + 1.0
+
+    if money.vat is not None and not fits(money.vat):
         money.vat = None
     if money.vat is None:
-        money.vat = _vat_stated(view, total=total_v) or _vat_free(view) or _vat_share_printed(view, total_v)
+        for read in (
+            lambda: _vat_stated(view, total=total_v),
+            lambda: _vat_free(view),
+            lambda: _vat_share_printed(view, total_v),
+        ):
+            found = read()
+            if found is not None and fits(found):
+                money.vat = found
+                break
     if money.vat is None:
         # Nothing said about VAT: the corpus reads that as none charged, but it is an assumption,
         # not a reading, so it stays below the confidence of anything printed.

@@ -12,18 +12,20 @@ value may raise a finding, so an inferred BIN never accuses anyone).
 ``reconcile_contract_numbers``: a contract number that OCR misread on a scan takes the form a
 text-layer document of the dossier prints, when the two differ only by look-alike characters; a
 scanned contract whose number OCR lost altogether takes the number its dossier cites for it, and
-a scanned contract's date that at least two documents contradict (citing its number with one other
-date) is replaced by the cited date, marked inferred.
+a contract's date that at least two documents contradict (citing its number with one other date) is
+replaced by the cited date: as read when the contract prints it, as inferred on a scan that does not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 
+from extractors.dates import find_dates
 from extractors.identifiers import is_valid_bin
 from extractors.names import core_name, normalise_for_compare
-from models.domain import DocType, DocumentExtraction, ExtractedValue
+from models.domain import DocType, DocumentExtraction, DocumentText, ExtractedValue
 
 # Below validators' min_confidence_for_finding (0.5): an inferred value informs, it never accuses.
 INFERRED_CONFIDENCE = 0.45
@@ -67,6 +69,9 @@ RECONCILED_FACTOR = 0.9
 # when at least this many of them cite that number with the contract's own date (and no other number
 # with that date): one citation could itself be the defect a reviewer is looking for.
 MIN_CITATIONS = 2
+# A contract date taken from the citations and found printed in the contract's own text: a reading of the
+# document, by a fallback (the date reader chose another), below a direct reading.
+CORROBORATED_DATE_CONFIDENCE = 0.85
 # Characters OCR takes for one another in document numbers: Cyrillic letters that look Latin, and
 # letters that look like digits. Two numbers that differ only where a letter stands on one side are
 # the same printed number; digit-for-digit differences ("2023" / "2024") never are.
@@ -109,7 +114,9 @@ def _number_readings(docs: list[DocumentExtraction]) -> list[tuple[DocumentExtra
     return out
 
 
-def reconcile_contract_numbers(docs: list[DocumentExtraction]) -> None:
+def reconcile_contract_numbers(
+    docs: list[DocumentExtraction], texts: Mapping[str, DocumentText | None] | None = None
+) -> None:
     """A contract number OCR misread ("К2-2023-052" for "KZ-2023-052", "79-TO" for "79-ТО") takes the
     form that a text-layer document of the same dossier prints, when the two can only be one number.
 
@@ -129,7 +136,7 @@ def reconcile_contract_numbers(docs: list[DocumentExtraction]) -> None:
         value.value = matches[0]
         value.confidence = round(value.confidence * RECONCILED_FACTOR, 3)
     _cite_lost_contract_numbers(docs)
-    _doubt_contradicted_contract_dates(docs)
+    _doubt_contradicted_contract_dates(docs, texts)
 
 
 def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
@@ -161,18 +168,23 @@ def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
             contract.number = ExtractedValue(value=number, raw=None, confidence=INFERRED_CONFIDENCE, provenance=None)
 
 
-def _doubt_contradicted_contract_dates(docs: list[DocumentExtraction]) -> None:
-    """A scanned contract's date that the dossier contradicts is not believed: when at least ``MIN_CITATIONS``
-    documents cite the contract's own number with one other date, and none cites it with the date read, OCR
-    took the wrong date (a later page's signature or appendix date, a misread digit). The contract then carries
-    the cited date, marked inferred (no raw text, no place, ``INFERRED_CONFIDENCE``): the date checks against it
-    are reported as unverifiable instead of every citation and every payment being accused on a misreading.
-    One citation is not enough (it could be the defect itself); a text layer's date is read exactly and kept."""
-    contracts = [d for d in docs if d.doc_type == DocType.CONTRACT]
-    for contract in contracts:
-        if contract.file_format not in OCR_FILE_FORMATS or contract.number is None or not contract.number.value:
-            continue
-        if contract.date is None or not contract.date.value:
+def _doubt_contradicted_contract_dates(
+    docs: list[DocumentExtraction], texts: Mapping[str, DocumentText | None] | None = None
+) -> None:
+    """A contract's date that the dossier contradicts is not believed: when at least ``MIN_CITATIONS`` documents cite
+    the contract's own number with one other date, and none cites it with the date read, the reader took the wrong
+    date (a signature or appendix date, a misread digit) — or the applicant's documents all cite a wrong one.
+
+    * The cited date printed in the contract itself (``texts``) settles it, on a text layer or a scan: the contract
+      carries the cited date as read from its own text (``CORROBORATED_DATE_CONFIDENCE``), and a citation of a third
+      date is still reported.
+    * Otherwise only a scan's date is doubted: it carries the cited date marked inferred (no raw text, no place,
+      ``INFERRED_CONFIDENCE``), so the date checks against it are unverifiable instead of accusing on a misreading.
+      A text layer's date stays as printed.
+
+    One citation is not enough (it could be the defect itself)."""
+    for contract in (d for d in docs if d.doc_type == DocType.CONTRACT):
+        if contract.number is None or not contract.number.value or contract.date is None or not contract.date.value:
             continue
         number, read = str(contract.number.value), str(contract.date.value)
         cited = Counter(
@@ -186,13 +198,24 @@ def _doubt_contradicted_contract_dates(docs: list[DocumentExtraction]) -> None:
             and doc.contract_ref.date is not None
             and doc.contract_ref.date.value
         )
-        if read in cited or len(cited) != 1:
-            continue  # the date read is cited, or the citations disagree among themselves
+        if read in cited or not cited:
+            continue  # the date read is cited, or nobody cites the contract with a date
         day, count = cited.most_common(1)[0]
-        if count >= MIN_CITATIONS:
+        if count < MIN_CITATIONS or list(cited.values()).count(count) > 1:
+            continue  # too few citations, or two dates cited equally often
+        text = texts.get(contract.file) if texts is not None else None
+        if text is not None and _prints_date(text, dt.date.fromisoformat(day)):
+            contract.date = ExtractedValue(
+                value=dt.date.fromisoformat(day), raw=None, confidence=CORROBORATED_DATE_CONFIDENCE, provenance=None
+            )
+        elif contract.file_format in OCR_FILE_FORMATS:
             contract.date = ExtractedValue(
                 value=dt.date.fromisoformat(day), raw=None, confidence=INFERRED_CONFIDENCE, provenance=None
             )
+
+
+def _prints_date(text: DocumentText, day: dt.date) -> bool:
+    return any(match.value == day for match in find_dates(text.text))
 
 
 # --------------------------------------------------------------------------- party names across documents

@@ -161,7 +161,7 @@ class ServiceSettings(BaseSettings):
     worker_warmup: bool = True
     webhook_timeout_s: float = 10.0
     webhook_retry_intervals_s: list[int] = Field(default_factory=lambda: [10, 60, 300, 1800, 7200])
-    # Webhook receivers (worker/webhook_targets.py): HTTPS only, public addresses only. Turn
+    # Webhook receivers (casework/webhook_targets.py): HTTPS only, public addresses only. Turn
     # webhook_require_https off for development on one machine only. On-premises receivers on private
     # addresses are allowed by listing their networks, e.g. ["10.20.0.0/16"] (CIDR), and nothing else is.
     webhook_require_https: bool = True
@@ -204,7 +204,7 @@ class WebSettings(BaseSettings):
     medium_confidence: float = 0.6
     dossiers_per_page: int = 50
     audit_entries_shown: int = 200
-    # Sign-in throttling (api/web/accounts.py; state in the sign_in_failures table, so every API process
+    # Sign-in throttling (casework/user_accounts.py; state in the sign_in_failures table, so every API process
     # sees the same counts). Failed sign-ins counted within the last sign_in_window_s seconds:
     sign_in_window_s: int = Field(15 * 60, ge=1)
     # ... per login as typed (existing or not) from one client address: guessing a reviewer's password

@@ -17,7 +17,7 @@ change; they enter the stage's fingerprint as a digest (``detail``):
   Detail: the programme rules (``validators/rules/*.yaml``) and the finding texts.
 
 ``PIPELINE_VERSION`` is derived from the numbers here; the service's per-content cache key
-(``document_stages_key``, ``worker.queues.pipeline_key``) from the reader and extractor fingerprints.
+(``document_stages_key``, ``casework.queues.pipeline_key``) from the reader and extractor fingerprints.
 The reader's detail names the OCR engine and its version; the engine is a stage, so ``ocr.engine.reader_detail``
 computes it and the callers pass it in (this package imports no stage).
 """
@@ -55,8 +55,9 @@ READER_VERSION = 5
 # from a learned model of the whole text (extractors/models/doctype.*), translations paired by content wherever
 # the certificate stands; 18 a reference number past the keyword's window read whole, a scanned contract's date
 # that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
-# Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer).
-EXTRACTOR_VERSION = 18
+# Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer); 19 a VAT no larger than the highest
+# rate of the base when no total is read, a contract date the citations and its own text agree on.
+EXTRACTOR_VERSION = 19
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
@@ -115,7 +116,7 @@ def document_stages_key(fingerprints: dict[str, StageFingerprint]) -> str:
     """What a document's reading and extraction depend on: the reader and extractor fingerprints
     (``stage_fingerprints``), not the validator's.
 
-    The service keys its per-content cache with it (``worker.queues.pipeline_key``): a validator
+    The service keys its per-content cache with it (``casework.queues.pipeline_key``): a validator
     upgrade re-checks dossiers without reading any document again; a new tesseract, other OCR
     settings or limits, an extractor upgrade or new extractor data read them again.
     """

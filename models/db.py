@@ -78,7 +78,7 @@ class CacheStatus(StrEnum):
 
 
 class Role(StrEnum):
-    """API key roles (see api/auth.py for what each may do)."""
+    """API key roles (see casework/api_keys.py for what each may do)."""
 
     PORTAL = "portal"
     REVIEWER = "reviewer"
@@ -225,7 +225,7 @@ class DocumentRow(_Timestamps, Base):
     file_format: Mapped[str | None] = mapped_column(String(16), nullable=True)
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # The key of the reading this row holds (``worker.queues.pipeline_key``, as ``ExtractionCacheRow``).
+    # The key of the reading this row holds (``casework.queues.pipeline_key``, as ``ExtractionCacheRow``).
     pipeline_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Service mode: the RQ job that reads this content, how often it was tried, and when.
     job_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -409,7 +409,7 @@ CLIENT_ADDRESS_MAX_LENGTH = 64
 
 
 class SignInFailureRow(Base):
-    """A failed sign-in to the workspace, counted by ``api.web.accounts`` to throttle password guessing.
+    """A failed sign-in to the workspace, counted by ``casework.user_accounts`` to throttle password guessing.
 
     Written before the password is checked (a request in flight counts, so parallel guesses cannot all
     slip under the limit) and deleted when the password proves right; rows older than the window are
@@ -426,7 +426,7 @@ class SignInFailureRow(Base):
 
 
 class SignInAddressRow(Base):
-    """Where a login last signed in successfully: its usual addresses (``api.web.accounts``).
+    """Where a login last signed in successfully: its usual addresses (``casework.user_accounts``).
 
     Failed sign-ins from other addresses cannot lock a reviewer out at these.
     """

@@ -131,8 +131,8 @@ def test_lists_show_only_what_a_key_may_see(world: dict[str, Any]) -> None:
 def test_keys_are_stored_hashed_and_revocable(world: dict[str, Any]) -> None:
     from sqlalchemy import select
 
+    from casework import connections
     from models.db import ApiKeyRow
-    from worker import context
 
     client, keys, env = world["client"], world["keys"], world["env"]
     created = client.post(
@@ -142,7 +142,7 @@ def test_keys_are_stored_hashed_and_revocable(world: dict[str, Any]) -> None:
     ).json()
     key = created["key"]
     assert key.startswith("dpk_") and len(key) > 40
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         stored = session.scalars(select(ApiKeyRow.key_hash)).all()
     assert key not in stored and all(len(h) == 64 for h in stored)
     listed = client.get("/v1/keys", headers=auth(keys.admin)).json()

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from rq import Queue
 
 from api.app import create_app
-from api.uploads import BodySizeLimit
+from api.multipart import BodySizeLimit
+from casework.queues import queue_names
 from tests.test_service_support import (
     APPLICATION,
     FONT,
@@ -28,7 +29,6 @@ from tests.test_service_support import (
     render_pdf,
     zip_bytes,
 )
-from worker.queues import queue_names
 
 pytestmark = needs_services
 

@@ -653,9 +653,9 @@ def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_queue_mode_hands_the_dossiers_to_the_service_workers(
     tmp_path: Path, service_env: ServiceEnv
 ) -> None:
+    from casework import connections
+    from casework.queues import queues
     from models import repository as repo
-    from worker import context
-    from worker.queues import queues
 
     archive = make_archive(tmp_path / "archive", 2)
     settings = service_env.settings
@@ -665,7 +665,7 @@ def test_queue_mode_hands_the_dossiers_to_the_service_workers(
     assert all(row.documents == DOCUMENTS_PER_DOSSIER for row in summary.rows)
 
     run_worker_in_process(service_env)
-    with context.sessions(settings)() as session:
+    with connections.sessions(settings)() as session:
         for dossier_id in ("dossier_01", "dossier_02"):
             app = repo.find_application(session, dossier_id, APPLICATION["applicant"]["bin"])  # type: ignore[index]
             assert app is not None and app.status == "done", dossier_id

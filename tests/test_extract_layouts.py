@@ -196,3 +196,25 @@ def test_latin_names_with_compound_legal_forms_and_family_name_particles() -> No
     assert names("Supplier: Van der Meer Procesautomatisering B.V.") == ["Van der Meer Procesautomatisering B.V."]
     assert names("Meyer von der Heide GmbH") == ["Meyer von der Heide GmbH"]
     assert names("Vertrag mit der Weber GmbH") == ["Weber GmbH"]  # an article, not a particle
+
+
+def test_a_vat_row_repeating_the_base_does_not_double_the_total() -> None:
+    # "Всего с НДС" carries the word НДС and the base again; the VAT is the free row's 0,00.
+    doc = extract_document(
+        layout_document(
+            "akt.pdf",
+            [
+                (50, 40, "АКТ ВЫПОЛНЕННЫХ РАБОТ № 384400"),
+                (50, 55, "Дата: 12.05.2025"),
+                (50, 300, "Итого без НДС / Total"),
+                (400, 300, "65 100,00 EUR"),
+                (50, 315, "Без НДС / VAT: not applicable"),
+                (400, 315, "0,00 EUR"),
+                (50, 330, "Всего с НДС / Total including VAT"),
+                (400, 330, "65 100,00 EUR"),
+            ],
+        )
+    )
+    assert doc.amounts is not None and doc.amounts.total is not None
+    assert doc.amounts.total.value == 65100.0
+    assert doc.amounts.vat is not None and doc.amounts.vat.value == 0.0

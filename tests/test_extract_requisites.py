@@ -369,6 +369,30 @@ def test_a_contract_date_is_kept_when_read_from_a_text_layer_or_contradicted_onc
     assert contract.date.value == dt.date(2023, 12, 10)
 
 
+def test_a_text_layer_contract_date_the_citations_and_its_own_text_agree_on_is_taken() -> None:
+    application, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    # The date reader took the signing date on the last page; the contract prints its own date in its header.
+    contract.date = ExtractedValue(value=dt.date(2023, 12, 10), raw="10.12.2023", confidence=0.95)
+    printed = layout_document(
+        "dogovor.pdf", [(50, 40, f"ДОГОВОР № {CONTRACT_NO} от {CONTRACT_DATE:%d.%m.%Y}"), (50, 700, "10.12.2023")]
+    )
+    defect = next(d for d in docs if d.file == "pp_102.pdf")
+    assert defect.contract_ref is not None
+    defect.contract_ref.date = ExtractedValue(value=dt.date(2023, 3, 11), raw="11.03.2023")  # the applicant's error
+    reconcile_contract_numbers(docs, {"dogovor.pdf": printed})
+    assert contract.date.value == CONTRACT_DATE and contract.date.confidence >= 0.5
+    findings = [(f.code, f.file) for f in check_dossier(application, docs).findings]
+    assert ("WRONG_CONTRACT_REFERENCE", "pp_102.pdf") in findings  # a third date is still reported
+    assert [f for f in findings if f[0] == "WRONG_CONTRACT_REFERENCE"] == [("WRONG_CONTRACT_REFERENCE", "pp_102.pdf")]
+    # Without the contract's text to corroborate, a text layer's date stays as printed.
+    _, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    contract.date = ExtractedValue(value=dt.date(2023, 12, 10), raw="10.12.2023", confidence=0.95)
+    reconcile_contract_numbers(docs, {"dogovor.pdf": layout_document("dogovor.pdf", [(50, 40, "ДОГОВОР")])})
+    assert contract.date.value == dt.date(2023, 12, 10)
+
+
 def test_a_reference_number_at_the_edge_of_the_keyword_window_is_read_whole() -> None:
     # "Контракт" heads a wide table row; its number stands on the next line, past the 70-character window.
     text = "Contract / Контракт  Currency / Валюта  Terms of payment / Условия оплаты\nNo. 100/2023-EXP dated 28 July"

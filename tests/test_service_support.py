@@ -101,7 +101,7 @@ def make_service_env(
     reason = services_unavailable()
     if reason:
         pytest.skip(reason)
-    from worker import context
+    from casework import connections
 
     schema = f"svc_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
@@ -129,16 +129,16 @@ def make_service_env(
         }
     )
     redis = Redis.from_url(REDIS_URL)
-    context.reset()
-    context.configure(settings)
-    from api.auth import clear_cache
+    connections.reset()
+    connections.configure(settings)
+    from casework.api_keys import clear_cache
 
     clear_cache()
     try:
         yield ServiceEnv(settings=settings, schema=schema, redis=redis)
     finally:
-        context.reset()
-        context.configure(None)
+        connections.reset()
+        connections.configure(None)
         for key in redis.scan_iter(match=f"*{prefix}*", count=1000):
             redis.delete(key)
         redis.close()
@@ -167,12 +167,12 @@ class Keys:
 
 
 def make_keys(env: ServiceEnv) -> Keys:
-    from api.auth import create_key
+    from casework import connections
+    from casework.api_keys import create_key
     from models.db import upgrade_database
-    from worker import context
 
     upgrade_database(env.settings.effective_database_url)
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         return Keys(
             admin=create_key(session, "admin", name="admin").key,
             portal=create_key(session, "portal", [APPLICANT_BIN], name="portal").key,
@@ -264,7 +264,7 @@ def serve_api(env: ServiceEnv, *extra: str) -> Iterator[str]:
 
 def run_worker_in_process(env: ServiceEnv) -> None:
     """Process everything queued, in this process (RQ SimpleWorker, burst mode)."""
-    from worker.queues import queue_names
+    from casework.queues import queue_names
     from worker.runner import InProcessWorker
 
     InProcessWorker(queue_names(env.settings).all, connection=env.redis).work(
@@ -277,7 +277,7 @@ def run_planning_in_process(env: ServiceEnv) -> None:
 
     After it, the document jobs those rounds need are on the documents queue, not yet run.
     """
-    from worker.queues import queue_names
+    from casework.queues import queue_names
     from worker.runner import InProcessWorker
 
     InProcessWorker([queue_names(env.settings).dossiers], connection=env.redis).work(

@@ -245,7 +245,7 @@ def test_the_service_key_of_a_reading_is_made_of_the_reader_and_extractor_finger
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import ocr.engine
-    from worker.queues import pipeline_key
+    from casework.queues import pipeline_key
 
     settings = Settings()
     key = pipeline_key(settings)

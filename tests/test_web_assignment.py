@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from casework import connections as context
 from models.db import ApplicationRow, AuditEventRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
@@ -19,7 +20,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     users_fixture,
     web_client_fixture,
 )
-from worker import context
 
 
 def _app(env: ServiceEnv, application_id: str) -> ApplicationRow:
@@ -43,7 +43,7 @@ def _listed(listing: str) -> bool:
 def test_a_reviewer_takes_a_dossier_into_work_and_finds_it_under_my_dossiers(
     service_env: ServiceEnv, client: Any, web: Any, seeded: Seeded, users: Users
 ) -> None:
-    from api.web.accounts import create_user
+    from casework.user_accounts import create_user
 
     with context.sessions(service_env.settings).begin() as session:
         petrov = create_user(session, "petrov", PASSWORD, "reviewer", "Петров В. Г.").id

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from api.web.accounts import hash_password, verify_password
 from api.web.permissions import WebAction, user_may
+from casework import connections
+from casework.user_accounts import hash_password, verify_password
 from models.db import AuditEventRow, DocumentRow, UserRow, UserSessionRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
@@ -26,18 +27,17 @@ from tests.web_support import (  # noqa: F401 - fixtures
     users_fixture,
     web_client_fixture,
 )
-from worker import context
 
 CORRECT_VAT = {"path": "amounts.vat", "value": "302 400,00", "comment": "по скану: 302 400,00"}
 
 
 def _rows(env: ServiceEnv, model: Any) -> list[Any]:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         return list(session.scalars(select(model)))
 
 
 def _corrections(env: ServiceEnv, document_id: str) -> Any:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         doc = session.get(DocumentRow, document_id)
         assert doc is not None
         return doc.corrections
@@ -161,16 +161,16 @@ def test_expired_sessions_and_disabled_users_are_signed_out(
     service_env: ServiceEnv, client: Any, users: Users
 ) -> None:
     sign_in(client, "ivanova")
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         session.execute(
             update(UserSessionRow).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
     assert client.get("/dossiers", follow_redirects=False).status_code == 303
 
     sign_in(client, "ivanova")
-    from api.web.accounts import disable_user, find_user
+    from casework.user_accounts import disable_user, find_user
 
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         user = find_user(session, "ivanova")
         assert user is not None
         disable_user(session, user)
@@ -256,7 +256,7 @@ def test_a_reviewer_correction_rechecks_keeps_the_reading_and_is_audited(
     assert "Досье проверено заново" in notice and "снято: НДС рассчитан неверно" in notice
     assert 'data-code="VAT_MISCALCULATED"' not in page.text
 
-    with context.sessions(service_env.settings)() as session:
+    with connections.sessions(service_env.settings)() as session:
         doc = session.get(DocumentRow, seeded.misread_document)
         assert doc is not None
         assert doc.corrections == {"amounts.vat": 302400.0}

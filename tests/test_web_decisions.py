@@ -11,6 +11,7 @@ from typing import Any
 import pdfplumber
 from sqlalchemy import select
 
+from casework import connections as context
 from models.db import ApplicationRow, AuditEventRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
@@ -21,7 +22,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     sign_in,
     users_fixture,
 )
-from worker import context
 
 PAYMENT_FILE = "pp_1284.pdf"
 

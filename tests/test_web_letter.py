@@ -10,6 +10,7 @@ from typing import Any
 import pdfplumber
 from sqlalchemy import select
 
+from casework import connections as context
 from models.db import AuditEventRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
@@ -22,7 +23,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     sign_in,
     users_fixture,
 )
-from worker import context
 
 
 def _events(env: ServiceEnv, action: str) -> list[AuditEventRow]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from casework import connections as context
 from models.db import AuditEventRow
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
@@ -18,7 +19,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     users_fixture,
     web_client_fixture,
 )
-from worker import context
 
 
 def _reads(env: ServiceEnv) -> list[AuditEventRow]:

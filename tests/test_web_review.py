@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from api.web.fields import FieldValueError, parse_value
+from casework import connections
+from casework.corrections import apply_corrections
 from models.db import ApplicationRow, AuditEventRow, FindingDecisionRow
 from models.domain import Amounts, DocumentExtraction, ExtractedValue, Provenance
 from tests.test_service_support import ServiceEnv, auth, needs_services
@@ -26,8 +28,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     sign_in,
     users_fixture,
 )
-from worker import context
-from worker.corrections import apply_corrections
 
 # --------------------------------------------------------------------------- typed values
 
@@ -95,14 +95,14 @@ def test_a_corrected_vat_re_derives_the_amount_without_vat_but_not_a_printed_one
 
 
 def _application(env: ServiceEnv, application_id: str) -> ApplicationRow:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         app = session.get(ApplicationRow, application_id)
         assert app is not None
         return app
 
 
 def _events(env: ServiceEnv, action: str) -> list[AuditEventRow]:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         return list(session.scalars(select(AuditEventRow).where(AuditEventRow.action == action)))
 
 
@@ -132,7 +132,7 @@ def test_dismissing_a_finding_needs_a_comment_and_is_audited_with_before_and_aft
     assert done.status_code == 303
     shown = client.get(done.headers["location"]).text
     assert "отклонено" in shown and "опечатка OCR" in shown
-    with context.sessions(service_env.settings)() as session:
+    with connections.sessions(service_env.settings)() as session:
         verdict = session.scalars(select(FindingDecisionRow)).one()
     assert (verdict.verdict, verdict.code, verdict.file) == ("dismissed", "VAT_MISCALCULATED", MISREAD_FILE)
     (event,) = _events(service_env, "finding.dismiss")
@@ -141,7 +141,7 @@ def test_dismissing_a_finding_needs_a_comment_and_is_audited_with_before_and_aft
     assert event.user_id == users.reviewer_id
 
     client.post(target, data={"verdict": "reopen", "csrf_token": csrf})
-    with context.sessions(service_env.settings)() as session:
+    with connections.sessions(service_env.settings)() as session:
         assert session.scalars(select(FindingDecisionRow)).all() == []
     (reopened,) = _events(service_env, "finding.reopen")
     assert reopened.details["before"]["verdict"] == "dismissed" and reopened.details["after"] is None

@@ -64,15 +64,15 @@ def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(tmp_path: Path) -> No
     from sqlalchemy import select
 
     from api.app import create_app
+    from casework import connections
     from models.db import SignInFailureRow
-    from worker import context
 
     env_iter = make_service_env(tmp_path)  # trusted proxies: 127.0.0.1 and ::1 only
     env = next(env_iter)
     try:
         with TestClient(create_app(env.settings), base_url="https://testserver") as client:
             _sign_in(client, "nobody", WRONG, STRANGER)
-            with context.sessions(env.settings)() as session:
+            with connections.sessions(env.settings)() as session:
                 addresses = list(session.scalars(select(SignInFailureRow.client_address)))
     finally:
         next(env_iter, None)

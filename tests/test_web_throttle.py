@@ -1,4 +1,4 @@
-"""Throttling of failed sign-ins to the reviewers' workspace (api/web/accounts.py, POST /login).
+"""Throttling of failed sign-ins to the reviewers' workspace (casework/user_accounts.py, POST /login).
 
 The counting rules run on SQLite and PostgreSQL (throwaway schema), with the clock passed in; the
 sign-in form runs against the real app, PostgreSQL and Redis like the other workspace tests.
@@ -15,7 +15,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select, text, update
 
-from api.web.accounts import (
+from casework import connections
+from casework.user_accounts import (
     LIMIT_ADDRESS,
     LIMIT_LOGIN,
     ThrottlePolicy,
@@ -41,7 +42,6 @@ from tests.web_support import (  # noqa: F401 - fixtures
     csrf_of,
     users_fixture,
 )
-from worker import context
 
 POLICY = ThrottlePolicy(window=dt.timedelta(minutes=15), max_per_login=3, max_per_address=5)
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -180,7 +180,7 @@ def _post_login(client: Any, login: str, password: str) -> Any:
 
 
 def _failure_rows(env: ServiceEnv, login: str | None = None) -> int:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         query = select(func.count()).select_from(SignInFailureRow)
         if login is not None:
             query = query.where(SignInFailureRow.login == login)
@@ -188,7 +188,7 @@ def _failure_rows(env: ServiceEnv, login: str | None = None) -> int:
 
 
 def _lock_events(env: ServiceEnv) -> list[AuditEventRow]:
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         return list(session.scalars(select(AuditEventRow).where(AuditEventRow.action == "user.login_locked")))
 
 
@@ -219,7 +219,7 @@ def test_after_the_limit_the_form_answers_429_and_refuses_even_the_right_passwor
     assert events[0].details["client_address"] == "testclient"  # TestClient's peer address
 
     # The window passes (the stored failures are made older than it): the right password works.
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         session.execute(
             update(SignInFailureRow).values(
                 failed_at=SignInFailureRow.failed_at

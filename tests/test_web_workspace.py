@@ -24,10 +24,10 @@ pytestmark = needs_services
 
 def add_processing_dossier(env: ServiceEnv, registered: dt.datetime | None = None) -> str:
     """A second dossier whose documents are still being read (the list and the status answer show it)."""
+    from casework import connections
     from models.db import ApplicationRow
-    from worker import context
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         row = ApplicationRow(
             dossier_id="web_dossier_2",
             applicant_name="ТОО «Второй заявитель»",
@@ -46,10 +46,10 @@ def add_processing_dossier(env: ServiceEnv, registered: dt.datetime | None = Non
 
 
 def _set_status(env: ServiceEnv, application_id: str, status: str) -> None:
+    from casework import connections
     from models.db import ApplicationRow
-    from worker import context
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         row = session.get(ApplicationRow, application_id)
         assert row is not None
         row.status = status
@@ -96,10 +96,10 @@ def test_a_document_page_links_its_neighbours_and_marks_the_fields_needing_atten
 def test_a_multi_page_document_has_a_thumbnail_strip(
     service_env: ServiceEnv, client: Any, seeded: Seeded, users: Users
 ) -> None:
+    from casework import connections
     from models.db import PageRow
-    from worker import context
 
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         session.add(
             PageRow(
                 document_id=seeded.misread_document, page_no=2, source="text_layer", width=595, height=842,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from casework.webhook_targets import WebhookPolicy, WebhookTargetRefused, check_webhook_url, is_public
 from tests.test_service_support import (
     APPLICATION,
     Keys,
@@ -22,7 +23,6 @@ from tests.test_service_support import (
     run_worker_in_process,
 )
 from tests.test_worker_webhooks import Receiver
-from worker.webhook_targets import WebhookPolicy, WebhookTargetRefused, check_webhook_url, is_public
 
 STRICT = WebhookPolicy(require_https=True)
 # What a key holder tried against the service: loopback in every spelling, the metadata service,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from rq import Queue
 
+from casework.queues import queue_names
 from tests.test_service_support import (
     APPLICATION,
     Keys,
@@ -22,7 +23,6 @@ from tests.test_service_support import (
     run_worker_in_process,
     write_dossier,
 )
-from worker.queues import queue_names
 
 pytestmark = needs_services
 
@@ -212,6 +212,51 @@ def test_reprocess_and_corrections_start_new_rounds(service_env: ServiceEnv, cli
     assert third["status"] == "done" and all(d["attempts"] == 2 for d in third["documents"])
 
 
+def test_a_correction_is_checked_at_once_once_every_document_is_read(
+    service_env: ServiceEnv, client: Any, keys: Keys
+) -> None:
+    # The one correction path (casework.correcting), as in the workspace: no round is queued for it.
+    app_id = _create(client, keys.portal)
+    docs = client.post(
+        f"/v1/applications/{app_id}/documents",
+        files=files_field(dossier_documents()),
+        headers=auth(keys.portal),
+    ).json()["documents"]
+    contract = next(d for d in docs if d["file_name"] == "dogovor.pdf")
+    wrong_bin = {"fields": {"parties.supplier.bin": "150540011224"}, "comment": "проверка"}
+
+    # Documents still being read: the correction is stored and the round in progress uses it.
+    reading = client.get(f"/v1/applications/{app_id}", headers=auth(keys.reviewer)).json()
+    early = client.patch(f"/v1/documents/{contract['id']}", json=wrong_bin, headers=auth(keys.reviewer))
+    assert early.status_code == 202, early.text
+    after_early = client.get(f"/v1/applications/{app_id}", headers=auth(keys.reviewer)).json()
+    assert after_early["revision"] == reading["revision"] and after_early["status"] == "processing"
+    run_worker_in_process(service_env)
+    checked = client.get(f"/v1/applications/{app_id}", headers=auth(keys.reviewer)).json()
+    assert checked["status"] == "done" and checked["checked_revision"] == reading["revision"]
+    codes = {f["code"] for f in checked["findings"]}
+    assert codes & {"WRONG_CONTRACT_REFERENCE", "PARTY_MISMATCH", "INVALID_BIN"}
+
+    # Every document read: checked again before the answer, a new round, nothing on the queues.
+    withdrawn = client.patch(
+        f"/v1/documents/{contract['id']}",
+        json={"fields": {}, "withdraw": ["parties.supplier.bin"]},
+        headers=auth(keys.reviewer),
+    )
+    assert withdrawn.status_code == 202, withdrawn.text
+    assert _queued_by_the_request(service_env) == (0, 0)
+    now = client.get(f"/v1/applications/{app_id}", headers=auth(keys.reviewer)).json()
+    assert now["revision"] == checked["revision"] + 1 and now["checked_revision"] == now["revision"]
+    assert now["status"] == "done"
+    assert "150540011224" in str(checked["findings"]) and "150540011224" not in str(now["findings"])
+
+    events = client.get(f"/v1/audit?application_id={app_id}", headers=auth(keys.admin)).json()
+    corrections = [e for e in events if e["action"] == "document.correct"]
+    assert [e["details"]["rechecked"] for e in corrections] == [True, False]  # newest first
+    assert corrections[0]["details"]["revision"] == now["revision"]
+    assert corrections[0]["details"]["withdraw"] == ["parties.supplier.bin"]
+
+
 def test_dossier_check_runs_when_a_document_job_fails(
     service_env: ServiceEnv, client: Any, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -326,7 +371,7 @@ def test_an_internal_failure_is_reported_but_not_cached(
 def test_a_burst_of_uploads_is_planned_once(service_env: ServiceEnv, client: Any, keys: Keys) -> None:
     from rq.job import Job
 
-    from worker.queues import planning_job_id
+    from casework.queues import planning_job_id
 
     documents = dossier_documents()
     app_id = _create(client, keys.portal)
@@ -357,13 +402,13 @@ def test_a_burst_of_uploads_is_planned_once(service_env: ServiceEnv, client: Any
 def test_the_service_counts_the_applicants_recorded_reimbursements_against_the_cap(
     service_env: ServiceEnv, client: Any, keys: Keys
 ) -> None:
+    from casework import connections
     from models.db import upgrade_database
     from models.domain import Application
     from models.repository import save_result, upsert_application
-    from worker import context
 
     upgrade_database(service_env.settings.effective_database_url)
-    with context.sessions(service_env.settings).begin() as session:
+    with connections.sessions(service_env.settings).begin() as session:
         earlier = Application.model_validate(
             {**APPLICATION, "dossier_id": "svc_earlier", "application_date": "2023-11-20"}
         )

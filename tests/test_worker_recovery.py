@@ -11,6 +11,7 @@ from typing import Any
 
 from rq import Queue
 
+from casework.queues import queue_names
 from tests.test_service_support import (
     APPLICATION,
     ROOT,
@@ -25,7 +26,6 @@ from tests.test_service_support import (
     run_worker_in_process,
     worker_command,
 )
-from worker.queues import queue_names
 
 pytestmark = needs_services
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from casework.queues import queue_names
 from tests.test_service_support import ServiceEnv, needs_services
-from worker.queues import queue_names
 from worker.runner import InProcessWorker
 
 pytestmark = needs_services

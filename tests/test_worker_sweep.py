@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rq import Queue
 
+from casework.queues import queue_names
 from tests.test_service_support import (
     APPLICATION,
     Keys,
@@ -23,7 +24,6 @@ from tests.test_service_support import (
     run_worker_in_process,
 )
 from tests.test_worker_webhooks import Receiver
-from worker.queues import queue_names
 from worker.requeue import requeue_unfinished, sweep_if_due, sweep_stuck
 from worker.runner import InProcessWorker
 

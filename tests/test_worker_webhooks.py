@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from casework.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign, verify_signature
 from tests.test_service_support import (
     APPLICATION,
     Keys,
@@ -23,7 +24,6 @@ from tests.test_service_support import (
     needs_services,
     run_worker_in_process,
 )
-from worker.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign, verify_signature
 
 
 class Receiver:

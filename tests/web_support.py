@@ -71,9 +71,9 @@ def seed_dossier(env: ServiceEnv, client: Any) -> Seeded:
     application_id = upload.json()["application_id"]
     run_worker_in_process(env)
     simulate_vat_misread(env, application_id)
-    from worker import context
+    from casework import connections
 
-    with context.sessions(env.settings)() as session:
+    with connections.sessions(env.settings)() as session:
         from models.db import ApplicationRow
 
         app = session.get(ApplicationRow, application_id)
@@ -99,12 +99,12 @@ def simulate_vat_misread(env: ServiceEnv, application_id: str) -> None:
 def change_reading(env: ServiceEnv, application_id: str, file: str, edit: Callable[[Any], None]) -> None:
     """What the reader read in ``file`` changed in place by ``edit`` (a ``DocumentExtraction``), as if
     read so, then a re-check of the dossier."""
+    from casework import connections
+    from casework.checking import recheck_now
     from models.db import ApplicationRow, DocumentRow
     from models.domain import DocumentExtraction
-    from worker import context
-    from worker.recheck import recheck_now
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
         assert app is not None
         doc = next(d for d in app.documents if d.file_name == file)
@@ -119,11 +119,11 @@ def change_reading(env: ServiceEnv, application_id: str, file: str, edit: Callab
 
 def confirm_eligibility(client: Any, application_id: str, csrf: str, skip: set[str] | frozenset[str] = frozenset()) -> None:
     """Confirm every eligibility condition of the application in the workspace (except ``skip``)."""
-    from api.eligibility import items_for
+    from casework import connections
+    from casework.eligibility import items_for
     from models.db import ApplicationRow
-    from worker import context
 
-    with context.sessions(context.current_settings())() as session:
+    with connections.sessions(connections.current_settings())() as session:
         app = session.get(ApplicationRow, application_id)
         assert app is not None
         keys = [item.key for item in items_for(app)]
@@ -148,10 +148,10 @@ class Users:
 
 
 def make_users(env: ServiceEnv) -> Users:
-    from api.web.accounts import create_user
-    from worker import context
+    from casework import connections
+    from casework.user_accounts import create_user
 
-    with context.sessions(env.settings).begin() as session:
+    with connections.sessions(env.settings).begin() as session:
         reviewer = create_user(session, "ivanova", PASSWORD, "reviewer", "Иванова А. Б.")
         create_user(session, "observer", PASSWORD, "observer", "Наблюдатель")
         create_user(session, "admin", PASSWORD, "admin", "Администратор")

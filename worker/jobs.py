@@ -3,10 +3,13 @@
 * ``process_document_job(sha256, pipeline_key)`` — ingest limits → text (OCR) → extraction for one
   content, stored in the cache and copied to every document row waiting for it.
 * ``plan_round_job(application_id, revision)`` — the round an upload opened: assign the document
-  jobs and queue them with the dossier check (``worker.scheduling``), unless a later upload superseded it.
+  jobs and queue them with the dossier check (``casework.rounds``), unless a later upload superseded it.
 * ``check_application_job(application_id, revision)`` — the dossier check of one round, after all
   its document jobs (failed ones included: they are reported as unreadable documents).
 * ``deliver_webhook_job(delivery_id)`` — one signed POST.
+
+The casework queues them by dotted path (``casework.rounds``, ``casework.webhooks``): nothing here
+is imported to enqueue a job, so the service layer never imports the worker.
 
 A bad document never fails a job (the pipeline turns it into an unreadable document with a reason);
 an exception here is transient (database, Redis, a killed process) and RQ retries it with backoff.
@@ -22,36 +25,19 @@ from typing import Any
 from rq import get_current_job
 from rq.job import Job
 
-from docproc.pipeline import NOT_CACHED_FAILURES, check_documents_cached, process_document, rejected_outcome
-from ingest.blobs_in_database import load_bytes
-from ingest.dossier import order_by_listing
-from models.db import (
-    ApplicationRow,
-    ApplicationStatus,
-    BlobRow,
-    DeliveryStatus,
-    DocumentStatus,
-    WebhookDeliveryRow,
-    WebhookRow,
-    utc_now,
-)
-from models.domain import Application, FileKind, SourceFile
-from models.repository import dismissed_finding_keys, prior_reimbursements
-from worker import context
-from worker import metrics as m
-from worker import queues as q
-from worker.scheduling import cache_checker, enqueue_once, enqueue_plan, plan_check
-from worker.store import (
+from casework import connections
+from casework import job_metrics as m
+from casework.checking import application_outcomes, record_check
+from casework.extraction_cache import (
     apply_cache,
-    document_outcome,
     fail_documents,
     find_cache,
-    record_check,
     save_cache,
     unfinished_documents,
 )
-from worker.webhook_targets import WebhookPolicy, WebhookTarget, WebhookTargetRefused, check_webhook_url
-from worker.webhooks import (
+from casework.rounds import cache_checker, enqueue_plan, plan_check
+from casework.webhook_targets import WebhookPolicy, WebhookTarget, WebhookTargetRefused, check_webhook_url
+from casework.webhooks import (
     DELIVERY_HEADER,
     EVENT_CHECKED,
     EVENT_FAILED,
@@ -63,9 +49,24 @@ from worker.webhooks import (
     SIGNATURE_HEADER,
     create_deliveries,
     encode_body,
+    enqueue_webhooks,
     outcome_of_status,
     sign,
 )
+from docproc.pipeline import NOT_CACHED_FAILURES, check_documents_cached, process_document
+from ingest.blobs_in_database import load_bytes
+from models.db import (
+    ApplicationRow,
+    ApplicationStatus,
+    BlobRow,
+    DeliveryStatus,
+    DocumentStatus,
+    WebhookDeliveryRow,
+    WebhookRow,
+    utc_now,
+)
+from models.domain import FileKind, SourceFile
+from models.repository import dismissed_finding_keys, prior_reimbursements
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ log = logging.getLogger(__name__)
 
 
 def process_document_job(sha256: str, pipeline_key: str) -> dict[str, Any]:
-    settings = context.current_settings()
-    sessions = context.sessions(settings)
+    settings = connections.current_settings()
+    sessions = connections.sessions(settings)
     with sessions.begin() as session:
         waiting = unfinished_documents(session, sha256, pipeline_key)
         if not waiting:
@@ -112,7 +113,7 @@ def process_document_job(sha256: str, pipeline_key: str) -> dict[str, Any]:
     failed = bool(outcome.extraction.unreadable_reason)
     pages_read = len(outcome.text.pages) if outcome.text else 0
     m.record(
-        context.redis_connection(settings),
+        connections.redis_connection(settings),
         settings.service.queue_prefix,
         "document",
         duration,
@@ -147,7 +148,7 @@ def on_document_job_failure(job: Job, connection: Any, exc_type: Any, exc_value:
     """Called after every failed attempt: back to ``queued`` while retries remain, ``failed`` after."""
     sha256, pipeline_key = job.args
     will_retry = bool(job.retries_left and job.retries_left > 0)
-    sessions = context.sessions()
+    sessions = connections.sessions()
     with sessions.begin() as session:
         waiting = unfinished_documents(session, sha256, pipeline_key)
         if will_retry:
@@ -168,8 +169,8 @@ def on_document_job_failure(job: Job, connection: Any, exc_type: Any, exc_value:
 
 
 def plan_round_job(application_id: str, revision: int) -> dict[str, Any]:
-    settings = context.current_settings()
-    with context.sessions(settings).begin() as session:
+    settings = connections.current_settings()
+    with connections.sessions(settings).begin() as session:
         app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
         if app is None:
             return {"status": "gone"}
@@ -178,25 +179,24 @@ def plan_round_job(application_id: str, revision: int) -> dict[str, Any]:
             return {"status": "superseded", "current_revision": app.revision}
         # ensure_all: a retry after a Redis error must re-create jobs assigned by the failed attempt.
         plan = plan_check(session, app, settings, ensure_all=True, locked=True, new_round=False)
-    enqueue_plan(plan, settings, context.redis_connection(settings), cache_checker(settings))
+    enqueue_plan(plan, settings, connections.redis_connection(settings), cache_checker(settings))
     return {"status": "planned", "revision": revision, "document_jobs": len(plan.documents)}
 
 
 def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
-    settings = context.current_settings()
-    sessions = context.sessions(settings)
+    settings = connections.current_settings()
+    sessions = connections.sessions(settings)
     with sessions.begin() as session:
-        app = session.get(ApplicationRow, application_id)
+        # Locked like every writer of a round: a correction committed while this reads the outcomes
+        # either comes first (and is read) or finds the documents read and starts its own round.
+        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
         if app is None:
             return {"status": "gone"}
         if app.revision != revision:
             return {"status": "superseded", "current_revision": app.revision}
         if _catch_up(session, app):
             plan = None
-            application = Application.model_validate(app.payload)
-            by_name = {doc.file_name: doc for doc in app.documents}
-            ordered, missing = order_by_listing(list(by_name), application.files)
-            outcomes = [document_outcome(session, by_name[name]) for name in ordered]
+            application, outcomes = application_outcomes(session, app)
             history = prior_reimbursements(session, application)
             dismissed = dismissed_finding_keys(session, app.id)
         else:
@@ -204,10 +204,9 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
             # finishing job): start a new round that waits for it.
             plan = plan_check(session, app, settings, ensure_all=True)
     if plan is not None:
-        enqueue_plan(plan, settings, context.redis_connection(settings), cache_checker(settings))
+        enqueue_plan(plan, settings, connections.redis_connection(settings), cache_checker(settings))
         return {"status": "rescheduled", "revision": plan.revision}
 
-    outcomes += [rejected_outcome(r.name, r.code, r.reason) for r in missing]
     started = time.monotonic()
     result = check_documents_cached(application, outcomes, settings, history, dismissed)
     duration = time.monotonic() - started
@@ -218,7 +217,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
             return {"status": "superseded"}
         record_check(session, app, result.model_dump(mode="json"), revision)
         deliveries = create_deliveries(session, app, EVENT_CHECKED)
-    connection = context.redis_connection(settings)
+    connection = connections.redis_connection(settings)
     enqueue_webhooks(deliveries, settings, connection)
     m.record(connection, settings.service.queue_prefix, "dossier", duration, dossiers_checked=1)
     return {"status": "done", "revision": revision, "findings": len(result.findings)}
@@ -242,8 +241,8 @@ def on_dossier_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: 
     if job.retries_left and job.retries_left > 0:
         return
     application_id, revision = job.args
-    settings = context.current_settings()
-    with context.sessions(settings).begin() as session:
+    settings = connections.current_settings()
+    with connections.sessions(settings).begin() as session:
         app = session.get(ApplicationRow, application_id)
         if app is None or app.revision != revision:
             return
@@ -253,7 +252,7 @@ def on_dossier_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: 
             "Запустите повторную обработку; если ошибка повторится, обратитесь в поддержку."
         )
         deliveries = create_deliveries(session, app, EVENT_FAILED)
-    enqueue_webhooks(deliveries, settings, context.redis_connection(settings))
+    enqueue_webhooks(deliveries, settings, connections.redis_connection(settings))
 
 
 # --------------------------------------------------------------------------- webhooks
@@ -263,42 +262,9 @@ class WebhookDeliveryError(RuntimeError):
     pass
 
 
-def enqueue_webhooks(delivery_ids: list[str], settings: Any, connection: Any) -> list[str]:
-    """Queue one job per delivery (or join the one already there); returns the job ids."""
-    return [ensure_webhook_job(delivery_id, settings, connection) for delivery_id in delivery_ids]
-
-
-def ensure_webhook_job(delivery_id: str, settings: Any, connection: Any) -> str:
-    """The job of one delivery: created, or joined when it is queued, running or waiting to retry.
-
-    The id is derived from the delivery, so ``docproc requeue`` and the sweep never duplicate one.
-    """
-    from rq import Callback, Queue
-
-    job_id = q.webhook_job_id(settings.service.queue_prefix, delivery_id)
-    queue = Queue(q.queue_names(settings).webhooks, connection=connection)
-
-    def enqueue() -> None:
-        queue.enqueue_call(
-            deliver_webhook_job,
-            args=(delivery_id,),
-            job_id=job_id,
-            unique=True,
-            timeout=int(settings.service.webhook_timeout_s) + 30,
-            result_ttl=settings.service.job_result_ttl_s,
-            failure_ttl=settings.service.job_failure_ttl_s,
-            retry=q.retry_policy(settings.service.webhook_retry_intervals_s),
-            on_failure=Callback(on_webhook_job_failure),
-            description=f"webhook delivery {delivery_id}",
-        )
-
-    # Ended (finished or failed) while the delivery still waits: run it again.
-    return enqueue_once(job_id, enqueue, lambda job: not q.job_is_alive(job), connection)
-
-
 def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
-    settings = context.current_settings()
-    sessions = context.sessions(settings)
+    settings = connections.current_settings()
+    sessions = connections.sessions(settings)
     with sessions.begin() as session:
         delivery = session.get(WebhookDeliveryRow, delivery_id)
         if delivery is None or delivery.status != DeliveryStatus.PENDING.value:
@@ -344,7 +310,7 @@ def deliver_webhook_job(delivery_id: str) -> dict[str, Any]:
             if outcome is None:
                 delivery.status = DeliveryStatus.DELIVERED.value
                 delivery.delivered_at = utc_now()
-    connection = context.redis_connection(settings)
+    connection = connections.redis_connection(settings)
     m.record(
         connection, settings.service.queue_prefix, "webhook", duration, webhooks_delivered=int(outcome is None)
     )
@@ -379,10 +345,10 @@ def on_webhook_job_failure(job: Job, connection: Any, exc_type: Any, exc_value: 
     if job.retries_left and job.retries_left > 0:
         return
     (delivery_id,) = job.args
-    settings = context.current_settings()
-    with context.sessions(settings).begin() as session:
+    settings = connections.current_settings()
+    with connections.sessions(settings).begin() as session:
         delivery = session.get(WebhookDeliveryRow, delivery_id)
         if delivery is not None and delivery.status == DeliveryStatus.PENDING.value:
             delivery.status = DeliveryStatus.FAILED.value
             delivery.last_error = delivery.last_error or str(exc_value)
-    m.record(context.redis_connection(settings), settings.service.queue_prefix, webhooks_failed=1)
+    m.record(connections.redis_connection(settings), settings.service.queue_prefix, webhooks_failed=1)

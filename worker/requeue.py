@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from redis import Redis
 from sqlalchemy import func, or_, select
 
+from casework import connections
+from casework import queues as q
+from casework.rounds import CheckPlan, cache_checker, enqueue_plan, plan_check
+from casework.webhooks import enqueue_webhooks
 from foundation.settings import Settings
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,
@@ -30,9 +34,6 @@ from models.db import (
     WebhookDeliveryRow,
     utc_now,
 )
-from worker import context
-from worker import queues as q
-from worker.scheduling import CheckPlan, cache_checker, enqueue_plan, plan_check
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def requeue_unfinished(settings: Settings) -> RequeueReport:
     unfinished_docs = select(DocumentRow.application_id).where(
         DocumentRow.status.in_(UNFINISHED_DOCUMENT_STATUSES)
     )
-    with context.sessions(settings)() as session:
+    with connections.sessions(settings)() as session:
         app_ids = list(
             session.scalars(
                 select(ApplicationRow.id)
@@ -72,15 +73,13 @@ def requeue_unfinished(settings: Settings) -> RequeueReport:
 
 
 def _requeue(settings: Settings, app_ids: list[str], delivery_ids: list[str]) -> RequeueReport:
-    from worker.jobs import enqueue_webhooks
-
     plans: list[CheckPlan] = []
-    with context.sessions(settings).begin() as session:
+    with connections.sessions(settings).begin() as session:
         for app_id in app_ids:
             app = session.get(ApplicationRow, app_id)
             if app is not None:
                 plans.append(plan_check(session, app, settings, ensure_all=True))
-    connection = context.redis_connection(settings)
+    connection = connections.redis_connection(settings)
     checker = cache_checker(settings)
     jobs: set[str] = set()
     for plan in plans:
@@ -92,9 +91,9 @@ def _requeue(settings: Settings, app_ids: list[str], delivery_ids: list[str]) ->
 def sweep_stuck(settings: Settings, now: dt.datetime | None = None) -> RequeueReport:
     """Re-queue what is past its deadline (``stuck_after_s``) and has no live job in Redis."""
     deadline = (now or utc_now()) - dt.timedelta(seconds=settings.service.stuck_after_s)
-    connection = context.redis_connection(settings)
+    connection = connections.redis_connection(settings)
     prefix = settings.service.queue_prefix
-    with context.sessions(settings)() as session:
+    with connections.sessions(settings)() as session:
         docs = session.execute(
             select(DocumentRow.application_id, DocumentRow.job_id).where(
                 DocumentRow.status.in_(UNFINISHED_DOCUMENT_STATUSES),
@@ -146,7 +145,7 @@ def _round_is_alive(application_id: str, revision: int, prefix: str, connection:
 def sweep_if_due(settings: Settings) -> RequeueReport | None:
     """Run ``sweep_stuck`` unless another worker did within ``sweep_interval_s`` (a Redis lock)."""
     service = settings.service
-    connection = context.redis_connection(settings)
+    connection = connections.redis_connection(settings)
     if not connection.set(f"{service.queue_prefix}:sweep", "1", nx=True, ex=service.sweep_interval_s):
         return None
     return sweep_stuck(settings)

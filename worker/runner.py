@@ -15,10 +15,10 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.worker_pool import WorkerPool
 
+from casework import connections
+from casework.queues import queue_names
 from foundation.settings import Settings
 from models.db import upgrade_database
-from worker import context
-from worker.queues import queue_names
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class DocprocWorker(PromptShutdown, Worker):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        service = context.current_settings().service
+        service = connections.current_settings().service
         kwargs.setdefault("job_monitoring_interval", service.job_monitoring_interval_s)
         kwargs.setdefault("maintenance_interval", service.maintenance_interval_s)
         # The blocking dequeue waits worker_ttl - 15 s: keep it near the maintenance interval.
@@ -73,14 +73,14 @@ class DocprocWorker(PromptShutdown, Worker):
         from worker.requeue import sweep_if_due
 
         try:
-            sweep_if_due(context.current_settings())
+            sweep_if_due(connections.current_settings())
         except Exception:  # the sweep must never take the worker down; the next pass tries again
             log.exception("the sweep for stuck work failed")
         finally:
-            context.reset()  # no connection of the parent may be inherited by the next job's fork
+            connections.reset()  # no connection of the parent may be inherited by the next job's fork
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        grace = context.current_settings().service.heartbeat_grace_s
+        grace = connections.current_settings().service.heartbeat_grace_s
         if job.timeout and job.timeout > 0:
             return int(min(job.timeout - working_time, self.job_monitoring_interval)) + grace
         return int(self.job_monitoring_interval) + grace
@@ -92,9 +92,9 @@ class InProcessWorker(PromptShutdown, SimpleWorker):
 
 def prepare_process(settings: Settings) -> None:
     """Environment every worker process needs before its first job."""
-    context.configure(settings)
+    connections.configure(settings)
     upgrade_database(settings.effective_database_url)
-    context.reset()  # no connection opened by the migration may survive into a fork
+    connections.reset()  # no connection opened by the migration may survive into a fork
 
 
 def warm_up(settings: Settings) -> None:
@@ -135,14 +135,14 @@ def run_workers(
     if settings.service.worker_warmup:
         warm_up(settings)
     names = queues or queue_names(settings).all
-    connection = context.redis_connection(settings)
+    connection = connections.redis_connection(settings)
     if processes <= 1:
         worker = DocprocWorker(names, connection=connection)
         return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))
-    context.reset()  # the pool forks: each worker opens its own connections
+    connections.reset()  # the pool forks: each worker opens its own connections
     pool = WorkerPool(
         names,
-        connection=context.redis_connection(settings),
+        connection=connections.redis_connection(settings),
         num_workers=processes,
         worker_class=DocprocWorker,
     )

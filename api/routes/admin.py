@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from api.access import Action, Principal
-from api.auth import create_key, revoke_key
 from api.deps import SessionDep, require
 from api.errors import ApiError
-from api.intake import audit
 from api.schemas import AuditEventOut, KeyIn, KeyOut
+from casework.access import Action, Principal
+from casework.api_keys import create_key, revoke_key
+from casework.audit import record_event
 from models.db import ApiKeyRow, AuditEventRow
 
 router = APIRouter(prefix="/v1", tags=["admin"])
@@ -54,10 +54,7 @@ def create(body: KeyIn, principal: Admin, session: SessionDep) -> KeyOut:
             "Ключу portal нужен хотя бы один БИН заявителя (applicant_bins).",
         )
     created = create_key(session, body.role, body.applicant_bins, body.name)
-    audit(
-        session,
-        principal,
-        "key.create",
+    record_event(session, "key.create", api_key_id=principal.key_id,
         key_id=created.id,
         role=created.role.value,
         applicant_bins=created.applicant_bins,
@@ -79,7 +76,7 @@ def list_keys(principal: Admin, session: SessionDep) -> list[KeyOut]:
 def revoke(key_id: str, principal: Admin, session: SessionDep) -> Response:
     if not revoke_key(session, key_id):
         raise ApiError(status.HTTP_404_NOT_FOUND, "not_found", "Ключ не найден или уже отозван.")
-    audit(session, principal, "key.revoke", key_id=key_id)
+    record_event(session, "key.revoke", api_key_id=principal.key_id, key_id=key_id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -10,24 +10,11 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from api.access import Action, Principal, sees_applicant
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_application
-from api.eligibility import (
-    EligibilityError,
-    EligibilityItemState,
-    decide_eligibility,
-    eligibility_states,
-)
 from api.errors import ApiError, from_ingest_error, not_found, rejected_files_error
 from api.heavy import heavy_work
-from api.intake import (
-    add_documents,
-    audit,
-    claim_forced_reprocess,
-    create_application,
-    enqueue_or_explain,
-    upload_response,
-)
+from api.multipart import read_files, upload_limits
+from api.presenters import application_detail, application_summary, document_summary, upload_response
 from api.schemas import (
     ApplicationDetail,
     ApplicationIn,
@@ -38,14 +25,20 @@ from api.schemas import (
     ReprocessScope,
     UploadResponse,
 )
-from api.uploads import read_files, upload_limits
-from api.views import application_detail, application_summary, document_summary
+from casework import intake
+from casework.access import Action, Principal, sees_applicant
+from casework.eligibility import (
+    EligibilityError,
+    EligibilityItemState,
+    decide_eligibility,
+    eligibility_states,
+)
+from casework.intake import add_documents, create_application, enqueue_or_explain
 from docproc.expected_shape import dossier_to_expected
 from ingest.errors import IngestError
 from ingest.uploads import UploadCheck, check_upload, check_zip_upload
-from models.db import ApplicationRow, ApplicationStatus, DocumentStatus, EligibilityVerdict
+from models.db import ApplicationRow, ApplicationStatus, EligibilityVerdict
 from models.domain import Application, DossierResult
-from worker.scheduling import plan_check
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 
@@ -63,15 +56,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Роли ключа это действие не разрешено."},
     404: {"description": "Заявки нет (или она недоступна этому ключу)."},
 }
-
-
-def _check_scope(principal: Principal, applicant_bin: str) -> None:
-    if not sees_applicant(principal, applicant_bin):
-        raise ApiError(
-            status.HTTP_403_FORBIDDEN,
-            "applicant_out_of_scope",
-            f"Ключ не может подавать заявки заявителя с БИН {applicant_bin}.",
-        )
 
 
 def _checked_upload(
@@ -101,7 +85,6 @@ def _checked_upload(
 )
 def create(body: ApplicationIn, principal: Creator, session: SessionDep) -> ApplicationDetail:
     """Тело — декларация заявителя в формате `application.json` корпуса."""
-    _check_scope(principal, body.applicant.bin)
     payload = body.model_dump(mode="json")
     payload["dossier_id"] = body.dossier_id or f"app-{uuid.uuid4().hex[:16]}"
     app = create_application(session, Application.model_validate(payload), principal)
@@ -136,7 +119,6 @@ def create_from_zip(
             "application_invalid",
             reason or "В архиве нет корректного файла application.json.",
         )
-    _check_scope(principal, loaded.application.applicant.bin)
     app = create_application(session, loaded.application, principal)
     plan, added = add_documents(session, app, check, settings, principal)
     session.commit()
@@ -301,14 +283,9 @@ def reprocess_application(
     ] = (ReprocessScope.documents),
 ) -> ReprocessResponse:
     app = visible_application(session, principal, application_id, for_update=True)
-    forced: set[str] = set()
-    if scope == ReprocessScope.documents:
-        claim_forced_reprocess(redis, settings, app.id)
-        for doc in app.documents:
-            doc.status = DocumentStatus.QUEUED.value
-            forced.add(doc.sha256)
-    plan = plan_check(session, app, settings, force=forced, locked=True)
-    audit(session, principal, "application.reprocess", app.id, scope=scope.value)
+    plan = intake.reprocess_application(
+        session, app, principal, settings, redis, reread=scope == ReprocessScope.documents
+    )
     session.commit()
     enqueue_or_explain(plan, settings, redis)
     return ReprocessResponse(

@@ -8,17 +8,15 @@ from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import Response
 
 from api import page_images
-from api.access import Action, Principal
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_document
 from api.errors import ApiError
-from api.intake import audit, claim_forced_reprocess, enqueue_or_explain
 from api.pages import NoPageImage
+from api.presenters import document_detail
 from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
-from api.views import document_detail
+from casework import correcting, intake
+from casework.access import Action, Principal
+from casework.webhooks import enqueue_webhooks_after_commit
 from ingest.blobs_in_database import load_bytes
-from models.db import DocumentStatus
-from worker.corrections import CorrectionError, merge_corrections
-from worker.scheduling import plan_check
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -110,15 +108,11 @@ def reprocess_document(
     document_id: str, principal: Reprocessor, session: SessionDep, settings: SettingsDep, redis: RedisDep
 ) -> ReprocessResponse:
     doc = visible_document(session, principal, document_id)
-    claim_forced_reprocess(redis, settings, doc.application_id)
-    doc.status = DocumentStatus.QUEUED.value
-    app = doc.application
-    plan = plan_check(session, app, settings, force={doc.sha256})
-    audit(session, principal, "document.reprocess", app.id, doc.id)
+    plan = intake.reprocess_document(session, doc, principal, settings, redis)
     session.commit()
-    enqueue_or_explain(plan, settings, redis)
+    intake.enqueue_or_explain(plan, settings, redis)
     return ReprocessResponse(
-        application_id=app.id, revision=plan.revision, documents_requeued=len(plan.documents)
+        application_id=plan.application_id, revision=plan.revision, documents_requeued=len(plan.documents)
     )
 
 
@@ -137,26 +131,22 @@ def correct_document(
     settings: SettingsDep,
     redis: RedisDep,
 ) -> DocumentDetail:
+    """Исправление записывается; если все документы заявки уже прочитаны, досье проверяется заново до ответа
+    (новый результат и номер раунда — в `GET /v1/applications/{id}`), иначе исправление учтёт идущая проверка.
+    Подписчики получают `application.checked`, как после любой проверки."""
     doc = visible_document(session, principal, document_id)
-    try:
-        merged = merge_corrections(doc.corrections, body.fields, body.withdraw)
-    except CorrectionError as exc:
-        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_correction", str(exc)) from exc
-    doc.corrections = merged or None
-    app = doc.application
-    plan = plan_check(session, app, settings)
-    audit(
+    outcome = correcting.correct_document(
         session,
-        principal,
-        "document.correct",
-        app.id,
-        doc.id,
-        fields=body.fields,
-        withdraw=body.withdraw,
+        doc.application,
+        doc,
+        body.fields,
+        body.withdraw,
         comment=body.comment,
+        api_key_id=principal.key_id,
+        details={"fields": body.fields, "withdraw": body.withdraw},
     )
     session.commit()
-    enqueue_or_explain(plan, settings, redis)
+    enqueue_webhooks_after_commit(outcome.deliveries, settings, redis)
     return document_detail(doc)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.deps import SettingsDep
 from api.metrics import render
 from api.schemas import HealthOut
-from worker import context
-from worker.queues import pipeline_key
+from casework import connections
+from casework.queues import pipeline_key
 
 router = APIRouter(tags=["operations"])
 
@@ -27,12 +27,12 @@ router = APIRouter(tags=["operations"])
 def health(settings: SettingsDep) -> JSONResponse:
     database = redis = "ok"
     try:
-        with context.engine(settings).connect() as connection:
+        with connections.engine(settings).connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         database = f"error: {type(exc).__name__}"
     try:
-        context.redis_connection(settings).ping()
+        connections.redis_connection(settings).ping()
     except RedisError as exc:
         redis = f"error: {type(exc).__name__}"
     healthy = database == "ok" and redis == "ok"

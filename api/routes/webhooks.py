@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from api.access import Action, Principal
 from api.deps import SessionDep, SettingsDep, require
 from api.errors import ApiError
-from api.intake import audit
 from api.schemas import DeliveryOut, WebhookIn, WebhookOut
+from casework.access import Action, Principal
+from casework.audit import record_event
+from casework.webhook_targets import WebhookPolicy, WebhookTargetRefused, check_webhook_url
+from casework.webhooks import new_secret
 from models.db import WebhookDeliveryRow, WebhookRow
-from worker.webhook_targets import WebhookPolicy, WebhookTargetRefused, check_webhook_url
-from worker.webhooks import new_secret
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -87,7 +87,7 @@ def create_webhook(
     )
     session.add(hook)
     session.flush()
-    audit(session, principal, "webhook.create", webhook_id=hook.id, url=hook.url)
+    record_event(session, "webhook.create", api_key_id=principal.key_id, webhook_id=hook.id, url=hook.url)
     session.commit()
     return _out(hook, secret)
 
@@ -106,7 +106,7 @@ def list_webhooks(principal: Subscriber, session: SessionDep) -> list[WebhookOut
 def delete_webhook(webhook_id: str, principal: Subscriber, session: SessionDep) -> Response:
     hook = _own(session, principal, webhook_id)
     hook.active = False  # kept (inactive) so that its delivery history stays readable
-    audit(session, principal, "webhook.delete", webhook_id=hook.id)
+    record_event(session, "webhook.delete", api_key_id=principal.key_id, webhook_id=hook.id)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

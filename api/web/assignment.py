@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.web import review
 from api.web.permissions import WebAction, user_may
 from api.web.security import WebUser
+from casework.audit import record_event
 from models.db import ApplicationRow, AuditEventRow, UserRole, UserRow, utc_now
 
 ASSIGN = "application.assign"
@@ -66,6 +67,6 @@ def _assign(
     before = app.assigned_to
     app.assigned_to = assignee_id
     app.assigned_at = utc_now() if assignee_id is not None else None
-    return review.audit_event(
-        session, actor_id, ASSIGN, app.id, before=before, after=assignee_id, comment=comment.strip()
+    return record_event(
+        session, ASSIGN, app.id, user_id=actor_id, before=before, after=assignee_id, comment=comment.strip()
     )

@@ -1,6 +1,6 @@
 """The correctable fields of a document: Russian labels, display formats, and parsing what a reviewer types.
 
-Paths are those of ``worker.corrections`` ("amounts.vat", "parties.supplier.bin", …), which is also
+Paths are those of ``casework.corrections`` ("amounts.vat", "parties.supplier.bin", …), which is also
 what findings name in their evidence, so a finding's evidence leads straight to its field.
 """
 
@@ -11,16 +11,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from models.domain import DocType, DocumentExtraction, ExtractedValue
-from validators.findings import catalogue, doc_type_label, fmt_date, fmt_money, fmt_pct
-from validators.values import as_date, as_decimal, as_month
-from worker.corrections import (
+from casework.corrections import (
     AMOUNT_FIELDS,
     CONTRACT_REF_FIELDS,
     PARTY_FIELDS,
     PAYROLL_TOTAL_FIELDS,
     TOP_LEVEL_VALUES,
 )
+from models.domain import DocType, DocumentExtraction, ExtractedValue
+from validators.findings import catalogue, doc_type_label, fmt_date, fmt_money, fmt_pct
+from validators.values import as_date, as_decimal, as_month
 
 LABELS: dict[str, str] = {
     "doc_type": "Тип документа",

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.web import review
+from casework.audit import record_event
 from models.db import ApplicantLetterRow, ApplicationRow, FindingDecisionRow, FindingVerdict, utc_now
 from models.domain import Finding, Severity
 from validators.findings import catalogue, doc_type_label, finding_key
@@ -155,7 +155,7 @@ def issued_letters(session: Session, application_id: str) -> list[ApplicantLette
 def save_draft(session: Session, app: ApplicationRow, user_id: str, lang: str, body: str) -> ApplicantLetterRow:
     """The reviewer's text becomes the draft of this language (audited with the text)."""
     row = _store(session, app, user_id, lang, body)
-    review.audit_event(session, user_id, LETTER_SAVE, app.id, letter_id=row.id, lang=lang, body=row.body)
+    record_event(session, LETTER_SAVE, app.id, user_id=user_id, letter_id=row.id, lang=lang, body=row.body)
     return row
 
 
@@ -166,7 +166,7 @@ def issue_letter(session: Session, app: ApplicationRow, user_id: str, lang: str,
     row = _store(session, app, user_id, lang, body)
     row.issued_by, row.issued_at = user_id, utc_now()
     session.flush()
-    review.audit_event(session, user_id, LETTER_ISSUE, app.id, letter_id=row.id, lang=lang, body=row.body)
+    record_event(session, LETTER_ISSUE, app.id, user_id=user_id, letter_id=row.id, lang=lang, body=row.body)
     return row
 
 

@@ -2,7 +2,7 @@
 
 Payroll sheets carry IINs and salaries; the log must show who looked at them, not only who changed
 something. Each read writes one ``audit_events`` row through the workspace's audit writer
-(``api.web.review.audit_event``) and commits it at once: a read has no other transaction to join.
+(``casework.audit.record_event``) and commits it at once: a read has no other transaction to join.
 The dossier page's own log leaves reads out (it shows what changed); the audit page (``/audit``)
 shows them, filtered by person and dossier.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.web import review
 from api.web.security import WebUser
+from casework.audit import record_event
 
 DOSSIER_VIEW = "dossier.view"
 DOCUMENT_VIEW = "document.view"
@@ -43,5 +43,5 @@ def record_read(
     **details: Any,
 ) -> None:
     """One audit row for one read, committed now."""
-    review.audit_event(session, user.id, action, application_id, document_id, **details)
+    record_event(session, action, application_id, document_id, user_id=user.id, **details)
     session.commit()

@@ -1,12 +1,12 @@
-"""What a reviewer can change, each change audited with who, when, before and after.
+"""What a reviewer can change, each change audited (``casework.audit``) with who, when, before and after.
 
-* correct an extracted value (or withdraw a correction): through ``worker.corrections`` like the
-  API's ``PATCH /v1/documents/{id}``; the reading stays recorded and the dossier is checked again
-  at once (``worker.recheck``), so the page shows the new result;
+* correct an extracted value (or withdraw a correction): through ``casework.correcting``, the one
+  path the API's ``PATCH /v1/documents/{id}`` takes too; the reading stays recorded and the dossier
+  is checked again at once when every document is read, so the page shows the new result;
 * accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``); dismissing a finding
-  that left a payment out of the computation (or taking that back) checks the dossier again at once,
-  and the payment counts again (or no more);
-* confirm or refuse each eligibility condition (``api.eligibility``);
+  that left a payment out of the computation (or taking that back) checks the dossier again at once
+  (``casework.checking.recheck_now``), and the payment counts again (or no more);
+* confirm or refuse each eligibility condition (``casework.eligibility``);
 * decide the dossier: complete or incomplete (complete only once every eligibility condition is decided).
 
 The caller locks the application row first (``lock_application``) and commits afterwards.
@@ -14,16 +14,19 @@ The caller locks the application row first (``lock_application``) and commits af
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import eligibility
 from api.web.fields import field_label, value_at
 from api.web.page_models.formatting import count_words
+from casework import eligibility
+from casework.audit import record_event
+from casework.checking import recheck_now
+from casework.correcting import CORRECT, WITHDRAW, CorrectionOutcome, correct_document
+from casework.errors import CorrectionError
+from casework.finding_keys import current_findings, finding_key, finding_summary
 from models.db import (
     ApplicationRow,
     AuditEventRow,
@@ -34,14 +37,9 @@ from models.db import (
     utc_now,
 )
 from models.domain import DocumentExtraction, Finding, Severity
-from validators.findings import catalogue, finding_key
 from models.program_rules import default_rules
-from worker.corrections import CorrectionError, merge_corrections
-from worker.recheck import recheck_now
 
-# Audit actions written by the workspace (the API writes document.correct too, with its own details).
-CORRECT = "document.correct"
-WITHDRAW = "document.withdraw_correction"
+# Audit actions written by the workspace (corrections: ``casework.correcting.CORRECT`` and ``WITHDRAW``).
 FINDING_ACTIONS = {
     FindingVerdict.ACCEPTED: "finding.accept",
     FindingVerdict.DISMISSED: "finding.dismiss",
@@ -65,49 +63,7 @@ def lock_application(session: Session, application_id: str) -> ApplicationRow | 
     )
 
 
-def audit_event(
-    session: Session,
-    user_id: str | None,
-    action: str,
-    application_id: str | None = None,
-    document_id: str | None = None,
-    **details: Any,
-) -> AuditEventRow:
-    row = AuditEventRow(
-        user_id=user_id,
-        action=action,
-        application_id=application_id,
-        document_id=document_id,
-        details=json.loads(json.dumps(details, ensure_ascii=False, default=str)),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def current_findings(app: ApplicationRow) -> list[Finding]:
-    return [Finding.model_validate(f) for f in (app.result or {}).get("findings") or []]
-
-
-def _finding_summary(finding: Finding) -> dict[str, Any]:
-    return {
-        "code": finding.code,
-        "label": catalogue().codes[finding.code].label if finding.code in catalogue().codes else finding.code,
-        "severity": finding.severity.value,
-        "file": finding.file,
-        "message": finding.message,
-    }
-
-
 # --------------------------------------------------------------------------- corrections
-
-
-@dataclass
-class CorrectionOutcome:
-    event: AuditEventRow
-    rechecked: bool  # False: documents are still being read; their round will use the correction
-    resolved: list[Finding] = field(default_factory=list)  # findings the re-check no longer raises
-    raised: list[Finding] = field(default_factory=list)  # findings it raises anew
 
 
 def correct_value(
@@ -146,47 +102,32 @@ def _change_corrections(
     if doc.application_id != app.id:
         raise ReviewError("Документ не относится к этой заявке.")
     read = _read_value(doc, path)
-    before = (doc.corrections or {}).get(path, read)
+    corrections = doc.corrections or {}
+    before = corrections.get(path, read)
+    after = fields.get(path, read)
+    if action == CORRECT and path in corrections and before == after:
+        raise ReviewError(f"Значение «{field_label(path)}» уже исправлено на это.")
     try:
-        merged = merge_corrections(doc.corrections, fields, withdraw)
+        return correct_document(
+            session,
+            app,
+            doc,
+            fields,
+            withdraw,
+            action=action,
+            comment=comment.strip(),
+            user_id=user_id,
+            details={
+                "file": doc.file_name,
+                "field": path,
+                "label": field_label(path),
+                "read": read,
+                "before": before,
+                "after": after,
+            },
+        )
     except CorrectionError as exc:
         raise ReviewError(str(exc)) from exc
-    after = merged.get(path, read)
-    if action == CORRECT and path in (doc.corrections or {}) and before == after:
-        raise ReviewError(f"Значение «{field_label(path)}» уже исправлено на это.")
-    old = {finding_key(f): f for f in current_findings(app)}
-    doc.corrections = merged or None
-    session.flush()
-    recheck = recheck_now(session, app)
-    outcome_details: dict[str, Any] = {"rechecked": recheck is not None}
-    resolved: list[Finding] = []
-    raised: list[Finding] = []
-    if recheck is not None:
-        new = {finding_key(f): f for f in recheck.result.findings}
-        resolved = [f for k, f in old.items() if k not in new]
-        raised = [f for k, f in new.items() if k not in old]
-        outcome_details.update(
-            revision=recheck.revision,
-            resolved=[_finding_summary(f) for f in resolved],
-            raised=[_finding_summary(f) for f in raised],
-            deliveries=recheck.deliveries,
-        )
-    event = audit_event(
-        session,
-        user_id,
-        action,
-        app.id,
-        doc.id,
-        file=doc.file_name,
-        field=path,
-        label=field_label(path),
-        read=read,
-        before=before,
-        after=after,
-        comment=comment.strip(),
-        **outcome_details,
-    )
-    return CorrectionOutcome(event=event, rechecked=recheck is not None, resolved=resolved, raised=raised)
 
 
 def _read_value(doc: DocumentRow, path: str) -> Any:
@@ -245,13 +186,13 @@ def decide_finding(
     recomputed: dict[str, Any] = {}
     if excludes_payment and was_dismissed != (verdict == FindingVerdict.DISMISSED):
         recomputed = {"recomputed": _recompute(session, app, finding)}
-    return audit_event(
+    return record_event(
         session,
-        user_id,
         FINDING_ACTIONS[verdict],
         app.id,
+        user_id=user_id,
         finding_key=key,
-        finding=_finding_summary(finding),
+        finding=finding_summary(finding),
         before=before,
         after=after,
         comment=comment,
@@ -341,11 +282,11 @@ def decide_dossier(
     app.review_comment = comment or None
     app.reviewed_by = user_id if decision is not None else None
     app.reviewed_at = utc_now() if decision is not None else None
-    return audit_event(
+    return record_event(
         session,
-        user_id,
         DOSSIER_DECISION,
         app.id,
+        user_id=user_id,
         before=before,
         after={"decision": app.review_decision, "comment": app.review_comment},
         comment=comment,

@@ -17,9 +17,9 @@ from typing import Annotated
 from fastapi import Depends, Request, status
 
 from api.deps import SessionDep
-from api.web.accounts import resolve_session
 from api.web.permissions import ACTION_LABELS_RU, ROLE_LABELS_RU, WebAction, user_may
 from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
+from casework.user_accounts import resolve_session
 from models.db import UserRole
 
 CSRF_FIELD = "csrf_token"

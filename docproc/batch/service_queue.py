@@ -11,18 +11,18 @@ class QueueTarget:
     """Hands dossiers to the service exactly as the API does: application row, documents, a check round."""
 
     def __init__(self, settings: Settings) -> None:
+        from casework import connections
         from models.db import upgrade_database
-        from worker import context
 
         self.settings = settings
         upgrade_database(settings.effective_database_url)
-        self.sessions = context.sessions(settings)
-        self.redis = context.redis_connection(settings)
+        self.sessions = connections.sessions(settings)
+        self.redis = connections.redis_connection(settings)
 
     def submit(self, loaded: LoadedDossier) -> tuple[int, list[str]]:
         """The number of documents handed over, and notes (Russian) on files that were not."""
-        from api.access import Principal, Role
-        from api.intake import add_documents, create_application, enqueue_or_explain
+        from casework.access import Principal, Role
+        from casework.intake import add_documents, create_application, enqueue_or_explain
         from ingest.limits import check_limits
         from ingest.uploads import AcceptedDocument, UploadCheck
         from models import repository as repo

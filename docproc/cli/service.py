@@ -62,13 +62,13 @@ def worker(
 def requeue() -> None:
     """Заново поставить в очередь всё незавершённое по данным базы (после потери данных Redis):
     документы, проверки досье и неотправленные уведомления."""
+    from casework import connections
     from models.db import upgrade_database
-    from worker import context
     from worker.requeue import requeue_unfinished
 
     settings = settings_for()
     upgrade_database(settings.effective_database_url)
-    context.configure(settings)
+    connections.configure(settings)
     report = requeue_unfinished(settings)
     console.print(
         f"Заявок поставлено в очередь: {report.applications}; заданий на документы: {report.document_jobs}; "
@@ -88,9 +88,9 @@ def keys_create(
     name: Annotated[str, typer.Option("--name", help="Кому выдан ключ.")] = "",
 ) -> None:
     """Создать ключ и напечатать его (один раз: в базе хранится только его хэш)."""
-    from api.auth import create_key
+    from casework import connections
+    from casework.api_keys import create_key
     from models.db import Role, upgrade_database
-    from worker import context
 
     try:
         role_value = Role(role)
@@ -105,7 +105,7 @@ def keys_create(
         raise typer.Exit(2)
     settings = settings_for()
     upgrade_database(settings.effective_database_url)
-    with context.sessions(settings).begin() as session:
+    with connections.sessions(settings).begin() as session:
         created = create_key(session, role_value, bins, name)
     err_console.print(
         f"Ключ {created.id} ({created.role.value}) создан. Сохраните его: показывается один раз."
@@ -118,12 +118,12 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Ключи (без самих ключей)."""
     from sqlalchemy import select
 
+    from casework import connections
     from models.db import ApiKeyRow, upgrade_database
-    from worker import context
 
     settings = settings_for()
     upgrade_database(settings.effective_database_url)
-    with context.sessions(settings)() as session:
+    with connections.sessions(settings)() as session:
         rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at)).all()
     if as_json:
         print(
@@ -159,13 +159,13 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ключа (из keys list).")]) -> None:
     """Отозвать ключ."""
-    from api.auth import revoke_key
+    from casework import connections
+    from casework.api_keys import revoke_key
     from models.db import upgrade_database
-    from worker import context
 
     settings = settings_for()
     upgrade_database(settings.effective_database_url)
-    with context.sessions(settings).begin() as session:
+    with connections.sessions(settings).begin() as session:
         revoked = revoke_key(session, key_id)
     if not revoked:
         err_console.print("[bold red]Ключ не найден или уже отозван.[/bold red]")

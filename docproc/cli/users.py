@@ -24,12 +24,12 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _sessions() -> sessionmaker[Session]:
+    from casework import connections
     from models.db import upgrade_database
-    from worker import context
 
     settings = settings_for()
     upgrade_database(settings.effective_database_url)
-    return context.sessions(settings)
+    return connections.sessions(settings)
 
 
 @users_app.command("create")
@@ -44,7 +44,7 @@ def users_create(
     ] = False,
 ) -> None:
     """Создать пользователя; пароль спрашивается (или читается из stdin), хранится только его хэш."""
-    from api.web.accounts import AccountError, create_user
+    from casework.user_accounts import AccountError, create_user
 
     password = _read_password(password_stdin)
     try:
@@ -84,7 +84,7 @@ def users_set_password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
 ) -> None:
     """Сменить пароль (все открытые сеансы пользователя закрываются)."""
-    from api.web.accounts import AccountError, find_user, set_password
+    from casework.user_accounts import AccountError, find_user, set_password
 
     password = _read_password(password_stdin)
     try:
@@ -102,7 +102,7 @@ def users_set_password(
 @users_app.command("disable")
 def users_disable(login: Annotated[str, typer.Argument(help="Логин.")]) -> None:
     """Отключить пользователя: вход запрещён, открытые сеансы закрыты. Журнал действий сохраняется."""
-    from api.web.accounts import disable_user, find_user
+    from casework.user_accounts import disable_user, find_user
 
     with _sessions().begin() as session:
         user = find_user(session, login)

@@ -3,7 +3,7 @@
 * ``applications.dossier_id`` is unique per applicant (``applicant_bin``), no longer across all
   applicants: one applicant's id says nothing about, and cannot block, another's.
 * ``page_images``: page images rendered once per content, page and rendering (api/page_images.py).
-* ``sign_in_addresses``: where each login last signed in successfully (api/web/accounts.py), so that
+* ``sign_in_addresses``: where each login last signed in successfully (casework/user_accounts.py), so that
   failures from strangers' addresses do not lock a reviewer out at their usual one.
 
 Revision ID: 0005

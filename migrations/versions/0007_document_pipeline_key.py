@@ -1,6 +1,6 @@
 """Documents name the reading they hold by its pipeline key: ``documents.pipeline_version`` -> ``pipeline_key``.
 
-The column has always stored ``worker.queues.pipeline_key`` (the key of the per-content cache,
+The column has always stored ``casework.queues.pipeline_key`` (the key of the per-content cache,
 ``extraction_cache.pipeline_key``), never ``PIPELINE_VERSION``; it now carries the name of what it holds.
 The key itself is now derived from the reader and extractor stage fingerprints (tesseract version
 included): readings stored under the old keys are simply read again when next needed.

@@ -9,8 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.eligibility import ELIGIBILITY_ACTIONS
-from api.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from api.web.assignment import ASSIGN
 from api.web.fields import field_label, format_value
 from api.web.letters import LETTER_ISSUE, LETTER_SAVE
@@ -18,6 +16,8 @@ from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
 from api.web.reads import READ_ACTION_LABELS
 from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN, SIGN_IN_LOCKED, SIGN_OUT
+from casework.eligibility import ELIGIBILITY_ACTIONS
+from casework.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from foundation.settings import Settings
 from models.db import ApiKeyRow, AuditEventRow, EligibilityVerdict, FindingVerdict, UserRow
 

@@ -19,11 +19,11 @@ from api.web.fields import (
     value_paths,
 )
 from api.web.page_models.formatting import confidence_class, document_link, money
+from casework.corrections import apply_corrections
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow, PageRow
 from models.domain import DocumentExtraction, FileKind, Finding
 from validators.findings import catalogue
-from worker.corrections import apply_corrections
 
 
 @dataclass

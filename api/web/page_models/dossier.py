@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from api.eligibility import EligibilityItemState
 from api.web.fields import language_label
 from api.web.page_models.formatting import document_link, local_time
 from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
+from casework.eligibility import EligibilityItemState
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow
 from models.domain import DocType, DossierResult

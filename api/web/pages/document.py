@@ -3,14 +3,12 @@ the reviewer's corrections of its values."""
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Form, Request, status
 from fastapi.responses import HTMLResponse, Response
-from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from api import page_images
@@ -27,13 +25,14 @@ from api.web.pages.lookup import load_document, load_locked_application
 from api.web.reads import DOCUMENT_VIEW, FILE_DOWNLOAD, PAGE_IMAGE_VIEW, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
+from casework import connections
+from casework.finding_keys import current_findings
+from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
 from ingest.blobs_in_database import load_bytes
 from models.db import AuditEventRow, DocumentRow
 from models.domain import DocType
 from validators.findings import doc_type_label
-
-log = logging.getLogger(__name__)
 
 router = page_router()
 
@@ -49,7 +48,7 @@ def document_context(
     notice: str | None = None,
 ) -> dict[str, Any]:
     app = doc.application
-    findings = review.current_findings(app)
+    findings = current_findings(app)
     doc_ids = doc_ids_of(app)
     related = [
         f for f in findings if f.file == doc.file_name or any(e.file == doc.file_name for e in f.evidence)
@@ -161,23 +160,7 @@ def correct_document(
         message = f"{field_label(path)}: {exc}"
         context = document_context(session, doc, user, settings, selected=path, error=message, typed=value)
         return render(request, "document.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    deliveries = list(outcome.event.details.get("deliveries") or [])
     session.commit()
-    enqueue_webhooks_after_review(deliveries, settings)
+    enqueue_webhooks_after_commit(outcome.deliveries, settings, connections.redis_connection(settings))
     # The reviewer stays on the document, the corrected field selected, the re-check's outcome in view.
     return redirect(f"/documents/{doc.id}?field={quote(path, safe='')}&event={outcome.event.id}")
-
-
-def enqueue_webhooks_after_review(deliveries: list[str], settings: Settings) -> None:
-    """After a review action that checked the dossier again (a correction, a verdict on an excluding
-    finding): subscribers hear about the new result like after any check; a queue outage loses
-    nothing of the review (the deliveries stay recorded as pending)."""
-    if not deliveries:
-        return
-    from worker import context
-    from worker.jobs import enqueue_webhooks
-
-    try:
-        enqueue_webhooks(deliveries, settings, context.redis_connection(settings))
-    except RedisError:
-        log.exception("webhook deliveries %s not queued", deliveries)

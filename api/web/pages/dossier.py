@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import eligibility
 from api.deps import SessionDep, SettingsDep
 from api.web import review
 from api.web.assignment import assign_to, assignable_people, give_back, take_into_work
@@ -28,11 +27,12 @@ from api.web.page_models.dossier import checklist_rows, doc_ids_of, document_row
 from api.web.page_models.findings import finding_views, group_findings
 from api.web.page_models.formatting import local_time, measure_label
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
-from api.web.pages.document import enqueue_webhooks_after_review
 from api.web.pages.lookup import load_application, load_locked_application
 from api.web.reads import DOSSIER_VIEW, READ_ACTIONS, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
+from casework import connections, eligibility
+from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
 from models.domain import Application, DossierResult
@@ -254,7 +254,7 @@ def decide_finding(
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), f"finding-{key}")
     deliveries = list((event.details.get("recomputed") or {}).get("deliveries") or [])
     session.commit()
-    enqueue_webhooks_after_review(deliveries, settings)
+    enqueue_webhooks_after_commit(deliveries, settings, connections.redis_connection(settings))
     return redirect(f"/dossiers/{application_id}?event={event.id}#finding-{key}")
 
 

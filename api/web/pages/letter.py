@@ -19,8 +19,9 @@ from api.web.page_models.formatting import local_time, measure_label, today
 from api.web.pages.lookup import load_application, load_locked_application
 from api.web.reads import LETTER_DOWNLOAD, record_read
 from api.web.rendering import page_router, redirect, render
-from api.web.review import current_findings, finding_verdicts
+from api.web.review import finding_verdicts
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
+from casework.finding_keys import current_findings
 from foundation.settings import Settings
 from models.db import ApplicantLetterRow, ApplicationRow
 from validators.findings import fmt_date

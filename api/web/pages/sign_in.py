@@ -9,10 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep
-from api.web import accounts, review
+from api.web import review
 from api.web.rendering import page_router, redirect, render
 from api.web.security import OptionalUserDep, UserDep, verify_login_csrf
 from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
+from casework import user_accounts as accounts
+from casework.audit import record_event
 from foundation.settings import Settings
 
 _LOGIN_CSRF_MAX_AGE_S = 3600
@@ -91,9 +93,8 @@ def login(
     if user is None:
         if throttle.completes:
             # No user_id: whoever typed the passwords is unknown, and the login may not exist.
-            review.audit_event(
+            record_event(
                 session,
-                None,
                 review.SIGN_IN_LOCKED,
                 login=attempt.login,
                 client_address=attempt.client_address,
@@ -107,7 +108,7 @@ def login(
     accounts.record_successful_sign_in(session, login, attempt.client_address)
     ttl = dt.timedelta(hours=settings.web.session_ttl_hours)
     opened = accounts.open_session(session, user, ttl)
-    review.audit_event(session, user.id, review.SIGN_IN)
+    record_event(session, review.SIGN_IN, user_id=user.id)
     session.commit()
     response = redirect(safe_next(next))
     response.set_cookie(
@@ -126,7 +127,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, user: UserDep, session: SessionDep) -> Response:
     accounts.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
-    review.audit_event(session, user.id, review.SIGN_OUT)
+    record_event(session, review.SIGN_OUT, user_id=user.id)
     session.commit()
     response = redirect("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -14,18 +14,21 @@ The prefix is the queue prefix: deployments (and test runs) sharing one Redis ne
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from foundation.settings import Settings
 from foundation.versions import document_stages_key, stage_fingerprints
 from ocr.engine import reader_detail
 
+log = logging.getLogger(__name__)
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -111,3 +114,22 @@ def job_id_is_alive(job_id: str | None, connection: Redis) -> bool:
         return job_is_alive(Job.fetch(job_id, connection=connection))
     except NoSuchJobError:
         return False
+
+
+def enqueue_once(job_id: str, enqueue: Callable[[], object], stale: Callable[[Job], bool], connection: Redis) -> str:
+    """Create the job ``job_id`` (``enqueue`` with ``unique=True``), or join the one already there —
+    unless ``stale`` says it will not do the work any more: then it is deleted and created again."""
+    for _ in range(3):  # another process may create or delete the job between our calls
+        try:
+            enqueue()
+            return job_id
+        except DuplicateJobError:
+            try:
+                job = Job.fetch(job_id, connection=connection)
+            except NoSuchJobError:
+                continue
+            if not stale(job):
+                return job_id  # queued, running or scheduled for a retry: join it
+            job.delete()
+    log.warning("could not (re)create job %s; it is left to `docproc requeue`", job_id)
+    return job_id

@@ -8,13 +8,14 @@ an item is open (``api.web.review.decide_dossier``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.audit import record_event
+from casework.errors import CaseworkError
 from models.db import ApplicationRow, AuditEventRow, EligibilityDecisionRow, EligibilityVerdict, utc_now
 from models.domain import Finding
 from models.program_rules import EligibilityItem, default_rules
@@ -34,8 +35,10 @@ VERDICT_LABELS = {
 RELATED_FINDINGS = {"sme": ("SME_LIMIT_EXCEEDED", "PRIOR_REVENUE_INVALID")}
 
 
-class EligibilityError(ValueError):
+class EligibilityError(CaseworkError, ValueError):
     """The verdict cannot be recorded as asked (Russian message); nothing was changed."""
+
+    code = "eligibility_refused"
 
 
 class EligibilityItemState(BaseModel):
@@ -162,13 +165,6 @@ def decide_eligibility(
         "after": after,
         "comment": comment,
     }
-    event = AuditEventRow(
-        user_id=user_id,
-        api_key_id=api_key_id,
-        action=ELIGIBILITY_ACTIONS[verdict],
-        application_id=app.id,
-        details=json.loads(json.dumps(details, ensure_ascii=False, default=str)),
+    return record_event(
+        session, ELIGIBILITY_ACTIONS[verdict], app.id, user_id=user_id, api_key_id=api_key_id, **details
     )
-    session.add(event)
-    session.flush()
-    return event

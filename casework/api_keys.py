@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import Principal
+from casework.access import Principal
 from models.db import ApiKeyRow, Role, utc_now
 
 KEY_PREFIX = "dpk_"

@@ -6,7 +6,8 @@ A corrected value has confidence 1.0 and no provenance (a person typed it); ``nu
 The reading itself is never overwritten, so a correction can be withdrawn and a reprocess keeps it.
 Amounts the extractors derived rather than read (the amount without VAT as total − VAT, or the total
 as amount without VAT + VAT) follow a corrected total or VAT. The API (``PATCH /v1/documents/{id}``)
-and the reviewers' workspace both go through ``merge_corrections``.
+and the reviewers' workspace both go through ``casework.correcting.correct_document``, which merges
+with ``merge_corrections``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from casework.errors import CorrectionError
 from models.domain import (
     Amounts,
     ContractRef,
@@ -31,10 +33,6 @@ CONTRACT_REF_FIELDS = ("number", "date")
 PAYROLL_TOTAL_FIELDS = ("accrued", "withheld", "net")
 PARTY_FIELDS = ("name", "bin", "iban", "bic")
 _ROLE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_")
-
-
-class CorrectionError(ValueError):
-    """A correction names a field that cannot be corrected, or gives an impossible value."""
 
 
 def correctable_paths() -> list[str]:

@@ -1,10 +1,12 @@
-"""Check an application again at once, in the caller's transaction, when nothing needs reading.
+"""The dossier check of a round: what it sees, where its result goes, and checking again at once.
 
-A reviewer's correction changes no document's reading, only what the dossier checks see: when every
-document of the application is read, the check (``docproc.pipeline.check_documents``: no OCR, tens
-of milliseconds) runs in the request and its result is recorded as a new check round, exactly as the
-dossier job records it. A round still waiting for documents needs nothing: its dossier job reads the
-corrections when it runs.
+``application_outcomes`` is the dossier as the pipeline sees it (the dossier job and ``recheck_now``
+alike); ``record_check`` stores a round's result. ``recheck_now`` checks an application again in the
+caller's transaction when nothing needs reading: a reviewer's correction changes no document's
+reading, only what the dossier checks see, so when every document of the application is read the
+check (``docproc.pipeline.check_documents``: no OCR, tens of milliseconds) runs in the request and its
+result is recorded as a new check round, exactly as the dossier job records it. A round still
+waiting for documents needs nothing: its dossier job reads the corrections when it runs.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from casework.extraction_cache import document_outcome
+from casework.webhooks import EVENT_CHECKED, create_deliveries
 from docproc.document_outcome import DocumentOutcome
 from docproc.pipeline import check_documents, rejected_outcome
 from ingest.dossier import order_by_listing
-from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow
-from models.domain import Application, DossierResult
+from models import repository as repo
+from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow, utc_now
+from models.domain import Application, DossierResult, Severity
 from models.repository import dismissed_finding_keys, prior_reimbursements
-from worker.store import document_outcome, record_check
-from worker.webhooks import EVENT_CHECKED, create_deliveries
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,16 @@ def recheck_now(session: Session, app: ApplicationRow) -> Recheck | None:
     record_check(session, app, result.model_dump(mode="json"), app.revision)
     deliveries = create_deliveries(session, app, EVENT_CHECKED)
     return Recheck(result=result, revision=app.revision, deliveries=deliveries)
+
+
+def record_check(session: Session, app: ApplicationRow, result_json: dict, revision: int) -> None:
+    """Store a dossier result with the summary columns lists filter on."""
+    repo.save_result(session, app, result_json)
+    findings = result_json.get("findings") or []
+    app.clean = bool(result_json.get("clean"))
+    app.finding_count = len(findings)
+    app.error_count = sum(1 for f in findings if f.get("severity") == Severity.ERROR.value)
+    app.checked_revision = revision
+    app.checked_at = utc_now()
+    app.failure_reason = None
+    session.flush()

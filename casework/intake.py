@@ -1,71 +1,54 @@
-"""What an upload does: store the bytes and rows in one transaction, then queue the work.
+"""Taking in applications and documents (and reprocessing them): rows in one transaction, then the queue.
 
-The answer (202) goes out as soon as the rows are committed and one planning job is on the queue:
-no document is read, and no document job is assigned, in the request (a worker plans the round,
-see ``worker.scheduling``). Contents this pipeline already read are given their reading at once. If the queue is unreachable the upload is still safe in the
-database, and the client is told to retry (an identical retry changes nothing) or the operator
-runs ``docproc requeue``.
+An upload is answered (202) as soon as the rows are committed and one planning job is on the
+queue: no document is read, and no document job is assigned, in the request (a worker plans the
+round, see ``casework.rounds``). Contents this pipeline already read are given their reading at
+once. If the queue is unreachable the upload is still safe in the database, and the client is told
+to retry (an identical retry changes nothing) or the operator runs ``docproc requeue``. The API,
+``docproc batch --queue`` and reprocessing all come through here; refusals are ``casework.errors``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi import status
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.access import Principal
-from api.errors import ApiError
-from api.schemas import UploadedDocument, UploadResponse
-from foundation.settings import Settings
-from ingest.blobs_in_database import store_source
-from ingest.uploads import UploadCheck
-from models import repository as repo
-from models.db import ApplicationRow, AuditEventRow, DocumentRow, DocumentStatus
-from models.domain import Application
-from worker import queues as q
-from worker.scheduling import (
+from casework import queues as q
+from casework.access import Principal, sees_applicant
+from casework.audit import record_event
+from casework.errors import ApplicantOutOfScope, ApplicationExists, QueueUnavailable, ReprocessTooSoon
+from casework.rounds import (
     CheckPlan,
     cache_checker,
     enqueue_plan,
     enqueue_planning_job,
+    plan_check,
     reuse_cached_readings,
     start_round,
 )
+from foundation.settings import Settings
+from ingest.blobs_in_database import store_source
+from ingest.uploads import UploadCheck
+from models import repository as repo
+from models.db import ApplicationRow, DocumentRow, DocumentStatus
+from models.domain import Application
 
 log = logging.getLogger(__name__)
 
 
-def audit(
-    session: Session,
-    principal: Principal | None,
-    action: str,
-    application_id: str | None = None,
-    document_id: str | None = None,
-    **details: Any,
-) -> None:
-    session.add(
-        AuditEventRow(
-            api_key_id=principal.key_id if principal else None,
-            action=action,
-            application_id=application_id,
-            document_id=document_id,
-            details=details,
-        )
-    )
-
-
 def create_application(session: Session, application: Application, principal: Principal) -> ApplicationRow:
-    conflict = ApiError(
-        status.HTTP_409_CONFLICT,
-        "application_exists",
-        f"У этого заявителя уже есть заявка с dossier_id «{application.dossier_id}».",
+    """The application's row (and its audit event); refused outside the key's applicants or when the
+    applicant already has this dossier id."""
+    if not sees_applicant(principal, application.applicant.bin):
+        raise ApplicantOutOfScope(f"Ключ не может подавать заявки заявителя с БИН {application.applicant.bin}.")
+    conflict = ApplicationExists(
+        f"У этого заявителя уже есть заявка с dossier_id «{application.dossier_id}»."
     )
     if repo.find_application(session, application.dossier_id, application.applicant.bin) is not None:
         raise conflict
@@ -74,7 +57,7 @@ def create_application(session: Session, application: Application, principal: Pr
             app = repo.upsert_application(session, application)
     except IntegrityError as exc:
         raise conflict from exc
-    audit(session, principal, "application.create", app.id, dossier_id=app.dossier_id)
+    record_event(session, "application.create", app.id, api_key_id=principal.key_id, dossier_id=app.dossier_id)
     return app
 
 
@@ -139,11 +122,11 @@ def add_documents(
         known = contents_of_applicant(session, app.applicant_bin, fresh)
         reuse_cached_readings(session, [doc for doc in fresh if doc.sha256 in known], q.pipeline_key(settings))
         opened = OpenedRound(app.id, start_round(session, app, locked=locked))
-    audit(
+    record_event(
         session,
-        principal,
         "documents.upload",
         app.id,
+        api_key_id=principal.key_id,
         files=[{"name": doc.file_name, "sha256": doc.sha256, "duplicate": dup} for doc, _, dup in added],
     )
     session.flush()
@@ -168,28 +151,8 @@ def contents_of_applicant(session: Session, applicant_bin: str, fresh: list[Docu
     )
 
 
-def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, bool]]) -> UploadResponse:
-    return UploadResponse(
-        application_id=app.id,
-        revision=app.revision or 0,
-        documents=[
-            UploadedDocument(
-                id=doc.id,
-                file_name=doc.file_name,
-                sha256=doc.sha256,
-                kind=doc.kind,
-                pages=pages,
-                status=doc.status,  # type: ignore[arg-type]
-                duplicate=duplicate,
-                reused=not duplicate and doc.job_id is None and doc.status in ("done", "failed"),
-            )
-            for doc, pages, duplicate in added
-        ],
-    )
-
-
 def claim_forced_reprocess(connection: Redis, settings: Settings, application_id: str) -> None:
-    """Refuse (429) a forced re-read of an application re-read less than ``reprocess_min_interval_s`` ago.
+    """Refuse (``ReprocessTooSoon``) a forced re-read of an application re-read less than ``reprocess_min_interval_s`` ago.
 
     The mark lives in Redis (shared by every API process): losing it costs at most one extra re-read.
     """
@@ -202,18 +165,12 @@ def claim_forced_reprocess(connection: Redis, settings: Settings, application_id
             return
         wait_s = max(int(connection.ttl(key)), 1)  # type: ignore[arg-type]
     except RedisError as exc:
-        raise ApiError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "queue_unavailable",
-            "Очередь обработки сейчас недоступна; повторите запрос позже.",
-            application_id=application_id,
+        raise QueueUnavailable(
+            "Очередь обработки сейчас недоступна; повторите запрос позже.", application_id=application_id
         ) from exc
-    raise ApiError(
-        status.HTTP_429_TOO_MANY_REQUESTS,
-        "reprocess_too_soon",
+    raise ReprocessTooSoon(
         f"Документы этой заявки уже перечитывались недавно; повторить можно через {max(1, -(-wait_s // 60))} мин. "
         "Перепроверка без перечитывания (scope=check) доступна сразу.",
-        headers={"Retry-After": str(wait_s)},
         retry_after_s=wait_s,
     )
 
@@ -221,7 +178,7 @@ def claim_forced_reprocess(connection: Redis, settings: Settings, application_id
 def enqueue_or_explain(
     plan: CheckPlan | OpenedRound | None, settings: Settings, connection: Redis
 ) -> None:
-    """Queue committed work; a Redis failure becomes a 503 that says the upload itself is safe."""
+    """Queue committed work; a Redis failure becomes ``QueueUnavailable`` that says the upload itself is safe."""
     if plan is None:
         return
     try:
@@ -231,10 +188,45 @@ def enqueue_or_explain(
             enqueue_plan(plan, settings, connection, cache_checker(settings))
     except RedisError as exc:
         log.exception("enqueue failed for application %s", plan.application_id)
-        raise ApiError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "queue_unavailable",
+        raise QueueUnavailable(
             "Документы сохранены, но очередь обработки сейчас недоступна. Повторите запрос позже "
             "(повтор ничего не задвоит) — или обработка начнётся после восстановления очереди.",
             application_id=plan.application_id,
         ) from exc
+
+
+def reprocess_application(
+    session: Session,
+    app: ApplicationRow,
+    principal: Principal,
+    settings: Settings,
+    connection: Redis,
+    reread: bool,
+) -> CheckPlan:
+    """A new check round of ``app``: its documents read again (``reread``) or only the dossier checked.
+
+    The caller holds ``app``'s row lock, commits, then queues the plan (``enqueue_or_explain``).
+    """
+    forced: set[str] = set()
+    if reread:
+        claim_forced_reprocess(connection, settings, app.id)
+        for doc in app.documents:
+            doc.status = DocumentStatus.QUEUED.value
+            forced.add(doc.sha256)
+    plan = plan_check(session, app, settings, force=forced, locked=True)
+    record_event(
+        session, "application.reprocess", app.id, api_key_id=principal.key_id, scope="documents" if reread else "check"
+    )
+    return plan
+
+
+def reprocess_document(
+    session: Session, doc: DocumentRow, principal: Principal, settings: Settings, connection: Redis
+) -> CheckPlan:
+    """Read one document again and check its application in a new round (queued after the commit)."""
+    claim_forced_reprocess(connection, settings, doc.application_id)
+    doc.status = DocumentStatus.QUEUED.value
+    app = doc.application
+    plan = plan_check(session, app, settings, force={doc.sha256})
+    record_event(session, "document.reprocess", app.id, doc.id, api_key_id=principal.key_id)
+    return plan

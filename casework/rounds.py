@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 
 from redis import Redis
 from rq import Callback, Queue
-from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Dependency, Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import connections
+from casework import queues as q
+from casework.extraction_cache import apply_cache, find_cache
 from foundation.settings import Settings
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,
@@ -41,12 +43,17 @@ from models.db import (
     ExtractionCacheRow,
     utc_now,
 )
-from worker import queues as q
-from worker.store import apply_cache, find_cache
 
 log = logging.getLogger(__name__)
 
 _DEAD_STATUSES = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+# The jobs, by dotted path: RQ imports them in the worker, and this layer never imports the worker.
+DOCUMENT_JOB = "worker.jobs.process_document_job"
+DOCUMENT_JOB_FAILED = "worker.jobs.on_document_job_failure"
+DOSSIER_JOB = "worker.jobs.check_application_job"
+DOSSIER_JOB_FAILED = "worker.jobs.on_dossier_job_failure"
+PLANNING_JOB = "worker.jobs.plan_round_job"
 
 
 @dataclass(frozen=True)
@@ -197,13 +204,11 @@ def ensure_document_job(
     force: bool = False,
 ) -> str:
     """The job that reads ``spec``'s content: a new one, or the one already queued or running."""
-    from worker.jobs import on_document_job_failure, process_document_job
-
     queue = Queue(q.queue_names(settings).documents, connection=connection)
 
     def enqueue() -> None:
         queue.enqueue_call(
-            process_document_job,
+            DOCUMENT_JOB,
             args=(spec.sha256, spec.pipeline_key),
             job_id=spec.job_id,
             unique=True,
@@ -211,7 +216,7 @@ def ensure_document_job(
             result_ttl=settings.service.job_result_ttl_s,
             failure_ttl=settings.service.job_failure_ttl_s,
             retry=q.retry_policy(settings.service.job_retry_intervals_s),
-            on_failure=Callback(on_document_job_failure),
+            on_failure=Callback(DOCUMENT_JOB_FAILED),
             description=f"read {spec.sha256[:12]}",
         )
 
@@ -220,38 +225,17 @@ def ensure_document_job(
         finished = status == JobStatus.FINISHED
         return status in _DEAD_STATUSES or (finished and (force or not cache_exists(spec.sha256, spec.pipeline_key)))
 
-    return enqueue_once(spec.job_id, enqueue, stale, connection)
-
-
-def enqueue_once(job_id: str, enqueue: Callable[[], object], stale: Callable[[Job], bool], connection: Redis) -> str:
-    """Create the job ``job_id`` (``enqueue`` with ``unique=True``), or join the one already there —
-    unless ``stale`` says it will not do the work any more: then it is deleted and created again."""
-    for _ in range(3):  # another process may create or delete the job between our calls
-        try:
-            enqueue()
-            return job_id
-        except DuplicateJobError:
-            try:
-                job = Job.fetch(job_id, connection=connection)
-            except NoSuchJobError:
-                continue
-            if not stale(job):
-                return job_id  # queued, running or scheduled for a retry: join it
-            job.delete()
-    log.warning("could not (re)create job %s; it is left to `docproc requeue`", job_id)
-    return job_id
+    return q.enqueue_once(spec.job_id, enqueue, stale, connection)
 
 
 def enqueue_dossier_job(
     application_id: str, revision: int, waiting: list[str], settings: Settings, connection: Redis
 ) -> str:
-    from worker.jobs import check_application_job, on_dossier_job_failure
-
     # Every plan starts a new round, so this id has never been used: no need to look for it first.
     job_id = q.dossier_job_id(settings.service.queue_prefix, application_id, revision)
     queue = Queue(q.queue_names(settings).dossiers, connection=connection)
     queue.enqueue_call(
-        check_application_job,
+        DOSSIER_JOB,
         args=(application_id, revision),
         job_id=job_id,
         depends_on=Dependency(jobs=list(dict.fromkeys(waiting)), allow_failure=True) if waiting else None,
@@ -259,7 +243,7 @@ def enqueue_dossier_job(
         result_ttl=settings.service.job_result_ttl_s,
         failure_ttl=settings.service.job_failure_ttl_s,
         retry=q.retry_policy(settings.service.job_retry_intervals_s),
-        on_failure=Callback(on_dossier_job_failure),
+        on_failure=Callback(DOSSIER_JOB_FAILED),
         description=f"check application {application_id} round {revision}",
     )
     return job_id
@@ -267,11 +251,9 @@ def enqueue_dossier_job(
 
 def enqueue_planning_job(application_id: str, revision: int, settings: Settings, connection: Redis) -> str:
     """Queue the planning of an upload's round (``worker.jobs.plan_round_job``): one cheap Redis call."""
-    from worker.jobs import plan_round_job
-
     job_id = q.planning_job_id(settings.service.queue_prefix, application_id, revision)
     Queue(q.queue_names(settings).dossiers, connection=connection).enqueue_call(
-        plan_round_job,
+        PLANNING_JOB,
         args=(application_id, revision),
         job_id=job_id,
         timeout=settings.service.dossier_job_timeout_s,
@@ -285,10 +267,8 @@ def enqueue_planning_job(application_id: str, revision: int, settings: Settings,
 
 def cache_checker(settings: Settings) -> Callable[[str, str], bool]:
     """``cache_exists(sha256, key)`` reading a fresh snapshot of the database."""
-    from worker import context
-
     def cache_exists(sha256: str, key: str) -> bool:
-        with context.sessions(settings)() as session:
+        with connections.sessions(settings)() as session:
             return find_cache(session, sha256, key) is not None
 
     return cache_exists

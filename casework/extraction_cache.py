@@ -1,4 +1,4 @@
-"""Database side of the service pipeline: the extraction cache and what it writes to documents.
+"""The extraction cache (one reading per content and pipeline version) and what it writes to documents.
 
 The database is the source of truth: a document's status is written when it is queued, when a
 worker takes it, and when it is done or failed; a reading is stored once per content and pipeline
@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.corrections import apply_corrections
 from docproc.document_outcome import DocumentOutcome
 from models import repository as repo
 from models.db import (
     UNFINISHED_DOCUMENT_STATUSES,
-    ApplicationRow,
     CacheStatus,
     DocumentRow,
     DocumentStatus,
     ExtractionCacheRow,
     utc_now,
 )
-from models.domain import DocumentExtraction, DocumentText, Severity, TextSource
+from models.domain import DocumentExtraction, DocumentText, TextSource
 
 
 def pack_text(text: DocumentText | None) -> bytes | None:
@@ -107,8 +107,6 @@ def fail_documents(session: Session, docs: Sequence[DocumentRow], code: str, rea
 
 def document_outcome(session: Session, doc: DocumentRow) -> DocumentOutcome:
     """A finished document as the pipeline's ``DocumentOutcome`` (reading + reviewer's corrections)."""
-    from worker.corrections import apply_corrections
-
     cache = find_cache(session, doc.sha256, doc.pipeline_key) if doc.pipeline_key else None
     if doc.extraction is not None:
         extraction = DocumentExtraction.model_validate(doc.extraction)
@@ -129,16 +127,3 @@ def document_outcome(session: Session, doc: DocumentRow) -> DocumentOutcome:
     if text is not None:
         text.file = doc.file_name
     return DocumentOutcome(extraction=extraction, text=text)
-
-
-def record_check(session: Session, app: ApplicationRow, result_json: dict, revision: int) -> None:
-    """Store a dossier result with the summary columns lists filter on."""
-    repo.save_result(session, app, result_json)
-    findings = result_json.get("findings") or []
-    app.clean = bool(result_json.get("clean"))
-    app.finding_count = len(findings)
-    app.error_count = sum(1 for f in findings if f.get("severity") == Severity.ERROR.value)
-    app.checked_revision = revision
-    app.checked_at = utc_now()
-    app.failure_reason = None
-    session.flush()

@@ -1,10 +1,9 @@
-"""Rows to response bodies."""
+"""How the API presents its objects: database rows to response bodies (``api.schemas``)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from api.eligibility import EligibilityItemState
 from api.schemas import (
     ApplicationDetail,
     ApplicationSummary,
@@ -12,7 +11,10 @@ from api.schemas import (
     DocumentSummary,
     PageInfo,
     Progress,
+    UploadedDocument,
+    UploadResponse,
 )
+from casework.eligibility import EligibilityItemState
 from models.db import ApplicationRow, DocumentRow
 from models.domain import ChecklistItem, ComputedResult, DocumentExtraction, Finding
 
@@ -82,7 +84,7 @@ def application_detail(
 
 
 def document_detail(doc: DocumentRow) -> DocumentDetail:
-    from worker.corrections import apply_corrections
+    from casework.corrections import apply_corrections
 
     extraction = DocumentExtraction.model_validate(doc.extraction) if doc.extraction else None
     if extraction is not None and doc.corrections:
@@ -104,5 +106,25 @@ def document_detail(doc: DocumentRow) -> DocumentDetail:
                 image_url=f"/v1/documents/{doc.id}/pages/{page.page_no}/image",
             )
             for page in doc.pages
+        ],
+    )
+
+
+def upload_response(app: ApplicationRow, added: list[tuple[DocumentRow, int, bool]]) -> UploadResponse:
+    return UploadResponse(
+        application_id=app.id,
+        revision=app.revision or 0,
+        documents=[
+            UploadedDocument(
+                id=doc.id,
+                file_name=doc.file_name,
+                sha256=doc.sha256,
+                kind=doc.kind,
+                pages=pages,
+                status=doc.status,  # type: ignore[arg-type]
+                duplicate=duplicate,
+                reused=not duplicate and doc.job_id is None and doc.status in ("done", "failed"),
+            )
+            for doc, pages, duplicate in added
         ],
     )

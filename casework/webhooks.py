@@ -5,7 +5,10 @@ HMAC-SHA256 over ``"<t>.<raw body>"`` with the subscription's secret (the scheme
 timestamp inside the signature stops replays). ``verify_signature`` is the receiver's side.
 A delivery that does not get a 2xx answer is retried with backoff by RQ
 (``DOCPROC_SERVICE__WEBHOOK_RETRY_INTERVALS_S``); every attempt is recorded in ``webhook_deliveries``
-with a coarse outcome only. Where a webhook may be sent is decided by ``worker.webhook_targets``.
+with a coarse outcome only. Where a webhook may be sent is decided by ``casework.webhook_targets``.
+
+Scheduling lives here too: ``create_deliveries`` in the transaction that records a result, then
+``enqueue_webhooks`` after its commit queues the worker's delivery job (by dotted path).
 """
 
 from __future__ import annotations
@@ -13,15 +16,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from typing import Any
 
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Callback, Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.access import Action, Principal, may, sees_applicant
+from casework import queues as q
+from casework.access import Action, Principal, may, sees_applicant
+from foundation.settings import Settings
 from models.db import ApiKeyRow, ApplicationRow, Role, WebhookDeliveryRow, WebhookRow, utc_now
+
+log = logging.getLogger(__name__)
+
+# The worker's jobs, by dotted path (this layer never imports the worker).
+DELIVERY_JOB = "worker.jobs.deliver_webhook_job"
+DELIVERY_JOB_FAILED = "worker.jobs.on_webhook_job_failure"
 
 EVENT_CHECKED = "application.checked"
 EVENT_FAILED = "application.failed"
@@ -123,3 +138,45 @@ def create_deliveries(session: Session, app: ApplicationRow, event: str) -> list
 
 def encode_body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def enqueue_webhooks(delivery_ids: list[str], settings: Settings, connection: Redis) -> list[str]:
+    """Queue one job per delivery (or join the one already there); returns the job ids."""
+    return [ensure_webhook_job(delivery_id, settings, connection) for delivery_id in delivery_ids]
+
+
+def enqueue_webhooks_after_commit(delivery_ids: list[str], settings: Settings, connection: Redis) -> None:
+    """Queue the deliveries of a committed change; a queue outage loses nothing of the change (the
+    deliveries stay recorded as pending, and the sweep or ``docproc requeue`` queues them)."""
+    if not delivery_ids:
+        return
+    try:
+        enqueue_webhooks(delivery_ids, settings, connection)
+    except RedisError:
+        log.exception("webhook deliveries %s not queued", delivery_ids)
+
+
+def ensure_webhook_job(delivery_id: str, settings: Settings, connection: Redis) -> str:
+    """The job of one delivery: created, or joined when it is queued, running or waiting to retry.
+
+    The id is derived from the delivery, so ``docproc requeue`` and the sweep never duplicate one.
+    """
+    job_id = q.webhook_job_id(settings.service.queue_prefix, delivery_id)
+    queue = Queue(q.queue_names(settings).webhooks, connection=connection)
+
+    def enqueue() -> None:
+        queue.enqueue_call(
+            DELIVERY_JOB,
+            args=(delivery_id,),
+            job_id=job_id,
+            unique=True,
+            timeout=int(settings.service.webhook_timeout_s) + 30,
+            result_ttl=settings.service.job_result_ttl_s,
+            failure_ttl=settings.service.job_failure_ttl_s,
+            retry=q.retry_policy(settings.service.webhook_retry_intervals_s),
+            on_failure=Callback(DELIVERY_JOB_FAILED),
+            description=f"webhook delivery {delivery_id}",
+        )
+
+    # Ended (finished or failed) while the delivery still waits: run it again.
+    return q.enqueue_once(job_id, enqueue, lambda job: not q.job_is_alive(job), connection)
