@@ -5,6 +5,10 @@ looks at the same pages again and again. ``page_image`` renders a page the first
 for, under the process's heavy-work bound (``api.heavy``), stores the PNG in ``page_images`` (shared
 by every API process and host, deleted with its blob) and answers every later request from there.
 
+The images served last are also kept in the process's memory (``service.page_image_memory_mb``,
+least recently used out first): a reviewer going back and forth between pages is answered without
+fetching a megabyte from the database. The key never changes meaning, so nothing is ever invalidated.
+
 A cached image is keyed by content (sha256), page and *variant*: everything else the picture depends
 on — the renderer's version, the resolution and size settings, and for the workspace the OCR frame
 (the page's quarter turn and the deskew settings the boxes were read in). A change to any of them is
@@ -16,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
@@ -59,9 +65,16 @@ def page_image(
     in), rendered on the first request only. Raises ``api.pages.NoPageImage``."""
     rotation = _ocr_rotation(doc, page_no) if ocr_frame else None
     variant = page_variant(settings, rotation)
-    cached = session.get(PageImageRow, (doc.sha256, page_no, variant))
+    key = (doc.sha256, page_no, variant)
+    budget = settings.service.page_image_memory_mb * 1_000_000
+    remembered = _recent.get(key)
+    if remembered is not None:
+        return remembered
+    cached = session.get(PageImageRow, key)
     if cached is not None:
-        return PageImage(png=cached.png, scale=cached.scale)
+        page = PageImage(png=cached.png, scale=cached.scale)
+        _recent.put(key, page, budget)
+        return page
 
     def render() -> PageImage:
         page = render_page_png(load_bytes(session, doc.sha256), FileKind(doc.kind), page_no, settings)
@@ -71,7 +84,46 @@ def page_image(
             page = PageImage(png=ocr_frame_png(page.png, rotation, settings.ocr), scale=page.scale)
         return page
 
-    return _render_and_keep(session, doc.sha256, page_no, variant, render, settings)
+    page = _render_and_keep(session, doc.sha256, page_no, variant, render, settings)
+    _recent.put(key, page, budget)
+    return page
+
+
+class _RecentImages:
+    """The page images served last, up to a budget of bytes, least recently used out first (thread-safe:
+    sync routes run in a thread pool)."""
+
+    def __init__(self) -> None:
+        self._images: OrderedDict[tuple[str, int, str], PageImage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str]) -> PageImage | None:
+        with self._lock:
+            page = self._images.get(key)
+            if page is not None:
+                self._images.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[str, int, str], page: PageImage, budget: int) -> None:
+        if len(page.png) > budget:
+            return
+        with self._lock:
+            if key in self._images:
+                return
+            self._images[key] = page
+            self._bytes += len(page.png)
+            while self._bytes > budget:
+                _, dropped = self._images.popitem(last=False)
+                self._bytes -= len(dropped.png)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._images.clear()
+            self._bytes = 0
+
+
+_recent = _RecentImages()
 
 
 def _ocr_rotation(doc: DocumentRow, page_no: int) -> int | None:

@@ -23,7 +23,7 @@ from ingest.dossier import order_by_listing
 from models import repository as repo
 from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow, utc_now
 from models.domain import Application, DossierResult, Severity
-from models.repository import prior_reimbursements
+from models.repository import dismissed_finding_keys, prior_reimbursements
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,9 @@ def recheck_now(session: Session, app: ApplicationRow) -> Recheck | None:
         return None
     app.revision = (app.revision or 0) + 1
     application, outcomes = application_outcomes(session, app)
-    result = check_documents(application, outcomes, prior_reimbursements(session, application))
+    result = check_documents(
+        application, outcomes, prior_reimbursements(session, application), dismissed_finding_keys(session, app.id)
+    )
     record_check(session, app, result.model_dump(mode="json"), app.revision)
     deliveries = create_deliveries(session, app, EVENT_CHECKED)
     return Recheck(result=result, revision=app.revision, deliveries=deliveries)

@@ -6,26 +6,11 @@ re-check resolved and raised by comparing keys before and after.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from models.db import ApplicationRow
 from models.domain import Finding
-from validators.findings import catalogue
-
-
-def finding_key(finding: Finding) -> str:
-    """A finding's identity across check rounds: what it says and about which values.
-
-    The same code on the same file with the same evidence is the same finding; once a correction
-    changes a value it points at, it is a new finding and deserves a new look.
-    """
-    evidence = sorted(
-        json.dumps([e.file, e.field, e.value], ensure_ascii=False, default=str) for e in finding.evidence
-    )
-    parts = [finding.code, finding.file or "", finding.doc_type or "", finding.duplicate_of or "", *evidence]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+from validators.findings import catalogue, finding_key  # noqa: F401 - one finding_key (the check reads it too)
 
 
 def current_findings(app: ApplicationRow) -> list[Finding]:

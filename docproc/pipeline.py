@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Future, as_completed
 from pathlib import Path
 
@@ -132,11 +132,13 @@ def check_documents(
     application: Application,
     outcomes: Sequence[DocumentOutcome],
     history: Sequence[PriorReimbursement] = (),
+    dismissed: Collection[str] = (),
 ) -> DossierResult:
     """Dossier-level work on documents already read: translations, validators, result.
 
     ``history``: reimbursements already recorded for the applicant's other applications for the same
-    measure (``models.repository.prior_reimbursements``), counted against the cap.
+    measure (``models.repository.prior_reimbursements``), counted against the cap. ``dismissed``: keys
+    of the findings reviewers dismissed (``models.repository.dismissed_finding_keys``).
     """
     from extractors import (
         fill_missing_bins,
@@ -154,7 +156,7 @@ def check_documents(
     fill_missing_bins(extractions)
     reconcile_party_names(extractions)
     inherit_contract_currency(extractions)
-    check = check_dossier(application, extractions, history=history)
+    check = check_dossier(application, extractions, history=history, dismissed=dismissed)
     return DossierResult(
         dossier_id=application.dossier_id,
         applicant=application.applicant,
@@ -190,21 +192,23 @@ def check_documents_cached(
     outcomes: Sequence[DocumentOutcome],
     settings: Settings,
     history: Sequence[PriorReimbursement] = (),
+    dismissed: Collection[str] = (),
 ) -> DossierResult:
     """``check_documents`` through the stage cache (``settings.stage_cache``): the same application,
-    documents (extractions and texts), history and extractor and validator versions give the stored
-    result without checking again. ``docproc check``, ``docproc batch`` and the worker call this."""
+    documents (extractions and texts), history, dismissed findings and extractor and validator versions
+    give the stored result without checking again. ``docproc check``, ``docproc batch`` and the worker
+    call this."""
     stages = _stage_cache(settings)
     if stages is None:
-        return check_documents(application, outcomes, history)
+        return check_documents(application, outcomes, history, dismissed)
     digests = [
         o.text_digest if o.text_digest is not None or o.text is None else digest_of_text(o.text) for o in outcomes
     ]
-    key = stages.check_key(application, [o.extraction for o in outcomes], digests, history)
+    key = stages.check_key(application, [o.extraction for o in outcomes], digests, history, dismissed)
     hit = stages.get_check(key)
     if hit is not None:
         return hit
-    result = check_documents(application, outcomes, history)
+    result = check_documents(application, outcomes, history, dismissed)
     if not transient_failures(outcomes):
         stages.put_check(key, result)
     return result

@@ -19,7 +19,7 @@ OCR page without words (it may be a page whose OCR failed; its good pages are in
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from foundation.file_store import ModelStore
@@ -108,14 +108,18 @@ class StageCache:
         extractions: Sequence[DocumentExtraction],
         text_digests: Sequence[str | None],
         history: Sequence[PriorReimbursement] = (),
+        dismissed: Collection[str] = (),
     ) -> str:
         """Computed before the check runs: the check links translations in place. ``history``: the
-        applicant's earlier reimbursements the check counts against the cap (none adds nothing)."""
+        applicant's earlier reimbursements the check counts against the cap (none adds nothing);
+        ``dismissed``: keys of the findings reviewers dismissed (none adds nothing)."""
         parts: list[str | bytes] = ["check", application.model_dump_json()]
         for extraction, digest in zip(extractions, text_digests, strict=True):
             parts.append(extraction.model_dump_json())
             parts.append(digest or "-")
         parts += [prior.model_dump_json() for prior in history]
+        if dismissed:
+            parts.append("dismissed:" + ",".join(sorted(dismissed)))
         parts += [self.fingerprints["extractor"].key, self.fingerprints["validator"].key]
         return _key(*parts)
 

@@ -174,6 +174,9 @@ class ServiceSettings(BaseSettings):
     # Resolved API keys are remembered this long per process (a revoked key may work until then).
     auth_cache_ttl_s: float = 30.0
     page_image_dpi: int = 110
+    # Page images most recently served are also kept in each API process's memory, up to this many MB
+    # (api.page_images): a page looked at again skips fetching its PNG (~1 MB for a scan) from the database.
+    page_image_memory_mb: int = Field(64, ge=0)
     list_max_limit: int = 200
     # Database connections per process (API process or worker); mind PostgreSQL's max_connections
     # (100 by default) times the number of processes.

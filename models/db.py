@@ -182,6 +182,9 @@ class ApplicationRow(_Timestamps, Base):
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The reviewer the dossier is assigned to (users.id; no foreign key, like reviewed_by), and since when.
+    assigned_to: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     documents: Mapped[list[DocumentRow]] = relationship(
         back_populates="application",
@@ -453,6 +456,22 @@ class FindingDecisionRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ApplicantLetterRow(Base):
+    """«Уведомление о замечаниях» to the applicant (``api.web.letters``): a draft the reviewer edits
+    (``issued_at`` empty; at most one per application and language), or a letter issued, kept as sent."""
+
+    __tablename__ = "applicant_letters"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    issued_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class EligibilityDecisionRow(Base):

@@ -18,6 +18,8 @@ from models.db import (
     BlobRow,
     DocumentRow,
     DocumentStatus,
+    FindingDecisionRow,
+    FindingVerdict,
     PageRow,
     ReviewDecision,
 )
@@ -84,6 +86,19 @@ def prior_reimbursements(session: Session, application: Application) -> list[Pri
             )
         )
     return sorted(out, key=lambda h: (h.application_date, h.dossier_id))
+
+
+def dismissed_finding_keys(session: Session, application_id: str) -> frozenset[str]:
+    """The findings of an application reviewers dismissed (``FindingDecisionRow.finding_key``): every
+    check round reads them, so a dismissed finding that excluded a payment excludes it no more."""
+    return frozenset(
+        session.scalars(
+            select(FindingDecisionRow.finding_key).where(
+                FindingDecisionRow.application_id == application_id,
+                FindingDecisionRow.verdict == FindingVerdict.DISMISSED.value,
+            )
+        )
+    )
 
 
 def set_application_status(session: Session, app_row: ApplicationRow, status: ApplicationStatus) -> None:

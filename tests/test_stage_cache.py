@@ -223,9 +223,13 @@ def test_the_dossier_check_is_cached_by_its_inputs_and_history(settings: Setting
     ]
     check_documents_cached(application, outcomes, settings, history)  # type: ignore[arg-type]
     assert checks.count == 2  # another history is another check
+    check_documents_cached(application, outcomes, settings, (), frozenset({"a-dismissed-finding"}))  # type: ignore[arg-type]
+    assert checks.count == 3  # a reviewer's dismissal may bring a payment back: another check
+    check_documents_cached(application, outcomes, settings, (), frozenset())  # type: ignore[arg-type]
+    assert checks.count == 3  # no dismissal: the first check's key
     off = settings.model_copy(update={"stage_cache": False})
     check_documents_cached(application, outcomes, off)  # type: ignore[arg-type]
-    assert checks.count == 3
+    assert checks.count == 4
 
 
 def test_a_dossier_with_a_failure_of_ours_is_checked_every_time(settings: Settings, checks: Calls) -> None:

@@ -20,6 +20,7 @@ from tests.fixtures.validator_samples import (
     works_dossier,
 )
 from validators import check_dossier
+from validators.findings import finding_key
 from validators.reimbursement import specialist_accrued
 from validators.values import money, subtract_months
 
@@ -187,6 +188,24 @@ def test_2025_digital_rules_count_back_from_the_application_date() -> None:
         ("OUT_OF_PERIOD", "pp_102.pdf"),
     }
     assert c.eligible_costs_kzt == 0.0 and c.reimbursement_kzt == 0.0
+
+
+def test_a_dismissed_excluding_finding_brings_its_payment_back_and_the_step_says_so() -> None:
+    app, docs = _digital(dt.date(2025, 11, 2))
+    first = check_dossier(app, docs)
+    out_of_period = {f.file: f for f in first.findings if f.code == "OUT_OF_PERIOD"}
+    dismissed = {finding_key(out_of_period["pp_101.pdf"])}
+
+    again = check_dossier(app, docs, dismissed=dismissed)
+    # The finding stays (with its verdict, elsewhere); only the exclusion goes.
+    assert {(f.code, f.file) for f in again.scored_findings} == {(f.code, f.file) for f in first.scored_findings}
+    assert finding_key(next(f for f in again.findings if f.file == "pp_101.pdf" and f.code == "OUT_OF_PERIOD")) in dismissed
+    c = again.computed
+    assert c is not None and c.eligible_costs_kzt > 0.0 and c.reimbursement_kzt > 0.0
+    steps = {s.get("file"): s for s in c.steps}
+    assert steps["pp_101.pdf"]["status"] != "excluded" and steps["pp_101.pdf"]["reincluded"] == ["OUT_OF_PERIOD"]
+    assert "отклонено проверяющим" in steps["pp_101.pdf"]["reason"] and "OUT_OF_PERIOD" not in steps["pp_101.pdf"]["reason"]
+    assert steps["pp_102.pdf"]["status"] == "excluded"  # its own finding still stands
 
 
 def test_2026_digital_rules_use_40_percent_counted_back_from_the_last_payment() -> None:

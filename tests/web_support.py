@@ -10,7 +10,7 @@ VAT_MISCALCULATED on the act, which a reviewer resolves by correcting the VAT.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,20 +85,31 @@ def seed_dossier(env: ServiceEnv, client: Any) -> Seeded:
 
 def simulate_vat_misread(env: ServiceEnv, application_id: str) -> None:
     """The act's VAT as OCR would misread it on a scan: 302 400,00 → 320 400,00."""
-    from casework import connections
-    from casework.checking import recheck_now
-    from models.db import ApplicationRow, DocumentRow
-    from models.domain import DocumentExtraction, ExtractedValue
+    from models.domain import ExtractedValue
 
-    with connections.sessions(env.settings).begin() as session:
-        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
-        assert app is not None
-        doc = next(d for d in app.documents if d.file_name == MISREAD_FILE)
-        reading = DocumentExtraction.model_validate(doc.extraction)
+    def misread(reading: Any) -> None:
         assert reading.amounts is not None and reading.amounts.vat is not None
         assert reading.amounts.vat.value == 302400.0, reading.amounts.vat
         reading.amounts.vat = reading.amounts.vat.model_copy(update={"value": 320400.0, "raw": "320 400,00"})
         reading.amounts.amount_without_vat = ExtractedValue(value=2502000.0, raw=None, confidence=0.85)
+
+    change_reading(env, application_id, MISREAD_FILE, misread)
+
+
+def change_reading(env: ServiceEnv, application_id: str, file: str, edit: Callable[[Any], None]) -> None:
+    """What the reader read in ``file`` changed in place by ``edit`` (a ``DocumentExtraction``), as if
+    read so, then a re-check of the dossier."""
+    from casework import connections
+    from casework.checking import recheck_now
+    from models.db import ApplicationRow, DocumentRow
+    from models.domain import DocumentExtraction
+
+    with connections.sessions(env.settings).begin() as session:
+        app = session.get(ApplicationRow, application_id, with_for_update={"key_share": True})
+        assert app is not None
+        doc = next(d for d in app.documents if d.file_name == file)
+        reading = DocumentExtraction.model_validate(doc.extraction)
+        edit(reading)
         row = session.get(DocumentRow, doc.id)
         assert row is not None
         row.extraction = reading.model_dump(mode="json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 
 from pydantic import BaseModel, Field
@@ -117,11 +117,14 @@ def check_dossier(
     *,
     rules: RuleSet | Rules | None = None,
     history: Sequence[PriorReimbursement] = (),
+    dismissed: Collection[str] = (),
 ) -> DossierCheck:
     """All findings, the reimbursement computation and the completeness checklist of one dossier.
 
     ``history``: reimbursements already recorded for the same applicant (other applications), which
-    count against the measure's cap within the window the rules set.
+    count against the measure's cap within the window the rules set. ``dismissed``: keys
+    (``validators.findings.finding_key``) of the findings reviewers dismissed; a dismissed finding that
+    would leave a payment out of the computation does not.
     """
     resolved, notes = _resolve(application, rules)
     ctx = CheckContext(resolved)
@@ -139,7 +142,7 @@ def check_dossier(
 
     computed: ComputedResult | None = None
     try:
-        computed = compute_reimbursement(view, ctx.findings, ctx)
+        computed = compute_reimbursement(view, ctx.findings, ctx, dismissed)
     except Exception:
         log.exception("reimbursement computation failed")
         ctx.unverified(

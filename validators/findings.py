@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
@@ -66,6 +68,21 @@ class Catalogue(BaseModel):
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     return Catalogue.model_validate(yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8")))
+
+
+def finding_key(finding: Finding) -> str:
+    """A finding's identity across check rounds: what it says and about which values.
+
+    The same code on the same file with the same evidence is the same finding; once a correction
+    changes a value it points at, it is a new finding and deserves a new look. Reviewers' verdicts
+    are keyed by it, and the check itself reads it: a payment whose excluding finding a reviewer
+    dismissed counts again (``validators.reimbursement``).
+    """
+    evidence = sorted(
+        json.dumps([e.file, e.field, e.value], ensure_ascii=False, default=str) for e in finding.evidence
+    )
+    parts = [finding.code, finding.file or "", finding.doc_type or "", finding.duplicate_of or "", *evidence]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 def doc_type_label(doc_type: str | None) -> str:

@@ -5,7 +5,8 @@ minus the VAT stated in the order; when the order's VAT was not read, the VAT it
 shows), converted at the applicant's declared rate for that file and rounded to 0.01. Claimed costs
 count them all; eligible costs leave out payments flagged by an excluding finding (checks.yaml
 ``excluding_codes``) and take the rest in date order only until the contract price without VAT is
-reached.
+reached. An excluding finding a reviewer dismissed (its ``finding_key`` among ``dismissed``) excludes
+nothing: the finding stays in the result, with its verdict, and the payment counts again.
 
 foreign employee (basis ``payroll``): the specialist's accrued salary over the payroll sheets; eligible
 costs leave out sheets flagged by an excluding finding.
@@ -22,6 +23,7 @@ explanations for the report must stay in one order; each step is a small functio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -32,7 +34,7 @@ from validators.context import CheckContext
 from validators.contracts import contract_label
 from validators.document_values import payroll_month
 from validators.dossier_view import DossierView
-from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
+from validators.findings import catalogue, finding_key, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.program_checks import rate_note
 from validators.values import KZT, as_date, as_decimal, money, norm_bin, norm_currency, raw, same_currency
 
@@ -62,18 +64,37 @@ def amount_without_vat(doc: DocumentExtraction) -> tuple[Decimal | None, str | N
     return None, None
 
 
-def excluded_files(findings: list[Finding], codes: list[str] | frozenset[str]) -> dict[str, list[str]]:
-    """File -> the excluding codes raised on it."""
-    out: dict[str, list[str]] = {}
+def excluded_files(
+    findings: list[Finding], codes: list[str] | frozenset[str], dismissed: Collection[str] = ()
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(file -> the excluding codes raised on it, file -> the excluding codes a reviewer dismissed).
+
+    A file is left out while one excluding finding on it stands; dismissing every one brings it back.
+    """
+    standing: dict[str, list[str]] = {}
+    waived: dict[str, list[str]] = {}
     for f in findings:
         if f.code in codes and f.file:
-            out.setdefault(f.file, []).append(f.code)
-    return out
+            target = waived if dismissed and finding_key(f) in dismissed else standing
+            target.setdefault(f.file, []).append(f.code)
+    return standing, {file: codes for file, codes in waived.items() if file not in standing}
 
 
 def _excluded_reason(codes: list[str]) -> str:
     # Words, not codes: the reason is shown to reviewers.
     return "; ".join(catalogue().label(c).lower() for c in codes)
+
+
+def _note_waived(steps: list[dict[str, Any]], waived: dict[str, list[str]]) -> None:
+    """A step counted only because a reviewer dismissed what excluded it says so, and keeps the codes."""
+    for step in steps:
+        codes = waived.get(str(step.get("file")))
+        if not codes or step.get("kind") not in ("payment", "payroll"):
+            continue
+        words = "; ".join(f"«{catalogue().label(c)}»" for c in codes)
+        note = f"снова в расчёте: замечание {words} отклонено проверяющим"
+        step["reincluded"] = list(codes)
+        step["reason"] = "; ".join(x for x in (note, step.get("reason")) if x)
 
 
 class _Rates:
@@ -105,14 +126,18 @@ class _Rates:
         return None, currency or "?"
 
 
-def compute_reimbursement(view: DossierView, findings: list[Finding], ctx: CheckContext) -> ComputedResult:
-    excluded = excluded_files(findings, view.rules.checks.excluding_codes)
+def compute_reimbursement(
+    view: DossierView, findings: list[Finding], ctx: CheckContext, dismissed: Collection[str] = ()
+) -> ComputedResult:
+    """``dismissed``: the keys (``finding_key``) of findings reviewers dismissed."""
+    excluded, waived = excluded_files(findings, view.rules.checks.excluding_codes, dismissed)
     if view.basis == "payroll":
         claimed, eligible, steps = _payroll_costs(view, excluded, ctx)
         vat_note = "заработная плата НДС не облагается"
     else:
         claimed, eligible, steps = _payment_costs(view, excluded, ctx)
         vat_note = "суммы платежей без НДС"
+    _note_waived(steps, waived)
     app = view.application
     rate, cap = view.rate, view.measure.cap_kzt
     used = money(sum((Decimal(str(h.reimbursement_kzt)) for h in view.cap_history()), Decimal(0)))

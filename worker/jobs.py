@@ -66,7 +66,7 @@ from models.db import (
     utc_now,
 )
 from models.domain import FileKind, SourceFile
-from models.repository import prior_reimbursements
+from models.repository import dismissed_finding_keys, prior_reimbursements
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
             plan = None
             application, outcomes = application_outcomes(session, app)
             history = prior_reimbursements(session, application)
+            dismissed = dismissed_finding_keys(session, app.id)
         else:
             # A document is still unread with no job behind it (Redis lost it, or it raced with a
             # finishing job): start a new round that waits for it.
@@ -207,7 +208,7 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
         return {"status": "rescheduled", "revision": plan.revision}
 
     started = time.monotonic()
-    result = check_documents_cached(application, outcomes, settings, history)
+    result = check_documents_cached(application, outcomes, settings, history, dismissed)
     duration = time.monotonic() - started
 
     with sessions.begin() as session:

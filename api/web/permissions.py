@@ -4,6 +4,9 @@
 |-----------------------------------------------------------|----------|----------|-------|
 | read dossiers, documents, pages, the report               | yes      | yes      | yes   |
 | correct values, accept / dismiss findings, decide dossier | —        | yes      | yes   |
+| take a dossier into one's own work                        | —        | yes      | yes   |
+| assign a dossier to another reviewer                      | —        | —        | yes   |
+| read the audit log of every person and dossier (/audit)   | —        | —        | yes   |
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from models.db import UserRole
 class WebAction(StrEnum):
     READ = "read"
     REVIEW = "review"
+    ASSIGN = "assign"
+    AUDIT = "audit"
 
 
 ALLOWED: dict[UserRole, frozenset[WebAction]] = {
@@ -27,6 +32,8 @@ ALLOWED: dict[UserRole, frozenset[WebAction]] = {
 ACTION_LABELS_RU: dict[WebAction, str] = {
     WebAction.READ: "просматривать досье",
     WebAction.REVIEW: "исправлять значения и принимать решения по досье",
+    WebAction.ASSIGN: "назначать досье другим проверяющим",
+    WebAction.AUDIT: "просматривать журнал действий всех пользователей",
 }
 
 ROLE_LABELS_RU: dict[UserRole, str] = {

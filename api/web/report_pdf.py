@@ -143,7 +143,11 @@ def _facts(pdf: _Report, c: dict[str, Any]) -> None:
         ["Проверка", f"{c['status_label']}, {c['checked_at']}"],
         [
             "Замечания",
-            f"ошибок {counts['error']}, предупреждений {counts['warning']}, сведений {counts['info']}",
+            ", ".join(
+                f"{name} {counts[severity]}"
+                + (f" (открыто {c['open_counts'][severity]})" if c["open_counts"][severity] != counts[severity] else "")
+                for name, severity in (("ошибок", "error"), ("предупреждений", "warning"), ("сведений", "info"))
+            ),
         ],
         ["Срок рассмотрения", c["clock"].text],
         ["Решение проверяющего", decision],

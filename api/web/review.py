@@ -3,7 +3,9 @@
 * correct an extracted value (or withdraw a correction): through ``casework.correcting``, the one
   path the API's ``PATCH /v1/documents/{id}`` takes too; the reading stays recorded and the dossier
   is checked again at once when every document is read, so the page shows the new result;
-* accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``);
+* accept or dismiss a finding with a comment (a verdict keyed by ``finding_key``); dismissing a finding
+  that left a payment out of the computation (or taking that back) checks the dossier again at once
+  (``casework.checking.recheck_now``), and the payment counts again (or no more);
 * confirm or refuse each eligibility condition (``casework.eligibility``);
 * decide the dossier: complete or incomplete (complete only once every eligibility condition is decided).
 
@@ -21,6 +23,7 @@ from api.web.fields import field_label, value_at
 from api.web.page_models.formatting import count_words
 from casework import eligibility
 from casework.audit import record_event
+from casework.checking import recheck_now
 from casework.correcting import CORRECT, WITHDRAW, CorrectionOutcome, correct_document
 from casework.errors import CorrectionError
 from casework.finding_keys import current_findings, finding_key, finding_summary
@@ -34,6 +37,7 @@ from models.db import (
     utc_now,
 )
 from models.domain import DocumentExtraction, Finding, Severity
+from models.program_rules import default_rules
 
 # Audit actions written by the workspace (corrections: ``casework.correcting.CORRECT`` and ``WITHDRAW``).
 FINDING_ACTIONS = {
@@ -176,6 +180,12 @@ def decide_finding(
         row.verdict, row.comment = verdict.value, comment
         row.user_id, row.decided_at = user_id, utc_now()
         after = {"verdict": verdict.value, "comment": comment}
+    session.flush()
+    was_dismissed = (before or {}).get("verdict") == FindingVerdict.DISMISSED.value
+    excludes_payment = _excludes_a_payment(app, finding)
+    recomputed: dict[str, Any] = {}
+    if excludes_payment and was_dismissed != (verdict == FindingVerdict.DISMISSED):
+        recomputed = {"recomputed": _recompute(session, app, finding)}
     return record_event(
         session,
         FINDING_ACTIONS[verdict],
@@ -186,7 +196,33 @@ def decide_finding(
         before=before,
         after=after,
         comment=comment,
+        excludes_payment=excludes_payment,
+        **recomputed,
     )
+
+
+def _excludes_a_payment(app: ApplicationRow, finding: Finding) -> bool:
+    """Whether the finding leaves its payment order or payroll sheet out of the computation."""
+    rules, _ = default_rules().nearest(app.application_date)
+    return bool(finding.file) and finding.code in rules.checks.excluding_codes
+
+
+def _recompute(session: Session, app: ApplicationRow, finding: Finding) -> dict[str, Any]:
+    """Check the dossier again now that an excluding finding was dismissed (or its dismissal taken
+    back): the payment counts again (or no more). What the audit log keeps: Q before and after."""
+    before = ((app.result or {}).get("computed") or {}).get("reimbursement_kzt")
+    recheck = recheck_now(session, app)
+    if recheck is None:
+        return {"rechecked": False, "file": finding.file, "reimbursement_before": before}
+    computed = recheck.result.computed
+    return {
+        "rechecked": True,
+        "file": finding.file,
+        "revision": recheck.revision,
+        "reimbursement_before": before,
+        "reimbursement_after": computed.reimbursement_kzt if computed is not None else None,
+        "deliveries": recheck.deliveries,
+    }
 
 
 def finding_verdicts(session: Session, application_id: str) -> dict[str, FindingDecisionRow]:

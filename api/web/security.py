@@ -108,6 +108,8 @@ def require(action: WebAction) -> Callable[[WebUser], WebUser]:
 
 
 ReviewerDep = Annotated[WebUser, Depends(require(WebAction.REVIEW))]
+AssignerDep = Annotated[WebUser, Depends(require(WebAction.ASSIGN))]
+AuditorDep = Annotated[WebUser, Depends(require(WebAction.AUDIT))]
 
 
 async def verify_session_csrf(request: Request, user: OptionalUserDep) -> None:

@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.web.assignment import ASSIGN
 from api.web.fields import field_label, format_value
-from api.web.page_models.formatting import local_time
+from api.web.letters import LETTER_ISSUE, LETTER_SAVE
+from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
-from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN_LOCKED
+from api.web.reads import READ_ACTION_LABELS
+from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN, SIGN_IN_LOCKED, SIGN_OUT
 from casework.eligibility import ELIGIBILITY_ACTIONS
 from casework.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from foundation.settings import Settings
@@ -33,6 +36,12 @@ AUDIT_ACTION_LABELS = {
     ELIGIBILITY_ACTIONS[EligibilityVerdict.REFUSED]: "Условие участия не выполнено",
     ELIGIBILITY_ACTIONS[None]: "Решение по условию участия отменено",
     SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
+    SIGN_IN: "Вход в систему",
+    ASSIGN: "Назначение проверяющего",
+    LETTER_SAVE: "Уведомление о замечаниях: черновик сохранён",
+    LETTER_ISSUE: "Уведомление о замечаниях выдано",
+    SIGN_OUT: "Выход из системы",
+    **READ_ACTION_LABELS,
 }
 
 
@@ -66,12 +75,17 @@ def _key_names(session: Session, key_ids: Iterable[str | None]) -> dict[str, str
 
 
 def audit_views(session: Session, events: list[AuditEventRow], settings: Settings) -> list[AuditView]:
-    people = people_names(session, (e.user_id for e in events))
+    assignees = [str(e.details.get(k) or "") for e in events if e.action == ASSIGN for k in ("before", "after")]
+    people = people_names(session, [*(e.user_id for e in events), *assignees])
     keys = _key_names(session, (e.api_key_id for e in events))
     views = []
     for e in events:
         who = people.get(e.user_id or "") or keys.get(e.api_key_id or "") or "система"
-        views.append(_audit_view(e, who, settings))
+        view = _audit_view(e, who, settings)
+        if e.action == ASSIGN:  # ids of people in the details: shown by name
+            view.before = people.get(str(e.details.get("before") or ""), "не назначено")
+            view.after = people.get(str(e.details.get("after") or ""), "не назначено")
+        views.append(view)
     return views
 
 
@@ -96,6 +110,7 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
         subject = f"{finding.get('label', '')}" + (f" — {finding['file']}" if finding.get("file") else "")
         before = _verdict_text(d.get("before"))
         after = _verdict_text(d.get("after"))
+        outcome = recompute_text(d.get("recomputed"))
     elif e.action in AUDIT_ELIGIBILITY_ACTIONS:
         subject = str(d.get("label") or d.get("item") or "")
         before = ELIGIBILITY_VERDICT_LABELS.get((d.get("before") or {}).get("verdict"), "")
@@ -106,6 +121,11 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
     elif e.action == "documents.upload":
         files = d.get("files") or []
         subject = ", ".join(str(f.get("name")) for f in files[:5]) + (" …" if len(files) > 5 else "")
+    elif e.action in (LETTER_SAVE, LETTER_ISSUE):
+        subject = "на казахском языке" if d.get("lang") == "kk" else "на русском языке"
+        after = _first_line_of_body(d.get("body"))
+    elif e.action in READ_ACTION_LABELS:
+        subject = str(d.get("file") or "") + (f", стр. {d['page']}" if d.get("page") else "")
     elif e.action == "application.reprocess":
         subject = "только проверка" if d.get("scope") == "check" else "документы перечитываются"
     return AuditView(
@@ -123,6 +143,12 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
 
 AUDIT_FINDING_ACTIONS = frozenset(FINDING_ACTIONS.values())
 AUDIT_ELIGIBILITY_ACTIONS = frozenset(ELIGIBILITY_ACTIONS.values())
+
+
+def _first_line_of_body(body: Any) -> str:
+    """A letter's text is kept whole in the log; the table shows how it begins."""
+    text = " ".join(str(body or "").split())
+    return text if len(text) <= 120 else text[:117] + "…"
 
 
 def _verdict_text(state: Any) -> str:
@@ -143,6 +169,56 @@ def _recheck_text(d: dict[str, Any]) -> str:
     if not resolved and not raised:
         parts.append("замечания не изменились")
     return ", ".join(parts)
+
+
+def recompute_text(recomputed: Any) -> str:
+    """What a verdict on an excluding finding did to the computation (empty when it had nothing to do)."""
+    if not isinstance(recomputed, dict):
+        return ""
+    if not recomputed.get("rechecked"):
+        return "документы досье ещё читаются: расчёт возмещения учтёт решение, когда проверка завершится"
+    before, after = recomputed.get("reimbursement_before"), recomputed.get("reimbursement_after")
+    change = (
+        f"возмещение не изменилось ({money(after)})"
+        if before == after
+        else f"возмещение {money(before)} → {money(after)}"
+    )
+    return f"расчёт возмещения выполнен заново (раунд {recomputed.get('revision')}): {change}"
+
+
+def decision_notice(event: AuditEventRow) -> str | None:
+    """The banner shown after a verdict on a finding: the verdict, and what it did to the computation."""
+    d: dict[str, Any] = event.details or {}
+    if event.action not in AUDIT_FINDING_ACTIONS:
+        return None
+    label = str((d.get("finding") or {}).get("label") or "")
+    head = {
+        FINDING_ACTIONS[FindingVerdict.ACCEPTED]: f"Замечание «{label}» подтверждено.",
+        FINDING_ACTIONS[FindingVerdict.DISMISSED]: f"Замечание «{label}» отклонено.",
+        FINDING_ACTIONS[None]: f"Решение по замечанию «{label}» отменено.",
+    }[event.action]
+    recomputed = d.get("recomputed")
+    file = (d.get("finding") or {}).get("file")
+    if not isinstance(recomputed, dict):
+        if d.get("excludes_payment"):
+            return f"{head} Документ «{file}» по-прежнему не учитывается в расчёте возмещения."
+        return f"{head} Расчёт возмещения от этого решения не зависит."
+    counted = event.action == FINDING_ACTIONS[FindingVerdict.DISMISSED]
+    what = f"Документ «{file}» " + ("снова учитывается в расчёте" if counted else "снова исключён из расчёта")
+    outcome = recompute_text(recomputed)
+    return f"{head} {what}; {outcome}."
+
+
+def assignment_notice(event: AuditEventRow) -> str | None:
+    """The banner shown after the dossier was taken, given back or assigned."""
+    if event.action != ASSIGN:
+        return None
+    after = (event.details or {}).get("after")
+    if after is None:
+        return "Досье возвращено в общий список."
+    if after == event.user_id:
+        return "Досье взято в работу: оно в вашем списке «Мои досье»."
+    return "Проверяющий назначен."
 
 
 def correction_notice(event: AuditEventRow) -> str | None:

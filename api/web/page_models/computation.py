@@ -45,6 +45,7 @@ class ComputationLine:
     what: str
     value: str
     result: bool = False  # Q and N + 2Q: what the computation is for
+    highlight: bool = False  # the claimed reimbursement differs from the computed one
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
             + (f" (определено {limited})" if limited else ""),
             result=True,
         ),
+        claim_difference_line(computed),
         ComputationLine("Доход от реализации за 2 года до меры N", money(computed.prior_revenue_n)),
     ]
     if computed.counter_obligation_kzt is None:
@@ -190,3 +192,17 @@ def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
             )
         )
     return lines
+
+
+def claim_difference_line(computed: ComputedResult) -> ComputationLine:
+    """«Разница с заявленным»: the claimed reimbursement against the computed Q, highlighted when they differ."""
+    claimed, q = computed.claimed_reimbursement_kzt, computed.reimbursement_kzt
+    difference = round(claimed - q, 2)
+    if difference == 0:
+        return ComputationLine("Разница с заявленным", "нет: рассчитано столько, сколько заявлено")
+    direction = "рассчитано меньше заявленного" if difference > 0 else "рассчитано больше заявленного"
+    return ComputationLine(
+        "Разница с заявленным",
+        f"заявлено {money(claimed)} − рассчитано {money(q)} = {money(difference)} ({direction})",
+        highlight=True,
+    )

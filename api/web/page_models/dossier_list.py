@@ -10,8 +10,8 @@ from api.web.page_models.clock import ClockView, clock_view
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS, MEASURE_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
-from models.domain import Severity
-from validators.findings import fmt_date
+from models.domain import Finding, Severity
+from validators.findings import finding_key, fmt_date
 
 
 @dataclass
@@ -29,16 +29,27 @@ class DossierListRow:
     errors: int | None
     warnings: int | None
     clock: ClockView
+    assignee: str = ""  # the reviewer the dossier is assigned to
+    mine: bool = False
 
 
 def dossier_list_rows(
-    apps: Iterable[ApplicationRow], extras: dict[str, tuple[Any, Any]], settings: Settings
+    apps: Iterable[ApplicationRow],
+    extras: dict[str, tuple[Any, Any]],
+    settings: Settings,
+    dismissed: dict[str, set[str]] | None = None,
+    people: dict[str, str] | None = None,
+    me: str | None = None,
 ) -> list[DossierListRow]:
-    """``extras``: application id -> (findings list, measure name) read as JSON parts, not whole results."""
+    """``extras``: application id -> (findings list, measure name) read as JSON parts, not whole results;
+    ``dismissed``: application id -> keys of the findings reviewers dismissed (not counted: the list
+    shows open findings); ``people``: user id -> name of the assignees; ``me``: the user looking."""
     rows = []
     for app in apps:
         findings, measure_name = extras.get(app.id, (None, None))
-        severities = [f.get("severity") for f in findings] if isinstance(findings, list) else None
+        severities = (
+            _open_severities(findings, (dismissed or {}).get(app.id, set())) if isinstance(findings, list) else None
+        )
         rows.append(
             DossierListRow(
                 id=app.id,
@@ -54,6 +65,17 @@ def dossier_list_rows(
                 errors=severities.count(Severity.ERROR.value) if severities is not None else None,
                 warnings=severities.count(Severity.WARNING.value) if severities is not None else None,
                 clock=clock_view(app, settings),
+                assignee=(people or {}).get(app.assigned_to or "", "") if app.assigned_to else "",
+                mine=me is not None and app.assigned_to == me,
             )
         )
     return rows
+
+
+def _open_severities(findings: list[Any], dismissed: set[str]) -> list[str]:
+    """The severity of each finding no reviewer dismissed."""
+    if not dismissed:
+        return [str(f.get("severity")) for f in findings]
+    return [
+        str(f.get("severity")) for f in findings if finding_key(Finding.model_validate(f)) not in dismissed
+    ]

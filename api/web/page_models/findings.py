@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from api.web.fields import field_label, format_value, is_value_path
 from api.web.page_models.formatting import document_link, local_time, money
 from api.web.page_models.labels import APPLICATION_FIELD_LABELS, VERDICT_LABELS
-from casework.finding_keys import finding_key
 from foundation.settings import Settings
 from models.db import FindingDecisionRow, FindingVerdict
 from models.domain import Evidence, Finding
-from validators.findings import catalogue, fmt_pct
+from validators.findings import catalogue, finding_key, fmt_pct
 from validators.labels import SEVERITY_HEADINGS, SEVERITY_LABELS, SEVERITY_ORDER
 
 

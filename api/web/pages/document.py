@@ -3,6 +3,7 @@ the reviewer's corrections of its values."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from api.web.page_models.dossier import corrected_type_and_language, doc_ids_of
 from api.web.page_models.findings import finding_views
 from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
 from api.web.pages.lookup import load_document, load_locked_application
+from api.web.reads import DOCUMENT_VIEW, FILE_DOWNLOAD, PAGE_IMAGE_VIEW, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from casework import connections
@@ -91,6 +93,7 @@ def document_page(
         if row is not None and row.application_id == doc.application_id:
             notice = correction_notice(row) or "Сохранено."
     context = document_context(session, doc, user, settings, selected=field, notice=notice)
+    record_read(session, user, DOCUMENT_VIEW, doc.application_id, doc.id, file=doc.file_name)
     return render(request, "document.html", context)
 
 
@@ -98,13 +101,22 @@ def document_page(
 def page_image(
     document_id: str, page_no: int, user: UserDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
+    started = time.perf_counter()
     doc = load_document(session, document_id)
     try:
         # Scanned pages are shown in the frame their OCR boxes are in (turned and straightened).
         page = page_images.page_image(session, doc, page_no, settings, ocr_frame=True)
     except NoPageImage as exc:
         raise WebError(status.HTTP_404_NOT_FOUND, "У этой страницы нет изображения.") from exc
-    return Response(page.png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+    record_read(session, user, PAGE_IMAGE_VIEW, doc.application_id, doc.id, file=doc.file_name, page=page_no)
+    # Server-Timing: the handler's time (lookup, cached or rendered image, audit row), for the bench
+    # script (bench/page_image_bench.py) and the browser's developer tools.
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return Response(
+        page.png,
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600", "Server-Timing": f"app;dur={elapsed_ms:.1f}"},
+    )
 
 
 @router.get("/documents/{document_id}/file")
@@ -112,8 +124,10 @@ def document_file(document_id: str, user: UserDep, session: SessionDep) -> Respo
     from api.routes.documents import _MEDIA_TYPES
 
     doc = load_document(session, document_id)
+    data = load_bytes(session, doc.sha256)
+    record_read(session, user, FILE_DOWNLOAD, doc.application_id, doc.id, file=doc.file_name)
     return Response(
-        load_bytes(session, doc.sha256),
+        data,
         media_type=_MEDIA_TYPES.get(doc.kind, "application/octet-stream"),
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(doc.file_name, safe='')}"},
     )

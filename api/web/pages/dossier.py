@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.web import review
-from api.web.page_models.audit import audit_views, correction_notice, people_names
+from api.web.assignment import assign_to, assignable_people, give_back, take_into_work
+from api.web.page_models.audit import (
+    assignment_notice,
+    audit_views,
+    correction_notice,
+    decision_notice,
+    people_names,
+)
 from api.web.page_models.clock import clock_view, registration_day
 from api.web.page_models.computation import computation_view
 from api.web.page_models.dossier import checklist_rows, doc_ids_of, document_rows, eligibility_views
@@ -21,9 +28,11 @@ from api.web.page_models.findings import finding_views, group_findings
 from api.web.page_models.formatting import local_time, measure_label
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
 from api.web.pages.lookup import load_application, load_locked_application
+from api.web.reads import DOSSIER_VIEW, READ_ACTIONS, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
-from casework import eligibility
+from casework import connections, eligibility
+from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
 from models.domain import Application, DossierResult
@@ -50,13 +59,19 @@ def dossier_context(
     verdicts = review.finding_verdicts(session, app.id)
     events = session.scalars(
         select(AuditEventRow)
-        .where(AuditEventRow.application_id == app.id)
+        .where(AuditEventRow.application_id == app.id, AuditEventRow.action.not_in(READ_ACTIONS))
         .order_by(AuditEventRow.at.desc())
         .limit(settings.web.audit_entries_shown)
     ).all()
     conditions = eligibility.eligibility_states(session, app)
     people = people_names(
-        session, [*(v.user_id for v in verdicts.values()), app.reviewed_by, *(c.decided_by_user for c in conditions)]
+        session,
+        [
+            *(v.user_id for v in verdicts.values()),
+            app.reviewed_by,
+            app.assigned_to,
+            *(c.decided_by_user for c in conditions),
+        ],
     )
     findings = finding_views(result.findings if result else [], doc_ids, verdicts, people, settings)
     open_errors = sum(
@@ -91,6 +106,16 @@ def dossier_context(
         "manual_checks": default_rules().nearest(app.application_date)[0].eligibility.manual_checks,
         "groups": group_findings(findings),
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
+        # (file, code) of the dismissed findings whose payment counts again (the computation says so).
+        "reincluded": {
+            (str(step.get("file")), str(code))
+            for step in (result.computed.steps if result is not None and result.computed is not None else [])
+            for code in step.get("reincluded") or []
+        },
+        "open_counts": {
+            s: sum(1 for f in findings if f.severity == s and f.verdict != FindingVerdict.DISMISSED.value)
+            for s in ("error", "warning", "info")
+        },
         "open_errors": open_errors,
         "documents": document_rows(app),
         "computation": computation,
@@ -100,6 +125,13 @@ def dossier_context(
         "error": error,
         "error_target": error_target,
         "may_review": user.may("review"),
+        "assignee": people.get(app.assigned_to or "", "") if app.assigned_to else "",
+        "assigned_at": local_time(app.assigned_at, settings) if app.assigned_at else "",
+        "assigned_to_me": app.assigned_to == user.id,
+        "may_assign": user.may("assign"),
+        "assignable": [(p.id, p.display_name or p.login) for p in assignable_people(session)]
+        if user.may("assign")
+        else [],
         "next_dossier": next_undecided(session, app) if app.review_decision else None,
         "just_decided": just_decided,
     }
@@ -130,9 +162,10 @@ def dossier_page(
     if event:
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == app.id:
-            notice = correction_notice(row) or "Сохранено."
+            notice = correction_notice(row) or decision_notice(row) or assignment_notice(row) or "Сохранено."
             just_decided = row.action == review.DOSSIER_DECISION and app.review_decision is not None
     context = dossier_context(session, app, user, settings, notice, just_decided=just_decided)
+    record_read(session, user, DOSSIER_VIEW, app.id)
     return render(request, "dossier.html", context)
 
 
@@ -219,5 +252,39 @@ def decide_finding(
         event = review.decide_finding(session, app, user.id, key, choice[verdict], comment)
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), f"finding-{key}")
+    deliveries = list((event.details.get("recomputed") or {}).get("deliveries") or [])
     session.commit()
+    enqueue_webhooks_after_commit(deliveries, settings, connections.redis_connection(settings))
     return redirect(f"/dossiers/{application_id}?event={event.id}#finding-{key}")
+
+
+@router.post("/dossiers/{application_id}/assignment")
+def assign_dossier(
+    request: Request,
+    application_id: str,
+    user: ReviewerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    action: str = Form(""),
+    assignee: str = Form(""),
+    comment: str = Form(""),
+) -> Response:
+    """«Взять в работу», «Вернуть в общий список», and (administrators) «Назначить»."""
+    app = load_locked_application(session, application_id)
+    try:
+        if action == "take":
+            event = take_into_work(session, app, user)
+        elif action == "release":
+            event = give_back(session, app, user, comment)
+        elif action == "assign":
+            if not user.may("assign"):
+                raise WebError(
+                    status.HTTP_403_FORBIDDEN, "Назначать досье другим проверяющим может только администратор.", "Нет прав"
+                )
+            event = assign_to(session, app, user, assignee or None, comment)
+        else:
+            raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное действие «{action}».")
+    except review.ReviewError as exc:
+        return _dossier_refusal(request, session, application_id, user, settings, str(exc), "assignment")
+    session.commit()
+    return redirect(f"/dossiers/{application_id}?event={event.id}#assignment")

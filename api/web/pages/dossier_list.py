@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
 from api.deps import SessionDep, SettingsDep
+from api.web.page_models.audit import people_names
 from api.web.page_models.dossier_list import dossier_list_rows
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
+from api.web.pages.paging import paging
 from api.web.rendering import page_router, render
 from api.web.security import UserDep
-from models.db import ApplicationRow, ReviewDecision
+from models.db import ApplicationRow, FindingDecisionRow, FindingVerdict, ReviewDecision
 from validators.values import as_date
 
 router = page_router()
@@ -33,6 +34,7 @@ def dossier_list(
     date_from: str = "",
     date_to: str = "",
     sort: str = "new",
+    assigned: str = "",
     page: str = "1",
 ) -> HTMLResponse:
     # Filter values come from a GET form: a bad one is ignored and said so, never a 422 page.
@@ -54,6 +56,10 @@ def dossier_list(
         query = query.where(ApplicationRow.review_decision.is_(None))
     elif decision in (d.value for d in ReviewDecision):
         query = query.where(ApplicationRow.review_decision == decision)
+    if assigned == "mine":  # «Мои досье»
+        query = query.where(ApplicationRow.assigned_to == user.id)
+    elif assigned == "free":
+        query = query.where(ApplicationRow.assigned_to.is_(None))
     if errors == "yes":
         query = query.where(ApplicationRow.error_count > 0)
     elif errors == "no":
@@ -68,10 +74,16 @@ def dossier_list(
                 problems.append(f"Дата «{raw}» в поле «{label}» не распознана: фильтр не применён.")
             else:
                 query = query.where(column_op(day))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    per_page = settings.web.dossiers_per_page
-    pages = max(1, -(-total // per_page))
-    page_no = min(max(1, int(page) if page.isdigit() else 1), pages)
+    filters = {
+        "q": q,
+        "status": status_value,
+        "decision": decision,
+        "errors": errors,
+        "date_from": date_from,
+        "date_to": date_to,
+        "sort": sort,
+        "assigned": assigned,
+    }
     order: tuple[Any, ...]
     if sort == "deadline":  # undecided first, oldest registration (closest deadline) first
         order = (
@@ -81,8 +93,10 @@ def dossier_list(
         )
     else:
         order = (ApplicationRow.created_at.desc(), ApplicationRow.id)
-    apps = session.scalars(query.order_by(*order).limit(per_page).offset((page_no - 1) * per_page)).all()
+    listed = paging(session, query, page, settings.web.dossiers_per_page, "/dossiers", filters)
+    apps = session.scalars(query.order_by(*order).limit(listed.per_page).offset(listed.offset)).all()
     extras: dict[str, tuple[Any, Any]] = {}
+    dismissed: dict[str, set[str]] = {}
     if apps:
         # Only the findings and the measure's name, not whole results (which carry every reading).
         parts = session.execute(
@@ -91,26 +105,23 @@ def dossier_list(
             ).where(ApplicationRow.id.in_([a.id for a in apps]))
         ).all()
         extras = {row[0]: (row[1], row[2]) for row in parts}
-    filters = {
-        "q": q,
-        "status": status_value,
-        "decision": decision,
-        "errors": errors,
-        "date_from": date_from,
-        "date_to": date_to,
-        "sort": sort,
-    }
+        for application_id, key in session.execute(
+            select(FindingDecisionRow.application_id, FindingDecisionRow.finding_key).where(
+                FindingDecisionRow.application_id.in_([a.id for a in apps]),
+                FindingDecisionRow.verdict == FindingVerdict.DISMISSED.value,
+            )
+        ):
+            dismissed.setdefault(application_id, set()).add(key)
     return render(
         request,
         "dossiers.html",
         {
             "user": user,
-            "rows": dossier_list_rows(apps, extras, settings),
-            "total": total,
-            "page": page_no,
-            "pages": pages,
+            "rows": dossier_list_rows(
+                apps, extras, settings, dismissed, people_names(session, (a.assigned_to for a in apps)), user.id
+            ),
+            "paging": listed,
             "filters": filters,
-            "query_without_page": "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v),
             "problems": problems,
             "status_labels": APPLICATION_STATUS_LABELS,
             "decision_labels": {k: v for k, v in DECISION_LABELS.items() if k},

@@ -11,6 +11,7 @@ from api.deps import SessionDep, SettingsDep
 from api.heavy import heavy_work
 from api.web.pages.dossier import dossier_context
 from api.web.pages.lookup import load_application
+from api.web.reads import REPORT_DOWNLOAD, record_read
 from api.web.rendering import page_router
 from api.web.security import UserDep
 
@@ -27,6 +28,7 @@ def dossier_report(
     context = dossier_context(session, app, user, settings)
     with heavy_work(settings):
         pdf = dossier_report_pdf(context, printed_by=user.display_name, settings=settings)
+    record_read(session, user, REPORT_DOWNLOAD, app.id)
     name = f"dossier_{app.dossier_id}.pdf"
     return Response(
         pdf,
