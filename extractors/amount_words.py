@@ -488,6 +488,10 @@ def _parse(tokens: list[str]) -> Decimal | None:
             elif kind is _Kind.MAJOR and integer.seen:
                 state = "fraction"
             elif kind is _Kind.MINOR:
+                if not unknown_after_number:
+                    # A minor unit right after the number words, no currency between: the phrase lost its middle
+                    # ("Десять миллионов сто" + "тиын" of a wrapped cell whose middle line went elsewhere).
+                    raise _Unsure
                 break
         elif state == "fraction":
             if kind is _Kind.MINOR:

@@ -56,15 +56,17 @@ READER_VERSION = 5
 # the certificate stands; 18 a reference number past the keyword's window read whole, a scanned contract's date
 # that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
 # Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer); 19 a VAT no larger than the highest
-# rate of the base when no total is read, a contract date the citations and its own text agree on.
-EXTRACTOR_VERSION = 19
+# rate of the base when no total is read, a contract date the citations and its own text agree on; 20 words with a
+# minor unit right after the number and no currency between are not read (a wrapped phrase's middle line lost).
+EXTRACTOR_VERSION = 20
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
 # holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording);
 # 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently; 7 a scanned contract
-# citation accuses only when read as confidently, payroll rows that do not add up themselves are not summed.
-VALIDATOR_VERSION = 7
+# citation accuses only when read as confidently, payroll rows that do not add up themselves are not summed;
+# 8 a text layer's total taken from the words or glued from two cells (digit groups at unequal gaps) accuses nobody.
+VALIDATOR_VERSION = 8
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

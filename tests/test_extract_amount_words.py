@@ -78,6 +78,7 @@ def test_mild_ocr_noise_is_tolerated(text: str, value: str) -> None:
         "Пять двадцать тенге",  # impossible order
         "Тысяча миллион тенге",  # scales in the wrong order
         "Сто тенге 123 тиын",  # not a two-digit fraction
+        "Десять миллионов сто тиын",  # the minor unit right after the number: the phrase's middle line is lost
     ],
 )
 def test_unsure_text_gives_none(text: str | None) -> None:

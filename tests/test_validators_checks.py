@@ -160,6 +160,26 @@ def test_act_total_differing_from_contract() -> None:
     assert keys(run(app, docs)) == {("AMOUNT_MISMATCH", "act_of_work")}
 
 
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "11  200 000,00",  # a neighbouring cell's figure glued to the sum: groups at unequal distances
+        "Одиннадцать миллионов двести тысяч тенге",  # figures not found, the words stand in
+    ],
+)
+def test_a_text_layer_total_not_read_as_one_printed_figure_accuses_nobody(printed: str) -> None:
+    app, docs = works_dossier()
+    act = get(docs, "akt_1.pdf")
+    act.file_format = "pdf_text"
+    amounts_of(act).total = ExtractedValue(value=22_200_000.0, raw=printed, confidence=1.0)
+    amounts_of(act).vat = None
+    amounts_of(act).amount_without_vat = None
+    result = run(app, docs)
+    assert "AMOUNT_MISMATCH" not in codes(result)
+    unverified = [f for f in result.findings if f.code == "UNVERIFIED_FIELD" and f.file == "akt_1.pdf"]
+    assert unverified, [f.message for f in result.findings]
+
+
 def test_several_acts_summing_to_the_contract_are_fine() -> None:
     app, docs = works_dossier()
     ref = (CONTRACT_NO, CONTRACT_DATE)

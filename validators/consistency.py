@@ -94,7 +94,7 @@ def total_doubt(ctx: CheckContext, doc: DocumentExtraction) -> str | None:
             f"НДС {fmt_money(t.vat, currency)} ≠ итог {fmt_money(t.total, currency)}"
         )
     if not ctx.ocr_read(doc):
-        return None
+        return _text_layer_total_doubt(a.total if a is not None else None)
     spelt = words_value(doc)
     figures = t.printed[0]
     readings = [f"цифрами {fmt_money(t.total, currency)}" if figures else "цифрами не прочитана"]
@@ -113,6 +113,32 @@ def total_doubt(ctx: CheckContext, doc: DocumentExtraction) -> str | None:
     if ev is not None and looks_like_money(str(ev.raw)) and ev.confidence >= solo_min:
         return None
     return "на скане итог не подтвержден вторым прочтением (" + ", ".join(readings) + ")"
+
+
+_GAP_BETWEEN_DIGITS = re.compile(r"\d([ \u00a0\u202f\u2009]+)(?=\d)")
+
+
+def ragged_digit_groups(printed: str) -> bool:
+    """The digit groups of a figure stand at unequal distances ("4  117 200,00"): a text layer spaces one number's
+    groups evenly (justified text stretches them all alike), so a wider first gap is a neighbouring cell's figure
+    (a row number, a quantity) glued to the sum."""
+    gaps = {len(m.group(1)) for m in _GAP_BETWEEN_DIGITS.finditer(printed)}
+    return len(gaps) > 1
+
+
+def _text_layer_total_doubt(total: ExtractedValue | None) -> str | None:
+    """A text layer prints its figures exactly; its total is still not the document's own word when the reader took
+    it from the amount in words (the figures were not found) or glued it from two cells."""
+    if total is None or not total.raw:
+        return None
+    if _LETTER.search(total.raw):
+        return f"итог цифрами не найден, взят из суммы прописью «{total.raw}»"
+    if ragged_digit_groups(total.raw):
+        return (
+            f"в итоге «{total.raw}» группы цифр разделены неравными пробелами — вероятно, к сумме приклеено число "
+            "из соседней ячейки"
+        )
+    return None
 
 
 def vat_doubt(ctx: CheckContext, doc: DocumentExtraction) -> str | None:
