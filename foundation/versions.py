@@ -65,8 +65,9 @@ EXTRACTOR_VERSION = 20
 # holidays calendar, the cap across applications, payments after the application, VAT from siblings, wording);
 # 6 a BIN failing its check digit on a scan is INVALID_BIN only when read confidently; 7 a scanned contract
 # citation accuses only when read as confidently, payroll rows that do not add up themselves are not summed;
-# 8 a text layer's total taken from the words or glued from two cells (digit groups at unequal gaps) accuses nobody.
-VALIDATOR_VERSION = 8
+# 8 a text layer's total taken from the words or glued from two cells (digit groups at unequal gaps) accuses nobody;
+# 9 a scanned figure standing alone accuses only with its VAT line read.
+VALIDATOR_VERSION = 9
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

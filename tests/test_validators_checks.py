@@ -180,6 +180,24 @@ def test_a_text_layer_total_not_read_as_one_printed_figure_accuses_nobody(printe
     assert unverified, [f.message for f in result.findings]
 
 
+def test_a_scanned_figure_alone_without_its_vat_line_accuses_nobody() -> None:
+    # OCR lost the act's VAT line: the one figure read (the amount without VAT, 10 000 000) could be either.
+    app, docs = works_dossier()
+    act = get(docs, "akt_1.pdf")
+    act.file_format = "pdf_scan"
+    amounts_of(act).total = ExtractedValue(value=10_000_000.0, raw="10 000 000,00", confidence=0.96)
+    amounts_of(act).vat = ExtractedValue(value=0.0, raw=None, confidence=0.3)  # assumed, not read
+    amounts_of(act).amount_without_vat = None
+    result = run(app, docs)
+    assert "AMOUNT_MISMATCH" not in codes(result)
+    assert any(f.code == "UNVERIFIED_FIELD" and f.file == "akt_1.pdf" for f in result.findings)
+    # With its VAT line read, the same confident figure stands and the mismatch is reported.
+    amounts_of(act).vat = ExtractedValue(value=1_200_000.0, raw="1 200 000,00", confidence=0.96)
+    amounts_of(act).total = ExtractedValue(value=11_000_000.0, raw="11 000 000,00", confidence=0.96)
+    amounts_of(act).amount_without_vat = ExtractedValue(value=9_800_000.0, raw="9 800 000,00", confidence=0.96)
+    assert ("AMOUNT_MISMATCH", "act_of_work") in keys(run(app, docs))
+
+
 def test_several_acts_summing_to_the_contract_are_fine() -> None:
     app, docs = works_dossier()
     ref = (CONTRACT_NO, CONTRACT_DATE)

@@ -110,7 +110,10 @@ def total_doubt(ctx: CheckContext, doc: DocumentExtraction) -> str | None:
         return None  # the triple adds up (checked above)
     ev = a.total if a is not None else None
     solo_min = ctx.rules.checks.ocr_unconfirmed_total_min_confidence
-    if ev is not None and looks_like_money(str(ev.raw)) and ev.confidence >= solo_min:
+    # Alone, a figure says what it is only with its VAT line read (a sum, or "без НДС"): where OCR lost the VAT line,
+    # the one figure read may be the amount without VAT as well as the total.
+    vat_read = a is not None and a.vat is not None and bool(a.vat.raw)
+    if ev is not None and looks_like_money(str(ev.raw)) and ev.confidence >= solo_min and vat_read:
         return None
     return "на скане итог не подтвержден вторым прочтением (" + ", ".join(readings) + ")"
 
