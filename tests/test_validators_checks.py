@@ -368,6 +368,30 @@ def test_words_not_matching_figures() -> None:
     assert "11 020 000,00" in result.findings[0].message.replace("\u00a0", " ")
 
 
+def test_words_spelling_only_the_figures_tail_are_a_partial_reading_on_a_text_layer_too() -> None:
+    _, docs = works_dossier()
+    sf = get(docs, "sf_1.pdf")
+    sf.file_format = "pdf_text"
+    amounts_of(sf).total = ExtractedValue(value=75_941_447.42, raw="75 941 447,42", confidence=0.95)
+    amounts_of(sf).vat = ExtractedValue(value=0.0, raw="без НДС", confidence=0.95)
+    amounts_of(sf).amount_without_vat = None
+    sf.amount_words = ExtractedValue(value="семь тенге 42 тиын", raw="семь тенге 42 тиын", confidence=0.95)
+    found = check_document(sf)
+    assert "AMOUNT_WORDS_MISMATCH" not in {f.code for f in found}
+    assert any(f.code == "UNVERIFIED_FIELD" and "окончание" in f.message for f in found)
+
+
+def test_vat_against_a_base_subtracted_from_a_glued_total_accuses_nobody() -> None:
+    _, docs = works_dossier()
+    act = get(docs, "akt_1.pdf")
+    act.file_format = "pdf_text"
+    amounts_of(act).total = ExtractedValue(value=10_118_800.0, raw="10  118 800,00", confidence=0.6)
+    amounts_of(act).vat = ExtractedValue(value=380_880.0, raw="380 880,00", confidence=1.0)
+    amounts_of(act).amount_without_vat = ExtractedValue(value=9_737_920.0, raw=None, confidence=0.85)
+    found = check_document(act)
+    assert "VAT_MISCALCULATED" not in {f.code for f in found}
+
+
 def test_unparseable_words_or_words_for_the_amount_without_vat_are_not_accused() -> None:
     app, docs = works_dossier()
     get(docs, "dogovor.pdf").amount_words = value("0дuнa##цать мuлл. дв%ст тыс")

@@ -160,6 +160,11 @@ def vat_doubt(ctx: CheckContext, doc: DocumentExtraction) -> str | None:
     base = t.without_vat if t.without_vat is not None else (t.total - t.vat if t.total is not None else None)
     if base is None or base <= 0:
         return "сумма без НДС не прочитана"
+    if not t.printed[2] and not ctx.ocr_read(doc):
+        # The base is the reader's subtraction from a total: that total must be one printed figure.
+        glued = _text_layer_total_doubt(doc.amounts.total if doc.amounts is not None else None)
+        if glued is not None:
+            return glued
     share = t.vat / base
     # A VAT far outside any rate's share is a stray figure taken for it, on a scan, or wherever the base is only
     # the reader's subtraction; a VAT error an applicant makes (a wrong rate, VAT on the gross) stays inside.

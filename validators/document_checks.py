@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from extractors.amount_words import words_to_number
+from extractors.amount_words import words_lost_leading_part, words_to_number
 from extractors.identifiers import is_valid_bin
 from models.domain import DocType, DocumentExtraction, Evidence, Finding, PayrollRow
 from models.program_rules import Rules, RuleSet
@@ -207,6 +207,18 @@ def check_amount_words(ctx: CheckContext, doc: DocumentExtraction) -> None:
         return
     if ctx.explained_by_ocr(doc, total, spelled):
         ctx.unverified(doc, "amount_words", "сумму прописью", ctx.OCR_DIGIT_REASON, words_ev)
+        return
+    if str(words).strip()[:1].islower() and words_lost_leading_part(float(total), float(spelled)):
+        # The words begin mid-phrase (lower case) and spell the figure's tail ("семь тенге 42 тиын" for
+        # 75 941 447,42): the phrase's first line was not read (a wrapped cell). A phrase that starts as a phrase
+        # ("Четыре миллиона …" for 104 208 000 on a text layer) is the document's own word and is compared.
+        ctx.unverified(
+            doc,
+            "amount_words",
+            "сумму прописью",
+            f"прочитано только окончание суммы прописью («{words}»), оно совпадает с окончанием суммы цифрами",
+            words_ev,
+        )
         return
     currency = norm_currency(raw(doc.amounts.currency))
     ctx.add(
