@@ -139,6 +139,20 @@ def reconcile_contract_numbers(
     _doubt_contradicted_contract_dates(docs, texts)
 
 
+def _citations(
+    docs: list[DocumentExtraction], contract: DocumentExtraction
+) -> list[tuple[DocumentExtraction, str, str]]:
+    """(document, number, ISO date) of every other document's reference to a contract by both number and date."""
+    out = []
+    for doc in docs:
+        ref = doc.contract_ref
+        if doc is contract or ref is None or ref.number is None or ref.date is None:
+            continue
+        if ref.number.value and ref.date.value:
+            out.append((doc, str(ref.number.value), str(ref.date.value)))
+    return out
+
+
 def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
     """A scanned contract whose number OCR did not read at all takes the number that the dossier's
     payment orders, acts and invoices cite together with the contract's date (marked inferred: no raw
@@ -151,16 +165,7 @@ def _cite_lost_contract_numbers(docs: list[DocumentExtraction]) -> None:
             continue
         if contract.date is None or not contract.date.value or dated[str(contract.date.value)] > 1:
             continue  # no date to match the citations by, or two contracts of one day
-        cited = Counter(
-            str(doc.contract_ref.number.value)
-            for doc in docs
-            if doc is not contract
-            and doc.contract_ref is not None
-            and doc.contract_ref.number is not None
-            and doc.contract_ref.number.value
-            and doc.contract_ref.date is not None
-            and str(doc.contract_ref.date.value) == str(contract.date.value)
-        )
+        cited = Counter(number for _, number, day in _citations(docs, contract) if day == str(contract.date.value))
         if len(cited) != 1:
             continue  # never cited with this date, or cited under two numbers
         number, count = cited.most_common(1)[0]
@@ -188,30 +193,22 @@ def _doubt_contradicted_contract_dates(
             continue
         number, read = str(contract.number.value), str(contract.date.value)
         cited = Counter(
-            str(doc.contract_ref.date.value)
-            for doc in docs
-            if doc is not contract
-            and doc.translation_of is None
-            and doc.contract_ref is not None
-            and doc.contract_ref.number is not None
-            and str(doc.contract_ref.number.value) == number
-            and doc.contract_ref.date is not None
-            and doc.contract_ref.date.value
+            day for doc, cited_number, day in _citations(docs, contract) if doc.translation_of is None and cited_number == number
         )
         if read in cited or not cited:
             continue  # the date read is cited, or nobody cites the contract with a date
-        day, count = cited.most_common(1)[0]
+        top, count = cited.most_common(1)[0]
         if count < MIN_CITATIONS or list(cited.values()).count(count) > 1:
             continue  # too few citations, or two dates cited equally often
+        day = dt.date.fromisoformat(top)
         text = texts.get(contract.file) if texts is not None else None
-        if text is not None and _prints_date(text, dt.date.fromisoformat(day)):
-            contract.date = ExtractedValue(
-                value=dt.date.fromisoformat(day), raw=None, confidence=CORROBORATED_DATE_CONFIDENCE, provenance=None
-            )
+        if text is not None and _prints_date(text, day):
+            confidence = CORROBORATED_DATE_CONFIDENCE
         elif contract.file_format in OCR_FILE_FORMATS:
-            contract.date = ExtractedValue(
-                value=dt.date.fromisoformat(day), raw=None, confidence=INFERRED_CONFIDENCE, provenance=None
-            )
+            confidence = INFERRED_CONFIDENCE
+        else:
+            continue
+        contract.date = ExtractedValue(value=day, raw=None, confidence=confidence, provenance=None)
 
 
 def _prints_date(text: DocumentText, day: dt.date) -> bool:

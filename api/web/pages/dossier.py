@@ -4,7 +4,8 @@ eligibility condition, each finding."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from fastapi import Form, Request, status
 from fastapi.responses import HTMLResponse, Response
@@ -39,6 +40,7 @@ from models.domain import Application, DossierResult
 from models.program_rules import default_rules
 from validators.findings import fmt_date
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 router = page_router()
@@ -184,6 +186,13 @@ def _dossier_refusal(
     return render(request, "dossier.html", context, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+def _chosen(value: str, choices: Mapping[str, T | None]) -> T | None:
+    """The decision a form's button names (None: withdraw the decision); an unknown one is a 422."""
+    if value not in choices:
+        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{value}».")
+    return choices[value]
+
+
 @router.post("/dossiers/{application_id}/decision")
 def decide_dossier(
     request: Request,
@@ -195,11 +204,9 @@ def decide_dossier(
     comment: str = Form(""),
 ) -> Response:
     app = load_locked_application(session, application_id)
-    choice = {"complete": ReviewDecision.COMPLETE, "incomplete": ReviewDecision.INCOMPLETE, "reset": None}
-    if decision not in choice:
-        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{decision}».")
+    chosen = _chosen(decision, {"complete": ReviewDecision.COMPLETE, "incomplete": ReviewDecision.INCOMPLETE, "reset": None})
     try:
-        event = review.decide_dossier(session, app, user.id, choice[decision], comment)
+        event = review.decide_dossier(session, app, user.id, chosen, comment)
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), "decision")
     session.commit()
@@ -220,11 +227,9 @@ def decide_eligibility(
     comment: str = Form(""),
 ) -> Response:
     app = load_locked_application(session, application_id)
-    choice = {"confirmed": EligibilityVerdict.CONFIRMED, "refused": EligibilityVerdict.REFUSED, "reopen": None}
-    if verdict not in choice:
-        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{verdict}».")
+    chosen = _chosen(verdict, {"confirmed": EligibilityVerdict.CONFIRMED, "refused": EligibilityVerdict.REFUSED, "reopen": None})
     try:
-        event = eligibility.decide_eligibility(session, app, key, choice[verdict], comment, user_id=user.id)
+        event = eligibility.decide_eligibility(session, app, key, chosen, comment, user_id=user.id)
     except eligibility.EligibilityError as exc:
         return _dossier_refusal(
             request, session, application_id, user, settings, str(exc), f"eligibility-{key}"
@@ -245,11 +250,9 @@ def decide_finding(
     comment: str = Form(""),
 ) -> Response:
     app = load_locked_application(session, application_id)
-    choice = {"accepted": FindingVerdict.ACCEPTED, "dismissed": FindingVerdict.DISMISSED, "reopen": None}
-    if verdict not in choice:
-        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{verdict}».")
+    chosen = _chosen(verdict, {"accepted": FindingVerdict.ACCEPTED, "dismissed": FindingVerdict.DISMISSED, "reopen": None})
     try:
-        event = review.decide_finding(session, app, user.id, key, choice[verdict], comment)
+        event = review.decide_finding(session, app, user.id, key, chosen, comment)
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), f"finding-{key}")
     deliveries = list((event.details.get("recomputed") or {}).get("deliveries") or [])
