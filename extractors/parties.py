@@ -37,6 +37,8 @@ from extractors.party_candidates import (
 from extractors.party_labels import label_candidates
 from extractors.regions import find_hits, first_value, right_region
 from extractors.seals import seal_bin
+from extractors.swift_mt import party_candidates as message_parties
+from extractors.swift_mt import read_message
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
 from models.domain import DocType, Party
@@ -92,6 +94,8 @@ def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
     candidates += label_candidates(view, roles, unnamed_bins)
     candidates += _designation_candidates(view, roles)
     candidates += _prose_candidates(view, roles)
+    if doc_type == DocType.PAYMENT_ORDER and (message := read_message(view)) is not None:
+        candidates += message_parties(view, message, roles)
     if len(roles) == 1 or "employer" in roles:
         candidates += _first_org_candidates(view, roles)
     if doc_type in ISSUED_BY_SUPPLIER and "supplier" in roles:

@@ -308,7 +308,14 @@ class DocView:
                 if not _word_bounded(text, m.start(), m.end()):
                     continue
                 first, last = _positions(line, m.start(), m.end())
-                hits.append(LabelHit(name, line, first, last, m.group(0), m.start(), m.end()))
+                hit = LabelHit(name, line, first, last, m.group(0), m.start(), m.end())
+                prev = hits[-1] if hits and hits[-1].line is line else None
+                if prev is not None and _LABEL_PAIR_GAP.fullmatch(text[prev.end : m.start()]):
+                    # One label printed in two languages ("Ақша жөнелтуші / Отправитель денег", "Күні / Дата"):
+                    # one hit, so that the value is read after the pair, not from its second half.
+                    hits[-1] = LabelHit(name, line, prev.first, last, text[prev.start : m.end()], prev.start, m.end())
+                    continue
+                hits.append(hit)
         return hits
 
     # ------------------------------------------------------------------ geometry
@@ -431,6 +438,10 @@ def iter_bounded(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
     for m in pattern.finditer(text):
         if m.end() > m.start() and _word_bounded(text, m.start(), m.end()):
             yield m
+
+
+# Between the two halves of a bilingual label: a slash or a bar, nothing else but spaces.
+_LABEL_PAIR_GAP = re.compile(r"\s*[/|]\s*")
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:
