@@ -149,7 +149,9 @@ _DESIGNATION = re.compile(
     r"(?P<lead>именуем\w*(?:\s*\(\w{0,4}\))?\s+(?:в\s+дальнейшем\s+)?|далее\s*[-–—]?\s*|"
     r"hereinafter(?:\s+(?:referred\s+to\s+as|called))?(?:\s+the)?\s+|nachfolgend(?:\s+(?:als|der|die))?\s+|"
     r"бұдан\s+әрі\s+|bundan\s+(?:böyle|sonra)\s+|以下简称\s*)?"
-    r"(?P<open>[«\"“„(（])\s*(?P<inner>(?:далее|hereinafter|nachfolgend|bundan\s+(?:böyle|sonra)|бұдан\s+әрі)\s*[-–—:]?\s*(?:the\s+)?[«\"“„]?)?"
+    r"(?P<open>[«\"“„(（])\s*(?P<inner>(?:далее|hereinafter|nachfolgend|bundan\s+(?:böyle|sonra)|бұдан\s+әрі)\s*[-–—:]?\s*(?:the\s+)?[«\"“„]?|"
+    # an English defined term: (the "Customer")
+    r"the\s+[\"“„«])?"
     r"(?P<role>[^»\"”“)）]{2,30}?)\s*[»\"”“]?\s*[»\"”“)）]",
     re.IGNORECASE,
 )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from extractors.columns import reading_order
 from extractors.prefilter import fold, may_match, needles
 from models.domain import BBox, DocumentText, PageText, Provenance, Word
 
@@ -238,6 +239,7 @@ class DocView:
     # ------------------------------------------------------------------ construction
 
     def _add_page(self, page: PageText, skip_noise: bool) -> None:
+        kept: list[tuple[int, list[Word], list[float]]] = []
         for k, idx in enumerate(page.lines):
             words = [page.words[i] for i in idx if page.words[i].text.strip()]
             if skip_noise:
@@ -246,9 +248,16 @@ class DocView:
             is_rule = [_is_rule_mark(w.text) for w in words]
             rules = [(w.bbox.x0 + w.bbox.x1) / 2 for w, rule in zip(words, is_rule) if rule]
             words = [w for w, rule in zip(words, is_rule) if not rule]
-            if not words:
-                continue
-            words.sort(key=lambda w: w.bbox.x0)
+            if words:
+                kept.append((k, sorted(words, key=lambda w: w.bbox.x0), rules))
+        if page.unit != "cell":
+            # Two columns of prose are read one after the other (extractors.columns); a split line keeps its
+            # number on the page and the rules of its own side.
+            ordered = reading_order([words for _, words, _ in kept], page.width)
+            if len(ordered) != len(kept):
+                line_of = {id(w): (k, rules) for k, words, rules in kept for w in words}
+                kept = [(*line_of[id(ws[0])][:1], ws, line_of[id(ws[0])][1]) for ws in ordered]
+        for k, words, rules in kept:
             line_no = len(self.lines)
             cells = page.unit == "cell"
             vwords = [

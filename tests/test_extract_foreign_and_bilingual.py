@@ -151,3 +151,92 @@ def test_english_words_closed_by_only_are_the_amount_in_words_and_only_when_they
         )
     )
     assert torn.amount_words is None
+
+
+def test_english_defined_terms_name_the_parties() -> None:
+    doc = extract_document(
+        lines_document(
+            "c.pdf",
+            [
+                "SERVICE AGREEMENT No. 9/2024",
+                "Astana 14/02/2024",
+                'Aral Tuz JSC, BIN 050140000656, a company registered in the Republic of Kazakhstan, represented by',
+                'its Director, acting under the Charter (the "Customer"), and Nordwind Engineering GmbH, a company',
+                'incorporated in Germany, represented by its managing director (the "Contractor"), agree as follows:',
+            ],
+        )
+    )
+    assert party(doc, "customer") == ("Aral Tuz JSC", "050140000656")
+    assert party(doc, "supplier")[0] == "Nordwind Engineering GmbH"
+
+
+def test_a_dated_column_of_an_annex_on_a_later_page_is_not_the_contracts_date() -> None:
+    doc = extract_document(
+        layout_document(
+            "c.pdf",
+            [
+                [(50, 40, "SERVICE AGREEMENT No. 9/2024"), (50, 55, "Astana"), (400, 55, "14/02/2024"),
+                 (50, 80, 'Aral Tuz JSC (the "Customer") and Nordwind Engineering GmbH (the "Contractor")')],
+                [(50, 40, "Annex 1. Schedule of stages"), (50, 60, "No."), (100, 60, "Stage"), (300, 60, "Date"),
+                 (50, 75, "1"), (100, 75, "Commissioning"), (300, 75, "20.05.2024")],
+            ],
+        )
+    )
+    assert doc.date is not None and str(doc.date.value) == "2024-02-14"
+
+
+def _two_columns(left: list[str], right: list[str], top: float = 80.0) -> list[tuple[float, float, str]]:
+    out = []
+    for i, (a, b) in enumerate(zip(left, right)):
+        if a:
+            out.append((40.0, top + 14 * i, a))
+        if b:
+            out.append((320.0, top + 14 * i, b))
+    return out
+
+
+def test_two_columns_of_prose_are_read_one_after_the_other() -> None:
+    english = [
+        "We, the undersigned, Tobol Mining LLP (BIN",
+        "050140000656) (the Customer) and Nordwind",
+        "Engineering GmbH (the Contractor), have drawn up",
+        "this Certificate confirming that the Contractor has",
+        "rendered and the Customer has accepted the services.",
+    ]
+    russian = [
+        "Мы, нижеподписавшиеся, ТОО «Тобол Майнинг»",
+        "(БИН 050140000656) (Заказчик) и Nordwind",
+        "Engineering GmbH (Исполнитель), составили настоящий",
+        "Акт о том, что Исполнитель оказал, а Заказчик",
+        "принял услуги в полном объёме и в срок и без замечаний.",
+    ]
+    doc = layout_document(
+        "act.pdf", [(40, 40, "ACCEPTANCE CERTIFICATE No. 12"), (320, 40, "АКТ № 12"), *_two_columns(english, russian)]
+    )
+    from extractors.view import DocView
+
+    lines = [ln.text for ln in DocView(doc).lines]
+    assert lines[1:6] == english and lines[6:11] == russian
+    names = {p.role: p.name.value if p.name else None for p in extract_document(doc).parties}
+    # one whole name from one column, not half of each
+    assert names.get("customer") in ("Tobol Mining LLP", "ТОО «Тобол Майнинг»")
+    assert names.get("supplier") == "Nordwind Engineering GmbH"
+
+
+def test_label_value_rows_and_table_rows_are_not_taken_for_columns() -> None:
+    from extractors.view import DocView
+
+    form = layout_document(
+        "p.pdf",
+        [(40, 40 + 14 * i, label) for i, label in enumerate(["Плательщик", "БИН", "Получатель", "БИН", "Сумма"])]
+        + [(320, 40 + 14 * i, v) for i, v in enumerate(
+            ["ТОО «Тобол Майнинг» г. Костанай ул. Абая 5", "050140000656", "ТОО «Дала Сервис» г. Астана", "041040572672",
+             "1 200 000,00 тенге"])],
+    )
+    assert [ln.text.split("  ")[0] for ln in DocView(form).lines] == ["Плательщик", "БИН", "Получатель", "БИН", "Сумма"]
+    table = layout_document(
+        "t.pdf",
+        [(40, 40 + 14 * i, row) for i, row in enumerate(
+            ["1  Обучение персонала по программе Lean  1  услуга  2 000 000,00  2 000 000,00"] * 5)],
+    )
+    assert len(DocView(table).lines) == 5
