@@ -293,12 +293,14 @@ function setUpOverlay() {
 
 function setUpDossierPage() {
   // Opening a decision puts the cursor in its comment: Tab reaches the buttons from there.
-  document.querySelectorAll("details.decide").forEach(function (details) {
-    details.addEventListener("toggle", function () {
-      var comment = details.open && details.querySelector("input[name=comment]");
-      if (comment) comment.focus();
-    });
-  });
+  // One listener on the document (toggle does not bubble: caught on its way down), so decisions the
+  // live status puts in place later behave the same.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("details.decide")) return;
+    var comment = details.open && details.querySelector("input[name=comment]");
+    if (comment) comment.focus();
+  }, true);
   document.addEventListener("keydown", hotkeyHandler(dossierKeys));
 }
 
@@ -380,13 +382,11 @@ function pollStatus() {
       .then(function (answer) { return answer.ok ? answer.json() : null; })
       .then(function (status) {
         if (!status) return;
-        if (status.status !== el.dataset.status) {
-          if (el.dataset.statusReload !== undefined && !status.processing) { window.location.reload(); return; }
-          el.dispatchEvent(new CustomEvent("docproc:status", { detail: status }));
-        }
+        if (status.status !== el.dataset.status) el.dispatchEvent(new CustomEvent("docproc:status", { detail: status }));
         el.dataset.status = status.status;
         if (!status.processing) el.removeAttribute("data-status-live");
         showStatus(el, status);
+        if (!status.processing) refreshRegion(el.closest("[data-live-region][id]"));
       })
       .catch(function () { /* the next round tries again */ });
   });
@@ -405,6 +405,74 @@ function showStatus(el, status) {
     var badge = document.querySelector('[data-document-status="' + doc.id + '"]');
     if (badge) { badge.textContent = doc.status_label; badge.className = "badge doc-" + doc.status; }
   });
+}
+
+// When the reading ends, the parts of the page it changes (the dossier's findings, computation and
+// documents, or the list's row) are taken from the page as the server renders it now and put in
+// place of the old ones: no reload, so what the reviewer typed, the focus and the scroll stay.
+function refreshRegion(region) {
+  if (!region) return;
+  fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+    .then(function (answer) { return answer.ok ? answer.text() : null; })
+    .then(function (html) {
+      if (!html || !region.isConnected) return;
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(region.id);
+      if (fresh) swapRegion(region, document.importNode(fresh, true));
+    })
+    .catch(function () { /* the badges already say the reading ended; the next visit shows the rest */ });
+}
+
+// A form control's identity across the swap: its form's action, its name and its place among namesakes.
+function controlKeys(root) {
+  var seen = {};
+  var keys = new Map();
+  root.querySelectorAll("input, textarea, select").forEach(function (control) {
+    var form = control.closest("form");
+    var base = (form ? form.getAttribute("action") : "") + "|" + (control.name || control.id);
+    seen[base] = (seen[base] || 0) + 1;
+    keys.set(control, base + "|" + seen[base]);
+  });
+  return keys;
+}
+
+function openDetails(root) {
+  return Array.prototype.slice.call(root.querySelectorAll("details[open]")).map(function (details) {
+    var owner = details.parentElement && details.parentElement.closest("[id]");
+    return owner ? owner.id : "";
+  });
+}
+
+function swapRegion(old, fresh) {
+  var x = window.scrollX, y = window.scrollY;
+  var typed = {};
+  var focused = null;
+  controlKeys(old).forEach(function (key, control) {
+    if (control.type === "hidden") return;
+    if (control === document.activeElement) {
+      focused = { key: key, start: control.selectionStart, end: control.selectionEnd };
+    }
+    if (control.tagName === "SELECT") typed[key] = { value: control.value };
+    else if (control.type === "checkbox" || control.type === "radio") typed[key] = { checked: control.checked };
+    else if (control.value !== control.defaultValue) typed[key] = { value: control.value };
+  });
+  var opened = openDetails(old);
+  old.replaceWith(fresh);
+  fresh.querySelectorAll("details").forEach(function (details) {
+    var owner = details.parentElement && details.parentElement.closest("[id]");
+    if (owner && opened.indexOf(owner.id) >= 0) details.open = true;
+  });
+  controlKeys(fresh).forEach(function (key, control) {
+    var was = typed[key];
+    if (was && "checked" in was) control.checked = was.checked;
+    else if (was) control.value = was.value;
+    if (focused && focused.key === key) {
+      control.focus({ preventScroll: true });
+      if (focused.start !== null && control.setSelectionRange) {
+        try { control.setSelectionRange(focused.start, focused.end); } catch (ignored) { /* not a text field */ }
+      }
+    }
+  });
+  window.scrollTo(x, y);
 }
 
 document.addEventListener("DOMContentLoaded", function () {
