@@ -189,8 +189,9 @@ function toggleHotkeys(show) {
   }
 }
 
-function follow(selector) {
-  var link = document.querySelector(selector);
+function follow(selector, last) {
+  var links = document.querySelectorAll(selector);
+  var link = links[last ? links.length - 1 : 0];
   if (link) window.location.href = link.href;
 }
 
@@ -268,8 +269,26 @@ function dossierKeys(event) {
     "d": function () {
       var comment = document.querySelector("#decide textarea[name=comment]");
       if (comment) { comment.focus(); comment.scrollIntoView({ block: "center" }); }
-    }
+    },
+    // The dossier stands before its first document and after its last: «]» and «[» step into them.
+    "]": function () { follow("#documents .doclist a[href^='/documents/']"); },
+    "[": function () { follow("#documents .doclist a[href^='/documents/']", true); },
+    "l": function () { follow("a.letter-link"); }
   }[event.key];
+}
+
+// The letter: the text to review first (the cursor in it), Tab to «Сохранить» and «Выдать»; «d» back.
+function letterKeys(event) {
+  return { "d": function () { follow(".crumbs a[href^='/dossiers/']"); } }[event.key];
+}
+
+function setUpLetterPage() {
+  var body = document.querySelector("textarea.letter-body:not([readonly])");
+  if (body && !document.getElementById("notice") && !document.getElementById("error")) {
+    body.focus({ preventScroll: true });
+    body.setSelectionRange(0, 0);
+  }
+  document.addEventListener("keydown", hotkeyHandler(letterKeys));
 }
 
 // The dossier list: one dossier after another; «/» to the search field.
@@ -480,6 +499,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (document.querySelector(".document-body")) setUpDocumentPage();
   else if (document.querySelector(".dossier-body")) setUpDossierPage();
   else if (document.querySelector(".list-body")) document.addEventListener("keydown", hotkeyHandler(listKeys));
+  else if (document.querySelector(".letter-page")) setUpLetterPage();
   var nextDossier = document.querySelector("[data-autofocus]");
   if (nextDossier) nextDossier.focus({ preventScroll: true });
   window.setTimeout(pollStatus, STATUS_POLL_MS);
