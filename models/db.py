@@ -175,6 +175,8 @@ class ApplicationRow(_Timestamps, Base):
     # Summary of ``result`` kept in columns so that lists can filter on it.
     clean: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     error_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Errors no reviewer dismissed (the workspace list filters on it); kept by casework.checking.
+    open_error_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     finding_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The reviewer's decision (reviewers' workspace); the history is in audit_events.

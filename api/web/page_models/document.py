@@ -20,9 +20,10 @@ from api.web.fields import (
 )
 from api.web.page_models.formatting import confidence_class, document_link, money
 from casework.corrections import apply_corrections
+from casework.page_render import PAGED_KINDS
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow, PageRow
-from models.domain import DocumentExtraction, FileKind, Finding
+from models.domain import DocumentExtraction, Finding
 from validators.findings import catalogue
 
 
@@ -128,8 +129,8 @@ class DocumentView:
         return [r for r in self.rows if r.needs_attention]
 
 
-# File kinds whose pages exist as images (api/pages.py renders them).
-IMAGE_KINDS = frozenset({FileKind.PDF.value, FileKind.JPEG.value, FileKind.PNG.value, FileKind.TIFF.value})
+# File kinds whose pages exist as images (casework/page_render.py renders them).
+IMAGE_KINDS = frozenset(kind.value for kind in PAGED_KINDS)
 _PAGE_SOURCE_LABELS = {
     "text_layer": "текстовый слой PDF",
     "ocr": "распознавание (OCR)",
