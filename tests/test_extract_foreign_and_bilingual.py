@@ -240,3 +240,24 @@ def test_label_value_rows_and_table_rows_are_not_taken_for_columns() -> None:
             ["1  Обучение персонала по программе Lean  1  услуга  2 000 000,00  2 000 000,00"] * 5)],
     )
     assert len(DocView(table).lines) == 5
+
+
+def test_a_merged_two_row_header_reads_each_groups_own_total_column() -> None:
+    # "Начислено" centred over оклад | премия | итого, "Удержано" over ИПН | ОПВ | итого, "К выдаче" alone
+    cols = [200, 270, 340, 410, 480, 550, 620]
+    placements = [
+        (50, 40, "ВЕДОМОСТЬ НАЧИСЛЕНИЯ ЗАРАБОТНОЙ ПЛАТЫ за март 2024 г."),
+        (270, 70, "Начислено"), (480, 70, "Удержано"), (620, 78, "К выдаче"),
+        *[(x, 86, w) for x, w in zip(cols[:6], ["оклад", "премия", "итого", "ИПН", "ОПВ", "итого"])],
+        (50, 100, "1  Сейтказы Алия"), *[(x, 100, v) for x, v in zip(cols, [
+            "300 000,00", "50 000,00", "350 000,00", "30 800,00", "35 000,00", "65 800,00", "284 200,00"])],
+        (50, 114, "2  Нуржанов Ерик"), *[(x, 114, v) for x, v in zip(cols, [
+            "400 000,00", "0,00", "400 000,00", "36 000,00", "40 000,00", "76 000,00", "324 000,00"])],
+        (50, 128, "Итого"), *[(x, 128, v) for x, v in zip(cols, [
+            "700 000,00", "50 000,00", "750 000,00", "66 800,00", "75 000,00", "141 800,00", "608 200,00"])],
+    ]
+    doc = extract_document(layout_document("payroll.pdf", placements))
+    assert doc.doc_type == "payroll" and doc.payroll_totals is not None
+    t = doc.payroll_totals
+    assert (t.accrued and t.accrued.value, t.withheld and t.withheld.value, t.net and t.net.value) == (
+        750000.0, 141800.0, 608200.0)
