@@ -56,6 +56,7 @@ from models.repository import (
     set_document_status,
     upsert_application,
 )
+from models.search_index import DIALECT_OBJECTS
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -155,7 +156,9 @@ def test_migrations_create_exactly_the_models_schema_and_rerun_as_no_op(
 ) -> None:
     upgrade_database(database_url)  # second run: already at head
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The search index's dialect-specific parts (migration 0009) are outside the models.
+        models_only = {"compare_type": True, "include_name": lambda name, *_: name not in DIALECT_OBJECTS}
+        context = MigrationContext.configure(connection, opts=models_only)
         assert compare_metadata(context, Base.metadata) == []
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == _head_revision()
 
