@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from casework.search import rebuild_index, reindex_document, same_documents, search_documents
+from docproc.cli import app as cli
 from models.db import (
     ApplicationRow,
     AuditEventRow,
@@ -30,6 +32,7 @@ from models.repository import (
     upsert_application,
 )
 from models.search_index import digit_tokens, document_key, fts5_query, light_stem, query_terms, search
+from tests.test_cli import FIXTURE_DOSSIERS, env_fixture, runner  # noqa: F401 - fixture
 from tests.test_db import database_url, engine, make_application, make_page, make_source  # noqa: F401 - fixtures
 
 
@@ -253,3 +256,33 @@ def test_invoices_match_by_supplier_and_other_types_do_not_match(session: Sessio
     session.commit()
     found = [m.other_dossier_id for m in same_documents(session, apps[0].id)]
     assert found == (["d2"] if doc_type == DocType.INVOICE else [])
+
+
+# --------------------------------------------------------------------------- embedded mode and the CLI
+
+
+def test_docproc_check_indexes_the_dossier_and_the_cli_rebuilds_the_index(env: Path) -> None:
+    """Embedded mode (SQLite in DOCPROC_DATA_DIR): ``docproc check`` records and indexes; the rebuild
+    indexes the same documents again, not twice."""
+    from foundation.settings import get_settings
+    from models.db import make_engine
+
+    checked = runner.invoke(cli, ["check", str(FIXTURE_DOSSIERS / "clean_ru"), "-j", "1", "-q"])
+    assert checked.exit_code == 0, checked.output
+    local = make_engine(get_settings().effective_database_url)
+    try:
+        with make_session_factory(local)() as session:
+            done = session.scalar(select(func.count()).select_from(DocumentRow).where(DocumentRow.status == "done"))
+            assert done and session.scalar(select(func.count()).select_from(SearchEntryRow)) == done
+            assert "pp_2865.pdf" in files(search(session, "платежное поручение 2865"))
+            session.execute(delete(SearchEntryRow))
+            session.commit()
+            assert search(session, "2865") == []
+        rebuilt = runner.invoke(cli, ["search-index", "rebuild"])
+        assert rebuilt.exit_code == 0, rebuilt.output
+        assert f"Проиндексировано документов: {done}" in rebuilt.output
+        with make_session_factory(local)() as session:
+            assert session.scalar(select(func.count()).select_from(SearchEntryRow)) == done
+            assert "pp_2865.pdf" in files(search(session, "платежное поручение 2865"))
+    finally:
+        local.dispose()
