@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased, defer
 
 from casework.audit import record_event
 from casework.corrections import apply_corrections
@@ -82,6 +82,32 @@ def search_documents(
         applications=sorted({hit.application_id for hit in hits}),
     )
     return hits
+
+
+def matching_applications(
+    session: Session, query: str, applicant_bins: Collection[str] | None = None, limit: int = 20
+) -> list[ApplicationRow]:
+    """Applications whose applicant BIN is ``query``, or whose applicant name or dossier id contains it
+    (what the dossier list's search box finds), newest first."""
+    needle = query.strip()
+    if not needle:
+        return []
+    found = (
+        select(ApplicationRow)
+        .options(defer(ApplicationRow.result), defer(ApplicationRow.payload))
+        .where(
+            or_(
+                ApplicationRow.applicant_bin == needle,
+                ApplicationRow.applicant_name.icontains(needle, autoescape=True),
+                ApplicationRow.dossier_id.icontains(needle, autoescape=True),
+            )
+        )
+        .order_by(ApplicationRow.created_at.desc(), ApplicationRow.id)
+        .limit(limit)
+    )
+    if applicant_bins is not None:
+        found = found.where(ApplicationRow.applicant_bin.in_(sorted(applicant_bins)))
+    return list(session.scalars(found))
 
 
 @dataclass(frozen=True)
