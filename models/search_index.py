@@ -52,6 +52,10 @@ DIALECT_OBJECTS = frozenset(
 KEY_PARTY: dict[str, str] = {DocType.PAYMENT_ORDER.value: "payer", DocType.INVOICE.value: "supplier"}
 
 MAX_TERMS = 8
+# A PostgreSQL tsvector holds at most 1 MB: a longer text would fail the reading's transaction. The
+# text is cut here (about a hundred dense pages); the extracted values are always kept.
+MAX_TEXT_CHARS = 250_000
+MAX_DIGITS_CHARS = 50_000
 MAX_TERM_LENGTH = 64
 # Snippet highlight marks: control characters never kept in the indexed text (see ``_clean``).
 MARK_START, MARK_END = "\x02", "\x03"
@@ -169,7 +173,7 @@ def index_document(session: Session, doc: DocumentRow, extraction: dict[str, Any
     if not pages and not values:
         drop_document(session, doc.id)
         return
-    body = _clean("\n".join([*pages, " · ".join(values)]))
+    body = _clean("\n".join(pages)[:MAX_TEXT_CHARS] + "\n" + " · ".join(values)[:MAX_TEXT_CHARS // 10])
     number, day, party_bin = document_key(reading)
     entry = session.scalars(select(SearchEntryRow).where(SearchEntryRow.document_id == doc.id)).one_or_none()
     if entry is None:
@@ -178,7 +182,7 @@ def index_document(session: Session, doc: DocumentRow, extraction: dict[str, Any
     entry.doc_type = doc.doc_type
     entry.language = doc.language
     entry.body = body
-    entry.digits = digit_tokens(body)
+    entry.digits = digit_tokens(body)[:MAX_DIGITS_CHARS]
     entry.doc_number = number
     entry.doc_date = day
     entry.party_bin = party_bin

@@ -286,3 +286,16 @@ def test_docproc_check_indexes_the_dossier_and_the_cli_rebuilds_the_index(env: P
             assert "pp_2865.pdf" in files(search(session, "платежное поручение 2865"))
     finally:
         local.dispose()
+
+
+def test_a_very_long_document_is_indexed_cut_to_what_postgresql_can_hold(session: Session) -> None:
+    """Unique words and numbers all along (the worst case for a tsvector's 1 MB): still indexed, the
+    beginning found; the extracted values are kept whatever the length."""
+    words = [f"слово{i:06d} {i * 7919}" for i in range(60_000)]  # about 1 MB of text
+    app = application(session, "d1")
+    extraction = payment_order("big.pdf", "1284", dt.date(2024, 1, 10), PAYER_BIN)
+    read(session, app, "big.pdf", [" ".join(words[i : i + 2000]) for i in range(0, len(words), 2000)], extraction)
+    session.commit()
+    assert files(search(session, "слово000001")) == ["big.pdf"]
+    assert files(search(session, PAYER_BIN)) == ["big.pdf"]
+    assert search(session, "слово059999") == []  # beyond the cut
