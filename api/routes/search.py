@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -46,15 +47,9 @@ def search(
         limit=limit,
         items=[
             SearchHitOut(
-                document_id=h.document_id,
-                application_id=h.application_id,
-                dossier_id=h.dossier_id,
-                applicant_name=h.applicant_name,
-                applicant_bin=h.applicant_bin,
-                file_name=h.file_name,
-                doc_type=h.doc_type,
-                snippet="".join(f"[[{text}]]" if marked else text for text, marked in h.snippet),
+                **{name: value for name, value in asdict(hit).items() if name != "snippet"},
+                snippet="".join(f"[[{text}]]" if marked else text for text, marked in hit.snippet),
             )
-            for h in hits
+            for hit in hits
         ],
     )
