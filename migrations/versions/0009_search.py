@@ -11,7 +11,8 @@ it). The indexed form depends on the database:
   and deletes — cascades from a deleted document or application included — reach the index.
 
 Neither the column nor the FTS5 table is in the SQLAlchemy models: ``models.search_index.
-DIALECT_OBJECTS`` names them for the schema comparison.
+DIALECT_OBJECTS`` names them for the schema comparison. A later migration that rebuilds
+``search_entries`` on SQLite (batch mode copies the table) must create the three triggers again.
 
 Revision ID: 0009_search
 Revises: 0008_workspace
