@@ -179,8 +179,9 @@ def index_document(session: Session, doc: DocumentRow, extraction: dict[str, Any
     if entry is None:
         entry = SearchEntryRow(document_id=doc.id, application_id=doc.application_id)
         session.add(entry)
-    entry.doc_type = doc.doc_type
-    entry.language = doc.language
+    # The reading's type and language: a reviewer's correction of them counts (``casework.search``).
+    entry.doc_type = (reading or {}).get("doc_type") or doc.doc_type
+    entry.language = (reading or {}).get("language") or doc.language
     entry.body = body
     entry.digits = digit_tokens(body)[:MAX_DIGITS_CHARS]
     entry.doc_number = number

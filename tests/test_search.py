@@ -206,12 +206,12 @@ def test_a_scoped_caller_finds_only_its_applicants_and_the_search_is_audited(ses
 def test_corrections_are_indexed_and_the_rebuild_restores_the_index(session: Session) -> None:
     app = application(session, "d1")
     doc = read(session, app, "pp.pdf", ["Платёжное поручение"], payment_order("pp.pdf", "1284", dt.date(2024, 1, 10), PAYER_BIN))
-    doc.corrections = {"number": "1290"}
+    doc.corrections = {"number": "1290", "doc_type": "invoice", "parties.supplier.bin": BIN_B}
     reindex_document(session, doc)
     session.commit()
     assert files(search(session, "1290")) == ["pp.pdf"]
     entry = session.scalars(select(SearchEntryRow)).one()
-    assert entry.doc_number == "1290"
+    assert (entry.doc_type, entry.doc_number, entry.party_bin) == ("invoice", "1290", BIN_B)
 
     session.delete(entry)
     session.commit()

@@ -72,6 +72,14 @@ def test_the_api_finds_only_what_a_key_may_see_and_logs_the_search(service_env: 
     assert "[[розлива]]" in item["snippet"].lower(), item["snippet"]
     assert client.get("/v1/search", params={"q": "1284"}).status_code == 401
 
+    # A reviewer's correction is what the index holds from then on.
+    (pp,) = client.get("/v1/search", params={"q": "1284"}, headers=auth(keys.portal)).json()["items"]
+    patched = client.patch(
+        f"/v1/documents/{pp['document_id']}", json={"fields": {"number": "98765"}}, headers=auth(keys.reviewer)
+    )
+    assert patched.status_code == 202, patched.text
+    assert found(keys.portal, "98765") == [(mine, "pp_1284.pdf")]
+
     from casework import connections
     from models.db import AuditEventRow
 
