@@ -9,7 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.web.pages import audit_log, document, dossier, dossier_list, letter, live_status, report, sign_in
+from api.web.pages import (
+    audit_log,
+    document,
+    dossier,
+    dossier_list,
+    letter,
+    live_status,
+    report,
+    search,
+    sign_in,
+)
 from api.web.rendering import render
 from api.web.security import LoginRequired, WebError
 from api.web.session_cookie import login_url
@@ -21,7 +31,7 @@ def install_web(app: FastAPI) -> None:
     """Mount the pages at ``/`` (``/login``, ``/dossiers``, ``/documents/…``) and ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
     app.include_router(sign_in.public_router)
-    for page in (sign_in, dossier_list, live_status, dossier, report, letter, document, audit_log):
+    for page in (sign_in, dossier_list, live_status, dossier, report, letter, document, audit_log, search):
         app.include_router(page.router)
 
     @app.exception_handler(LoginRequired)

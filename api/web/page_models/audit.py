@@ -18,6 +18,7 @@ from api.web.reads import READ_ACTION_LABELS
 from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN, SIGN_IN_LOCKED, SIGN_OUT
 from casework.eligibility import ELIGIBILITY_ACTIONS
 from casework.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
+from casework.search import SEARCH_ACTION
 from foundation.settings import Settings
 from models.db import ApiKeyRow, AuditEventRow, EligibilityVerdict, FindingVerdict, UserRow
 
@@ -41,6 +42,7 @@ AUDIT_ACTION_LABELS = {
     LETTER_SAVE: "Уведомление о замечаниях: черновик сохранён",
     LETTER_ISSUE: "Уведомление о замечаниях выдано",
     SIGN_OUT: "Выход из системы",
+    SEARCH_ACTION: "Поиск по документам",
     **READ_ACTION_LABELS,
 }
 
@@ -126,6 +128,9 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
         after = _first_line_of_body(d.get("body"))
     elif e.action in READ_ACTION_LABELS:
         subject = str(d.get("file") or "") + (f", стр. {d['page']}" if d.get("page") else "")
+    elif e.action == SEARCH_ACTION:
+        subject = f"«{d.get('query', '')}»"
+        after = f"найдено документов: {d.get('found', 0)}"
     elif e.action == "application.reprocess":
         subject = "только проверка" if d.get("scope") == "check" else "документы перечитываются"
     return AuditView(
