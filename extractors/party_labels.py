@@ -13,7 +13,7 @@ from extractors.id_values import parse_bics, parse_bins, parse_ibans, parse_know
 from extractors.identifiers import is_valid_bin
 from extractors.names import name_at_start
 from extractors.party_candidates import BANK, W_LABEL, Candidate
-from extractors.regions import Region, continuation_rows, find_hits, first_value, right_region
+from extractors.regions import Region, continuation_rows, find_hits, first_value, label_like, right_region
 from extractors.view import DocView, LabelHit, Snippet, VLine, VWord, iter_bounded
 from extractors.vocabulary import vocabulary
 
@@ -30,6 +30,12 @@ def label_candidates(
     hits: list[tuple[str, LabelHit]] = []
     for role in roles:
         hits += [(role, h) for h in find_hits(view, role)]
+        # A section heading ending with the role ("1. Сведения о заявителе") heads the role's block too.
+        hits += [
+            (role, h)
+            for h in find_hits(view, role, only_label_like=False)
+            if h.first > 0 and not label_like(h) and _heads_its_line(h.line, h)
+        ]
     hits.sort(key=lambda rh: (rh[1].line.index, rh[1].first))
     # Any mention of a role, label or not ("Раздел C. Реквизиты получателя"), closes another role's band,
     # and so does a BIN printed just above another role's label (that BIN opens the other block).
@@ -196,9 +202,10 @@ BLOCK_NAME_FACTOR = 0.95
 def _block_name_row(view: DocView, hit: LabelHit, x_right: float) -> Found | None:
     """The name in a block the role label heads: one of the rows just under it starts with the generic name
     label (``party_name_field``) and the name follows in its cell or the next. Only when the role label stands
-    alone on its line (a heading), and only its first rows: a later name row belongs to another block."""
+    alone on its line (a heading, perhaps numbered and worded around it: "1. Сведения о заявителе"), and only its first
+    rows: a later name row belongs to another block."""
     line = hit.line
-    if len(line.words) != hit.last - hit.first + 1:
+    if not _heads_its_line(line, hit):
         return None
     rows = [
         ln
@@ -214,6 +221,21 @@ def _block_name_row(view: DocView, hit: LabelHit, x_right: float) -> Found | Non
             found.factor *= BLOCK_NAME_FACTOR
         return found
     return None
+
+
+# A section heading's words before the role: its number ("1.", "II.", "C)") and a few plain words ("Сведения о").
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}|[IVX]{1,4}|[A-ZА-Я])[.)]$")
+HEADING_MAX_LEAD_WORDS = 4
+
+
+def _heads_its_line(line: VLine, hit: LabelHit) -> bool:
+    if hit.last != len(line.words) - 1:
+        return False
+    lead = [w.text for w in line.words[: hit.first]]
+    words = [t for t in lead if not _SECTION_NUMBER.match(t)]
+    if len(lead) > HEADING_MAX_LEAD_WORDS + 1 or len(words) > HEADING_MAX_LEAD_WORDS:
+        return False
+    return all(t.isalpha() for t in words)
 
 
 SIDE_BLOCK_MAX_LINES = 4

@@ -261,3 +261,22 @@ def test_a_merged_two_row_header_reads_each_groups_own_total_column() -> None:
     t = doc.payroll_totals
     assert (t.accrued and t.accrued.value, t.withheld and t.withheld.value, t.net and t.net.value) == (
         750000.0, 141800.0, 608200.0)
+
+
+def test_a_numbered_section_heading_heads_the_applicants_block_not_the_operator_addressed() -> None:
+    doc = extract_document(
+        layout_document(
+            "z.pdf",
+            [
+                (330, 40, "Оператору: АО «Центр развития индустрии»"),
+                (150, 80, "ЗАЯВЛЕНИЕ № 12-2024 на возмещение затрат"),
+                (350, 95, "Дата: 05.03.2024"),
+                (50, 120, "I. Данные о заявителе"),
+                (50, 135, "Наименование"), (250, 135, "ТОО «Кызылжар Агро»"),
+                (50, 150, "БИН"), (250, 150, "050140000656"),
+                (50, 180, "II. Сведения о затратах"),
+            ],
+        )
+    )
+    assert doc.doc_type == "application_form"
+    assert party(doc, "applicant") == ("ТОО «Кызылжар Агро»", "050140000656")
