@@ -21,8 +21,8 @@ from extractors.structured import extraction_from_structured
 from extractors.swift_mt import read_message, value_date
 from extractors.swift_mt import reference as message_reference
 from extractors.translation import certificate_hints
-from extractors.view import DocView, Snippet
-from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText
+from extractors.view import DocView, Snippet, VLine, VWord
+from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText, ExtractedValue
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ def _read_fields(view: DocView, cls: Classification, out: DocumentExtraction) ->
     if doc_type == DocType.PAYMENT_ORDER:
         _fill_from_message(view, out)
         out.payment_purpose = ev(_purpose(view))
+        _date_from_purpose(out)
         out.knp = ev(labelled(view, "knp", regex_parser(_KNP, lambda m: m.group(1)), max_gap_chars=12))
 
 
@@ -131,27 +132,60 @@ def _contract_ref(view: DocView, refs: list[RefSpan]) -> ContractRef | None:
 
 
 def _purpose(view: DocView) -> Found | None:
-    """"Назначение платежа": the rest of the label's line and the value lines under it, up to the next
-    label or the signature block."""
+    """"Назначение платежа": the value cell right of the label — the rest of the label's line and the cell's other
+    lines above and below it (a label is often centred against a value of several lines), up to the next row's label
+    or the signature block."""
     for hit in find_hits(view, "purpose", only_label_like=False):
         line = hit.line
-        rows = [line.words[hit.last + 1 :]]
-        value_x0 = line.words[hit.last + 1].bbox.x0 if hit.last + 1 < len(line.words) else hit.x1
+        h = line.height
+        value_x0 = line.words[hit.last + 1].bbox.x0 if hit.last + 1 < len(line.words) else hit.x1 + h
+
+        above: list[list[VWord]] = []
+        top = line.top
+        for prev in reversed(view.lines[max(0, line.index - 2) : line.index]):
+            words = _value_row(prev, line, value_x0)
+            if words is None or top - prev.bottom > 1.5 * h:
+                break
+            above.insert(0, words)
+            top = prev.top
+        rows = [*above, line.words[hit.last + 1 :]]
+        bottom = line.bottom
         for nxt in view.lines[line.index + 1 : line.index + 4]:
-            if nxt.page != line.page or nxt.top - line.bottom > 5 * line.height:
+            words = _value_row(nxt, line, value_x0)
+            if words is None or nxt.top - bottom > 1.5 * h:
                 break
-            if "__" in nxt.text or _SIGNATURE.search(nxt.text):
-                break
-            words = [w for w in nxt.words if w.bbox.x0 >= value_x0 - 2 * line.height]
-            if not words:
-                continue
             rows.append(words)
+            bottom = nxt.bottom
         snippet = Snippet.from_lines([r for r in rows if r])
         if not snippet:
             continue
         value = re.sub(r"\s+", " ", snippet.text).strip(" :")
         return Found(value=value, raw=snippet.text, words=snippet.words, factor=0.9)
     return None
+
+
+def _value_row(ln: VLine, label_line: VLine, value_x0: float) -> list[VWord] | None:
+    """The line's words when it only continues the value cell (nothing in the label column), else None."""
+    if ln.page != label_line.page or "__" in ln.text or _SIGNATURE.search(ln.text):
+        return None
+    if any(w.bbox.x0 < value_x0 - 2 * label_line.height for w in ln.words):
+        return None
+    return list(ln.words)
+
+
+def _date_from_purpose(out: DocumentExtraction) -> None:
+    """A contract reference read without its date, when the purpose (read as one cell) cites the same number with
+    one: the reference wrapped around the label's line ("… договор № ТД-171 от" / "Назначение платежа  18.12.2022")."""
+    ref, purpose = out.contract_ref, out.payment_purpose
+    if ref is None or ref.number is None or ref.date is not None or purpose is None:
+        return
+    for cited in find_contract_refs(str(purpose.value)):
+        if cited.number == ref.number.value and cited.date is not None:
+            ref.date = ExtractedValue(
+                value=cited.date, raw=cited.date.strftime("%d.%m.%Y"), confidence=purpose.confidence * FALLBACK_FACTOR,
+                provenance=purpose.provenance,
+            )
+            return
 
 
 _SIGNATURE = re.compile(r"руководител|бухгалтер|басшы|подпись|қолы|М\.П\.|Отметка банка|белгісі", re.IGNORECASE)

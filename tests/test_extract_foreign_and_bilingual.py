@@ -280,3 +280,23 @@ def test_a_numbered_section_heading_heads_the_applicants_block_not_the_operator_
     )
     assert doc.doc_type == "application_form"
     assert party(doc, "applicant") == ("ТОО «Кызылжар Агро»", "050140000656")
+
+
+def test_a_purpose_cell_centred_against_its_label_is_read_whole_with_the_contracts_date() -> None:
+    doc = extract_document(
+        layout_document(
+            "pp.pdf",
+            [
+                (50, 40, "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 31"), (50, 55, "Дата: 04.02.2023"),
+                (50, 80, "Сумма"), (250, 80, "3 405 600,00 KZT"),
+                (250, 100, "Заработная плата за 01.2023, трудовой договор № ТД-171 от"),
+                (50, 108, "Назначение платежа"),
+                (250, 116, "18.12.2022"),
+                (50, 136, "Дата валютирования"), (250, 136, "04.02.2023"),
+            ],
+        )
+    )
+    assert doc.payment_purpose is not None
+    assert doc.payment_purpose.value == "Заработная плата за 01.2023, трудовой договор № ТД-171 от 18.12.2022"
+    assert doc.contract_ref is not None and doc.contract_ref.number is not None and doc.contract_ref.date is not None
+    assert (doc.contract_ref.number.value, str(doc.contract_ref.date.value)) == ("ТД-171", "2022-12-18")
