@@ -136,6 +136,13 @@ class _Defaulting(dict[str, Any]):
         return "?"
 
 
+def _json_param(value: Any) -> str | int | float | bool | None:
+    # Stored with the result as JSON; the message shows the value as str.format did.
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
 def make_finding(
     code: str,
     *,
@@ -153,6 +160,7 @@ def make_finding(
     values.setdefault("note", "")
     message = spec.message.format_map(values)
     return Finding(
+        params={key: _json_param(value) for key, value in params.items()},
         code=code,
         severity=spec.severity,
         message=message,

@@ -1,0 +1,119 @@
+"""A finding's label and message in the reader's language: Russian from the finding itself, Kazakh from
+``findings.kk.yaml`` filled with the parameters the check stored on the finding (``Finding.params``).
+
+Parameters that are names from ``findings.yaml``'s tables (a document type, a party's role, a language,
+a rules topic) or whole phrases listed under ``phrases`` are given in Kazakh; other prose a check passed
+(a reason, a list of differences) stays as it was written.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from models.domain import Finding
+from validators.findings import catalogue
+
+KK_CATALOGUE_PATH = Path(__file__).resolve().parent / "findings.kk.yaml"
+LANGUAGES = ("ru", "kk")
+_TABLES = ("language_names", "role_labels", "doc_type_labels", "topic_labels")
+
+
+class KkText(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    message: str
+
+
+class KkCatalogue(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    codes: dict[str, KkText]
+    language_names: dict[str, str]
+    role_labels: dict[str, str]
+    doc_type_labels: dict[str, str]
+    topic_labels: dict[str, str]
+    phrases: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def kk_catalogue() -> KkCatalogue:
+    return KkCatalogue.model_validate(yaml.safe_load(KK_CATALOGUE_PATH.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def _kk_phrases() -> dict[str, str]:
+    """Russian text -> Kazakh: every name of findings.yaml's tables (by key) and the listed phrases."""
+    russian, kazakh = catalogue(), kk_catalogue()
+    table: dict[str, str] = {}
+    for name in _TABLES:
+        kk_names: dict[str, str] = getattr(kazakh, name)
+        for key, ru in getattr(russian, name).items():
+            if key in kk_names:
+                table[ru] = kk_names[key]
+                table[ru[:1].upper() + ru[1:]] = kk_names[key][:1].upper() + kk_names[key][1:]
+    table.update(kazakh.phrases)
+    return table
+
+
+def normalise_lang(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else "ru"
+
+
+def finding_label(code: str, lang: str | None = "ru") -> str:
+    """A finding code in words, in ``lang``; the Russian label where no Kazakh one is written."""
+    if normalise_lang(lang) == "kk":
+        text = kk_catalogue().codes.get(code)
+        if text is not None:
+            return text.label
+    return catalogue().label(code)
+
+
+def doc_type_name(doc_type: str | None, lang: str | None = "ru") -> str:
+    """A document type's name in ``lang`` (lower case, as inside a sentence)."""
+    if normalise_lang(lang) == "kk":
+        name = kk_catalogue().doc_type_labels.get(doc_type or "unknown")
+        if name is not None:
+            return name
+    return catalogue().doc_type_label(doc_type)
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def finding_message(finding: Finding, lang: str | None = "ru") -> str:
+    """The finding's message in ``lang``. Kazakh needs the check's parameters: a finding stored
+    without them, or without one its Kazakh template names, keeps its Russian message."""
+    if normalise_lang(lang) != "kk":
+        return finding.message
+    text = kk_catalogue().codes.get(finding.code)
+    if text is None:
+        return finding.message
+    values: dict[str, Any] = {"note": "", **finding.params}
+    if finding.file is not None:
+        values.setdefault("file", finding.file)
+    if finding.duplicate_of is not None:
+        values.setdefault("duplicate_of", finding.duplicate_of)
+    if not finding.params or not _placeholders(text.message) <= values.keys():
+        return finding.message
+    phrases = _kk_phrases()
+    kazakh = {key: phrases.get(value, value) if isinstance(value, str) else value for key, value in values.items()}
+    if finding.doc_type and "label" in kazakh:  # the rules' own name of a missing document type
+        kazakh["label"] = doc_type_name(finding.doc_type, "kk")
+    return text.message.format_map(kazakh)
+
+
+def role_name(role: str | None, lang: str | None = "ru") -> str:
+    """A party's role in ``lang`` (lower case)."""
+    if normalise_lang(lang) == "kk":
+        name = kk_catalogue().role_labels.get(role or "")
+        if name is not None:
+            return name
+    return catalogue().role_label(role)
