@@ -89,8 +89,8 @@ def _placeholders(template: str) -> set[str]:
 
 
 def finding_message(finding: Finding, lang: str | None = "ru") -> str:
-    """The finding's message in ``lang``. Kazakh needs the check's parameters: a finding stored
-    without them, or without one its Kazakh template names, keeps its Russian message."""
+    """The finding's message in ``lang``. Kazakh needs the check's parameters: a finding without one
+    its Kazakh template names (stored before parameters were kept) keeps its Russian message."""
     if normalise_lang(lang) != "kk":
         return finding.message
     text = kk_catalogue().codes.get(finding.code)
@@ -101,7 +101,7 @@ def finding_message(finding: Finding, lang: str | None = "ru") -> str:
         values.setdefault("file", finding.file)
     if finding.duplicate_of is not None:
         values.setdefault("duplicate_of", finding.duplicate_of)
-    if not finding.params or not _placeholders(text.message) <= values.keys():
+    if not _placeholders(text.message) <= values.keys():
         return finding.message
     phrases = _kk_phrases()
     kazakh = {key: phrases.get(value, value) if isinstance(value, str) else value for key, value in values.items()}

@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Request, status
 
 from api.deps import SessionDep
+from api.web.i18n import gettext, use_language
 from api.web.permissions import ACTION_LABELS_RU, ROLE_LABELS_RU, WebAction, user_may
 from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
 from casework.user_accounts import resolve_session
@@ -56,13 +57,14 @@ class WebUser:
     display_name: str
     role: UserRole
     csrf_token: str
+    language: str | None = None  # the interface language the user chose (api.web.i18n)
 
     def may(self, action: WebAction | str) -> bool:
         return user_may(self.role, WebAction(action))
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS_RU.get(self.role, self.role.value)
+        return gettext(ROLE_LABELS_RU[self.role]) if self.role in ROLE_LABELS_RU else self.role.value
 
 
 def optional_user(request: Request, session: SessionDep) -> WebUser | None:
@@ -77,7 +79,9 @@ def optional_user(request: Request, session: SessionDep) -> WebUser | None:
         display_name=user.display_name or user.login,
         role=UserRole(user.role),
         csrf_token=row.csrf_token,
+        language=user.language,
     )
+    use_language(user.language)  # the stored choice wins over this browser's cookie
     request.state.web_user = web_user  # for the error page's header
     return web_user
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.web.fields import format_value, value_at
+from api.web.i18n import doc_type_title, gettext
 from api.web.page_models.formatting import amount, document_link, money
 from api.web.page_models.labels import STEP_STATUS_LABELS
 from models.domain import Application, ComputedResult, DocType, DocumentExtraction, DossierResult
 from models.program_rules import default_rules
 from validators.dossier_view import build_view
-from validators.findings import doc_type_label, fmt_date, fmt_pct
+from validators.findings import fmt_date, fmt_pct
 from validators.labels import LIMITED_BY_LABELS, VAT_BASIS_NOTES
 
 
@@ -81,7 +82,7 @@ def _chain_document(
         counted = amount(step["counted_kzt"])
     return ChainDocument(
         doc_type=doc.doc_type.value,
-        role=doc_type_label(doc.doc_type.value),
+        role=doc_type_title(doc.doc_type.value),
         file=doc.file,
         link=document_link(doc_ids[doc.file]) if doc.file in doc_ids else None,
         number=shown("number"),
@@ -92,7 +93,7 @@ def _chain_document(
         if str(getattr(value_at(doc, "amounts.currency"), "value", None) or "KZT") == "KZT"
         else "",
         step=step,
-        step_status=STEP_STATUS_LABELS.get(str((step or {}).get("status")), ""),
+        step_status=gettext(STEP_STATUS_LABELS.get(str((step or {}).get("status")), "")),
         counted=counted,
     )
 
@@ -111,9 +112,9 @@ def computation_view(
         s["file"]: s for s in computed.steps if s.get("kind") in ("payment", "payroll") and s.get("file")
     }
     chains: dict[int, Chain] = {}
-    loose = Chain(title="Документы без договора", contract=None)
+    loose = Chain(title=gettext("Документы без договора"), contract=None)
     for contract in view.contracts.contracts:
-        label = doc_type_label(DocType.CONTRACT.value)
+        label = doc_type_title(DocType.CONTRACT.value)
         number = value_at(contract, "number")
         chains[id(contract)] = Chain(
             title=f"{label} № {number.value}" if number else f"{label} «{contract.file}»",
@@ -145,41 +146,49 @@ def computation_view(
 
 def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
     """The computation in words and figures, in its order (web page and printed report)."""
-    basis = VAT_BASIS_NOTES.get(computed.vat_basis, "")
+    basis = gettext(VAT_BASIS_NOTES[computed.vat_basis]) if computed.vat_basis in VAT_BASIS_NOTES else ""
     q = computed.reimbursement_kzt
     rate = f"{fmt_pct(computed.rate)} %"
     cap_text = money(computed.cap)
     if computed.cap_used_kzt:
-        cap_text += f" − учтено по другим заявкам {money(computed.cap_used_kzt)} = остаток {money(computed.cap_left_kzt)}"
-    limited = LIMITED_BY_LABELS.get(computed.reimbursement_limited_by or "", "")
+        cap_text += " − " + gettext("учтено по другим заявкам {used} = остаток {left}").format(
+            used=money(computed.cap_used_kzt), left=money(computed.cap_left_kzt)
+        )
+    limited = gettext(LIMITED_BY_LABELS.get(computed.reimbursement_limited_by or "", ""))
     cap_left = computed.cap_left_kzt if computed.cap_left_kzt is not None else computed.cap
     lines = [
-        ComputationLine("Сумма платежных документов" + basis, money(computed.claimed_costs_kzt)),
-        ComputationLine("Подтверждённые затраты" + basis, money(computed.eligible_costs_kzt)),
-        ComputationLine("Ставка возмещения", rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
-        ComputationLine("Предельная сумма возмещения", cap_text),
+        ComputationLine(gettext("Сумма платежных документов") + basis, money(computed.claimed_costs_kzt)),
+        ComputationLine(gettext("Подтверждённые затраты") + basis, money(computed.eligible_costs_kzt)),
+        ComputationLine(gettext("Ставка возмещения"), rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
+        ComputationLine(gettext("Предельная сумма возмещения"), cap_text),
         ComputationLine(
-            "Исторический период", f"{computed.period_months} мес., с {fmt_date(computed.period_start)}"
+            gettext("Исторический период"),
+            gettext("{months} мес., с {start}").format(
+                months=computed.period_months, start=fmt_date(computed.period_start)
+            ),
         ),
-        ComputationLine("Заявлено к возмещению", money(computed.claimed_reimbursement_kzt)),
+        ComputationLine(gettext("Заявлено к возмещению"), money(computed.claimed_reimbursement_kzt)),
         ComputationLine(
-            "Возмещение Q = min(ставка × затраты; остаток предела; заявлено)",
+            gettext("Возмещение Q = min(ставка × затраты; остаток предела; заявлено)"),
             f"min({rate} × {money(computed.eligible_costs_kzt)}; {money(cap_left)}; "
             f"{money(computed.claimed_reimbursement_kzt)}) = {money(q)}"
-            + (f" (определено {limited})" if limited else ""),
+            + (" (" + gettext("определено {what}").format(what=limited) + ")" if limited else ""),
             result=True,
         ),
         claim_difference_line(computed),
-        ComputationLine("Доход от реализации за 2 года до меры N", money(computed.prior_revenue_n)),
+        ComputationLine(gettext("Доход от реализации за 2 года до меры N"), money(computed.prior_revenue_n)),
     ]
     if computed.counter_obligation_kzt is None:
         lines.append(
-            ComputationLine("Встречное обязательство N + 2Q", "не определено: доход N не указан или не положителен")
+            ComputationLine(
+                gettext("Встречное обязательство N + 2Q"),
+                gettext("не определено: доход N не указан или не положителен"),
+            )
         )
     else:
         lines.append(
             ComputationLine(
-                "Встречное обязательство N + 2Q",
+                gettext("Встречное обязательство N + 2Q"),
                 f"{money(computed.prior_revenue_n)} + 2 × {money(q)} = {money(computed.counter_obligation_kzt)}",
                 result=True,
             )
@@ -187,8 +196,10 @@ def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
     if computed.monitoring_months:
         lines.append(
             ComputationLine(
-                "Мониторинг встречного обязательства",
-                f"{computed.monitoring_months} мес. после заключения соглашения о возмещении",
+                gettext("Мониторинг встречного обязательства"),
+                gettext("{months} мес. после заключения соглашения о возмещении").format(
+                    months=computed.monitoring_months
+                ),
             )
         )
     return lines
@@ -199,10 +210,15 @@ def claim_difference_line(computed: ComputedResult) -> ComputationLine:
     claimed, q = computed.claimed_reimbursement_kzt, computed.reimbursement_kzt
     difference = round(claimed - q, 2)
     if difference == 0:
-        return ComputationLine("Разница с заявленным", "нет: рассчитано столько, сколько заявлено")
-    direction = "рассчитано меньше заявленного" if difference > 0 else "рассчитано больше заявленного"
+        return ComputationLine(gettext("Разница с заявленным"), gettext("нет: рассчитано столько, сколько заявлено"))
+    if difference > 0:
+        direction = gettext("рассчитано меньше заявленного")
+    else:
+        direction = gettext("рассчитано больше заявленного")
     return ComputationLine(
-        "Разница с заявленным",
-        f"заявлено {money(claimed)} − рассчитано {money(q)} = {money(difference)} ({direction})",
+        gettext("Разница с заявленным"),
+        gettext("заявлено {claimed} − рассчитано {q} = {difference} ({direction})").format(
+            claimed=money(claimed), q=money(q), difference=money(difference), direction=direction
+        ),
         highlight=True,
     )

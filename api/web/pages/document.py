@@ -15,7 +15,8 @@ from api import page_images
 from api.deps import SessionDep, SettingsDep
 from api.pages import NoPageImage
 from api.web import review
-from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, parse_value, row_id
+from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, language_label, parse_value, row_id
+from api.web.i18n import doc_type_title, gettext
 from api.web.page_models.audit import correction_notice
 from api.web.page_models.document import document_view, neighbours, translation_info
 from api.web.page_models.dossier import corrected_type_and_language, doc_ids_of
@@ -32,7 +33,6 @@ from foundation.settings import Settings
 from ingest.blobs_in_database import load_bytes
 from models.db import AuditEventRow, DocumentRow
 from models.domain import DocType
-from validators.findings import doc_type_label
 
 router = page_router()
 
@@ -59,8 +59,8 @@ def document_context(
         "user": user,
         "app": app,
         "doc": doc,
-        "doc_type": doc_type_label(shown_type) if shown_type else "тип не определён",
-        "status_label": DOCUMENT_STATUS_LABELS.get(doc.status, doc.status),
+        "doc_type": doc_type_title(shown_type) if shown_type else gettext("тип не определён"),
+        "status_label": gettext(DOCUMENT_STATUS_LABELS.get(doc.status, doc.status)),
         "view": document_view(doc, findings, settings),
         "findings": views,
         "translation": translation_info(doc, app, findings),
@@ -71,8 +71,8 @@ def document_context(
         "error": error,
         "typed": typed,
         "may_review": user.may("review"),
-        "doc_types": [(t.value, doc_type_label(t.value)) for t in DocType if t != DocType.UNKNOWN],
-        "languages": list(LANGUAGE_LABELS.items()),
+        "doc_types": [(t.value, doc_type_title(t.value)) for t in DocType if t != DocType.UNKNOWN],
+        "languages": [(code, language_label(code)) for code in LANGUAGE_LABELS],
     }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep, SettingsDep
 from api.web import review
 from api.web.assignment import assign_to, assignable_people, give_back, take_into_work
+from api.web.i18n import gettext
 from api.web.page_models.audit import (
     assignment_notice,
     audit_views,
@@ -97,8 +98,8 @@ def dossier_context(
         "submitted": local_time(app.created_at, settings),
         "registered": fmt_date(registration_day(app, settings)),
         "checked_at": local_time(app.checked_at, settings),
-        "status_label": APPLICATION_STATUS_LABELS.get(app.status, app.status),
-        "decision_label": DECISION_LABELS.get(app.review_decision, app.review_decision),
+        "status_label": gettext(APPLICATION_STATUS_LABELS.get(app.status, app.status)),
+        "decision_label": gettext(DECISION_LABELS.get(app.review_decision, app.review_decision or "")),
         "reviewed_by": people.get(app.reviewed_by or "", ""),
         "reviewed_at": local_time(app.reviewed_at, settings) if app.reviewed_at else "",
         "clock": clock_view(app, settings),
