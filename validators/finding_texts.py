@@ -62,6 +62,14 @@ def _kk_phrases() -> dict[str, str]:
     return table
 
 
+def in_language(text: str | None, lang: str | None = "ru") -> str | None:
+    """A name or fixed phrase a check wrote in Russian (an evidence note, a parameter) in ``lang``, where
+    the Kazakh catalogue has it; anything else as written."""
+    if text is None or normalise_lang(lang) != "kk":
+        return text
+    return _kk_phrases().get(text, text)
+
+
 def normalise_lang(lang: str | None) -> str:
     return lang if lang in LANGUAGES else "ru"
 
@@ -103,8 +111,7 @@ def finding_message(finding: Finding, lang: str | None = "ru") -> str:
         values.setdefault("duplicate_of", finding.duplicate_of)
     if not _placeholders(text.message) <= values.keys():
         return finding.message
-    phrases = _kk_phrases()
-    kazakh = {key: phrases.get(value, value) if isinstance(value, str) else value for key, value in values.items()}
+    kazakh = {key: in_language(value, "kk") if isinstance(value, str) else value for key, value in values.items()}
     if finding.doc_type and "label" in kazakh:  # the rules' own name of a missing document type
         kazakh["label"] = doc_type_name(finding.doc_type, "kk")
     return text.message.format_map(kazakh)

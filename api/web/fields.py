@@ -237,7 +237,7 @@ def parse_value(path: str, text: str) -> Any:
     """The JSON value of ``path`` from what a reviewer typed; ``FieldValueError`` says what is wrong."""
     text = (text or "").strip()
     if not text:
-        raise FieldValueError("Введите значение. Чтобы вернуть прочитанное, отмените исправление.")
+        raise FieldValueError(gettext("Введите значение. Чтобы вернуть прочитанное, отмените исправление."))
     if path in MONEY_PATHS:
         amount = as_decimal(text)
         if amount is None or not re.fullmatch(r"[\d\s\u00a0.,]+", text) or amount < 0:

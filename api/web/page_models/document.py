@@ -17,14 +17,14 @@ from api.web.fields import (
     value_at,
     value_paths,
 )
-from api.web.i18n import gettext
+from api.web.i18n import current_lang, gettext
 from api.web.page_models.formatting import confidence_class, document_link, money
 from casework.corrections import apply_corrections
 from foundation.gettext_marks import N_
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow, PageRow
 from models.domain import DocumentExtraction, FileKind, Finding
-from validators.findings import catalogue
+from validators.finding_texts import finding_label
 
 
 @dataclass
@@ -162,7 +162,7 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
     for f in findings:
         for e in f.evidence:
             if e.file == doc.file_name and e.field:
-                by_field.setdefault(e.field, []).append(catalogue().label(f.code))
+                by_field.setdefault(e.field, []).append(finding_label(f.code, current_lang()))
     rows: list[FieldRow] = []
     boxes: dict[int, list[Box]] = {}
     if read is not None and shown is not None:

@@ -12,7 +12,8 @@ from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
 from casework.eligibility import EligibilityItemState
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow
-from models.domain import DocType, DossierResult
+from models.domain import DocType, DossierResult, Finding
+from validators.finding_texts import finding_message, in_language
 from validators.labels import CHECKLIST_STATUS_LABELS
 
 
@@ -54,16 +55,35 @@ class EligibilityView:
 
 
 def eligibility_views(
-    states: list[EligibilityItemState], people: dict[str, str], settings: Settings
+    states: list[EligibilityItemState],
+    people: dict[str, str],
+    settings: Settings,
+    findings: list[Finding] | None = None,
 ) -> list[EligibilityView]:
+    """``findings``: the dossier's findings, whose messages the conditions cite (read in the reader's language)."""
     return [
         EligibilityView(
-            state=state,
+            state=_in_reader_language(state, findings or []),
             decided_by=people.get(state.decided_by_user or "", "") or (gettext("ключ API") if state.decided_by_key else ""),
             decided_at=local_time(dt.datetime.fromisoformat(state.decided_at), settings) if state.decided_at else "",
         )
         for state in states
     ]
+
+
+def _in_reader_language(state: EligibilityItemState, findings: list[Finding]) -> EligibilityItemState:
+    lang = current_lang()
+    if lang == "ru":
+        return state
+    messages = {f.message: finding_message(f, lang) for f in findings}
+    return state.model_copy(
+        update={
+            "label": in_language(state.label, lang),
+            "declared_text": gettext(state.declared_text) if state.declared_text else state.declared_text,
+            "verdict_label": gettext(state.verdict_label),
+            "related": [messages.get(message, message) for message in state.related],
+        }
+    )
 
 
 @dataclass

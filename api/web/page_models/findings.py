@@ -11,7 +11,7 @@ from api.web.page_models.labels import APPLICATION_FIELD_LABELS, VERDICT_LABELS
 from foundation.settings import Settings
 from models.db import FindingDecisionRow, FindingVerdict
 from models.domain import Evidence, Finding
-from validators.finding_texts import finding_label, finding_message
+from validators.finding_texts import finding_label, finding_message, in_language
 from validators.findings import finding_key, fmt_pct
 from validators.labels import SEVERITY_HEADINGS, SEVERITY_LABELS, SEVERITY_ORDER
 
@@ -55,6 +55,7 @@ class FindingGroup:
 
 
 def evidence_view(ev: Evidence, doc_ids: dict[str, str]) -> EvidenceView:
+    lang = current_lang()
     doc_id = doc_ids.get(ev.file or "")
     path = ev.field or ""
     on_document = bool(ev.file) and path not in APPLICATION_FIELD_LABELS
@@ -77,7 +78,7 @@ def evidence_view(ev: Evidence, doc_ids: dict[str, str]) -> EvidenceView:
     link = None
     if doc_id is not None:
         link = document_link(doc_id, path if on_document and is_value_path(path) else None)
-    return EvidenceView(label=label, value=value, note=ev.note, link=link, file=ev.file)
+    return EvidenceView(label=label, value=value, note=in_language(ev.note, lang), link=link, file=ev.file)
 
 
 def finding_views(

@@ -91,7 +91,7 @@ def document_page(
     if event:  # back from a correction: what changed and what the re-check found
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == doc.application_id:
-            notice = correction_notice(row) or "Сохранено."
+            notice = correction_notice(row) or gettext("Сохранено.")
     context = document_context(session, doc, user, settings, selected=field, notice=notice)
     record_read(session, user, DOCUMENT_VIEW, doc.application_id, doc.id, file=doc.file_name)
     return render(request, "document.html", context)
@@ -107,7 +107,7 @@ def page_image(
         # Scanned pages are shown in the frame their OCR boxes are in (turned and straightened).
         page = page_images.page_image(session, doc, page_no, settings, ocr_frame=True)
     except NoPageImage as exc:
-        raise WebError(status.HTTP_404_NOT_FOUND, "У этой страницы нет изображения.") from exc
+        raise WebError(status.HTTP_404_NOT_FOUND, gettext("У этой страницы нет изображения.")) from exc
     record_read(session, user, PAGE_IMAGE_VIEW, doc.application_id, doc.id, file=doc.file_name, page=page_no)
     # Server-Timing: the handler's time (lookup, cached or rendered image, audit row), for the bench
     # script (bench/page_image_bench.py) and the browser's developer tools.

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.web import review
-from api.web.i18n import LANG_COOKIE, normalise
+from api.web.i18n import LANG_COOKIE, gettext, normalise
 from api.web.pages.language import remember_language
 from api.web.rendering import page_router, redirect, render
 from api.web.security import OptionalUserDep, UserDep, verify_login_csrf
@@ -85,7 +85,9 @@ def login(
         page = _login_page(
             request,
             next,
-            f"Слишком много неудачных попыток входа. Повторите через {throttle.retry_after_min} мин.",
+            gettext("Слишком много неудачных попыток входа. Повторите через {minutes} мин.").format(
+                minutes=throttle.retry_after_min
+            ),
             login,
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         )
@@ -105,7 +107,7 @@ def login(
             )
         session.commit()
         return _login_page(
-            request, next, "Неверный логин или пароль.", login, status_code=status.HTTP_401_UNAUTHORIZED
+            request, next, gettext("Неверный логин или пароль."), login, status_code=status.HTTP_401_UNAUTHORIZED
         )
     accounts.record_successful_sign_in(session, login, attempt.client_address)
     # The account's language wins; a first choice made on the sign-in page becomes the account's.
