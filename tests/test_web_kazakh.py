@@ -131,6 +131,9 @@ def test_a_first_visit_follows_the_browsers_language(client: Any) -> None:
     assert _lang(russian.text) == "ru"
     other = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert _lang(other.text) == "ru"
+    # The API is not the workspace: it answers in Russian whatever the browser asks for.
+    api = client.get("/v1/applications", headers={"Accept-Language": "kk", "Cookie": "docproc_lang=kk"})
+    assert api.status_code == 401 and "Нужен ключ API" in api.text
 
 
 def _pdf_text(content: bytes) -> str:
