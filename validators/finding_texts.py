@@ -17,11 +17,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from models.domain import Finding
-from validators.findings import catalogue
+from validators.findings import NameTables, catalogue
 
 KK_CATALOGUE_PATH = Path(__file__).resolve().parent / "findings.kk.yaml"
 LANGUAGES = ("ru", "kk")
-_TABLES = ("language_names", "role_labels", "doc_type_labels", "topic_labels")
+_TABLES = tuple(NameTables.model_fields)
 
 
 class KkText(BaseModel):
@@ -31,14 +31,8 @@ class KkText(BaseModel):
     message: str
 
 
-class KkCatalogue(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class KkCatalogue(NameTables):
     codes: dict[str, KkText]
-    language_names: dict[str, str]
-    role_labels: dict[str, str]
-    doc_type_labels: dict[str, str]
-    topic_labels: dict[str, str]
     phrases: dict[str, str]
 
 
@@ -85,11 +79,14 @@ def finding_label(code: str, lang: str | None = "ru") -> str:
 
 def doc_type_name(doc_type: str | None, lang: str | None = "ru") -> str:
     """A document type's name in ``lang`` (lower case, as inside a sentence)."""
-    if normalise_lang(lang) == "kk":
-        name = kk_catalogue().doc_type_labels.get(doc_type or "unknown")
-        if name is not None:
-            return name
-    return catalogue().doc_type_label(doc_type)
+    kazakh = kk_catalogue().doc_type_labels.get(doc_type or "unknown") if normalise_lang(lang) == "kk" else None
+    return kazakh or catalogue().doc_type_label(doc_type)
+
+
+def role_name(role: str | None, lang: str | None = "ru") -> str:
+    """A party's role in ``lang`` (lower case)."""
+    kazakh = kk_catalogue().role_labels.get(role or "") if normalise_lang(lang) == "kk" else None
+    return kazakh or catalogue().role_label(role)
 
 
 def _placeholders(template: str) -> set[str]:
@@ -116,11 +113,3 @@ def finding_message(finding: Finding, lang: str | None = "ru") -> str:
         kazakh["label"] = doc_type_name(finding.doc_type, "kk")
     return text.message.format_map(kazakh)
 
-
-def role_name(role: str | None, lang: str | None = "ru") -> str:
-    """A party's role in ``lang`` (lower case)."""
-    if normalise_lang(lang) == "kk":
-        name = kk_catalogue().role_labels.get(role or "")
-        if name is not None:
-            return name
-    return catalogue().role_label(role)

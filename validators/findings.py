@@ -32,14 +32,19 @@ class CodeSpec(BaseModel):
     message: str
 
 
-class Catalogue(BaseModel):
+class NameTables(BaseModel):
+    """The names messages use (by key), in one language: findings.yaml and findings.kk.yaml have them."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    codes: dict[str, CodeSpec]
     language_names: dict[str, str]
     role_labels: dict[str, str]
     doc_type_labels: dict[str, str]
     topic_labels: dict[str, str]
+
+
+class Catalogue(NameTables):
+    codes: dict[str, CodeSpec]
 
     def spec(self, code: str) -> CodeSpec:
         try:
