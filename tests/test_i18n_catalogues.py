@@ -171,5 +171,10 @@ def test_names_and_fixed_phrases_in_parameters_are_given_in_kazakh() -> None:
     )
     text = finding_message(late, "kk")
     assert text.startswith("Төлем тапсырмасы «pp_9.pdf»") and text.endswith("Төлем өтеуді есептеуде ескерілмеді."), text
+    vat = make_finding(
+        "VAT_MISCALCULATED", file="akt.pdf", vat="320 400,00 тенге", rate_pct="12", base="2 502 000,00 тенге",
+        expected="300 240,00 тенге", date="20.01.2023", diff="20 160,00 тенге",
+    )
+    assert finding_message(vat, "kk").startswith("«akt.pdf» құжатында ҚҚС 320 400,00 теңге деп көрсетілген"), vat
     for table in ("language_names", "role_labels", "doc_type_labels", "topic_labels"):
         assert set(getattr(kk_catalogue(), table)) == set(getattr(catalogue(), table)), table

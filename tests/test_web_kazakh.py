@@ -76,6 +76,7 @@ def test_the_switch_turns_the_workspace_kazakh_and_the_account_keeps_it(
     for kazakh in ("ҚҚС дұрыс есептелмеген", f"«{MISREAD_FILE}» құжатында ҚҚС", "Өтеуді есептеу", "Толықтығы", "Шешім"):
         assert kazakh in dossier, kazakh
     assert "НДС рассчитан неверно" not in dossier
+    assert "320 400,00 теңге" in dossier.replace("\u00a0", " ")  # the currency word in Kazakh spelling
     document = client.get(f"/documents/{seeded.misread_document}").text
     assert _lang(document) == "kk" and "Алынған мәндер" in document and "Құжат бойынша ескертулер" in document
 

@@ -22,6 +22,8 @@ from validators.findings import NameTables, catalogue
 KK_CATALOGUE_PATH = Path(__file__).resolve().parent / "findings.kk.yaml"
 LANGUAGES = ("ru", "kk")
 _TABLES = tuple(NameTables.model_fields)
+# Amounts in messages end in the currency word, spelled «теңге» in Kazakh (validators.findings.fmt_money).
+_KK_AMOUNT_ENDINGS = ((" тенге без НДС", " теңге ҚҚС-сыз"), (" тенге", " теңге"))
 
 
 class KkText(BaseModel):
@@ -58,10 +60,15 @@ def _kk_phrases() -> dict[str, str]:
 
 def in_language(text: str | None, lang: str | None = "ru") -> str | None:
     """A name or fixed phrase a check wrote in Russian (an evidence note, a parameter) in ``lang``, where
-    the Kazakh catalogue has it; anything else as written."""
+    the Kazakh catalogue has it, and an amount with its currency word; anything else as written."""
     if text is None or normalise_lang(lang) != "kk":
         return text
-    return _kk_phrases().get(text, text)
+    if text in _kk_phrases():
+        return _kk_phrases()[text]
+    for russian, kazakh in _KK_AMOUNT_ENDINGS:
+        if text.endswith(russian):
+            return text.removesuffix(russian) + kazakh
+    return text
 
 
 def normalise_lang(lang: str | None) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from api.web.i18n import current_lang, doc_type_title, gettext
+from api.web.i18n import current_lang, doc_type_title, gettext, tenge
 from casework.corrections import (
     AMOUNT_FIELDS,
     CONTRACT_REF_FIELDS,
@@ -187,7 +187,7 @@ def format_value(path: str, value: Any, currency: str | None = None) -> str:
         return "—"
     if path in MONEY_PATHS:
         amount = as_decimal(value)
-        return fmt_money(amount, currency) if amount is not None else str(value)
+        return tenge(fmt_money(amount, currency)) if amount is not None else str(value)
     if path in DATE_PATHS:
         day = as_date(value)
         return fmt_date(day) if day is not None else str(value)

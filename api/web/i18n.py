@@ -147,6 +147,11 @@ def _cookie_lang(cookie_header: str) -> str | None:
     return None
 
 
+def tenge(text: str) -> str:
+    """An amount as ``fmt_money`` writes it («… тенге»), with the currency word of the request's language."""
+    return text.removesuffix(" тенге") + " теңге" if current_lang() == "kk" and text.endswith(" тенге") else text
+
+
 def doc_type_title(doc_type: str | None) -> str:
     """A document type's name in the request's language, capitalised as a title ("Платежное поручение")."""
     name = doc_type_name(doc_type, current_lang())

@@ -75,7 +75,7 @@ def _chain_document(
         found = value_at(doc, path)
         currency = value_at(doc, "amounts.currency")
         text = format_value(path, found.value, str(currency.value) if currency else None) if found else "—"
-        return text.removesuffix(" тенге")
+        return text.removesuffix(" тенге").removesuffix(" теңге")
 
     counted = ""
     if step is not None and step.get("counted_kzt") is not None:
@@ -89,7 +89,7 @@ def _chain_document(
         date=shown("date"),
         total=shown("amounts.total"),
         without_vat=shown("amounts.amount_without_vat"),
-        unit="тенге"
+        unit=gettext("тенге")
         if str(getattr(value_at(doc, "amounts.currency"), "value", None) or "KZT") == "KZT"
         else "",
         step=step,

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.web.fields import row_id
-from api.web.i18n import current_lang, gettext
+from api.web.i18n import current_lang, gettext, tenge
 from api.web.page_models.labels import MEASURE_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
@@ -31,12 +31,12 @@ def today(settings: Settings) -> dt.date:
 
 
 def money(value: float | None) -> str:
-    return fmt_money(value) if value is not None else "—"
+    return tenge(fmt_money(value)) if value is not None else "—"
 
 
 def amount(value: float | None) -> str:
     """Money under a heading that already says "тенге"."""
-    return money(value).removesuffix(" тенге")
+    return fmt_money(value).removesuffix(" тенге") if value is not None else "—"
 
 
 def confidence_class(confidence: float | None, settings: Settings) -> str:
