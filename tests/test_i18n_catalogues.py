@@ -171,6 +171,20 @@ def test_names_and_fixed_phrases_in_parameters_are_given_in_kazakh() -> None:
     )
     text = finding_message(late, "kk")
     assert text.startswith("Төлем тапсырмасы «pp_9.pdf»") and text.endswith("Төлем өтеуді есептеуде ескерілмеді."), text
+    doubt = make_finding(
+        "UNVERIFIED_FIELD",
+        file="pp_1240.pdf",
+        subject="Платежное поручение «pp_1240.pdf»",
+        check="сумму прописью",
+        reason="значение «четыре миллиона» прочитано неуверенно (0.45)",
+    )
+    assert finding_message(doubt, "kk") == (
+        "Төлем тапсырмасы «pp_1240.pdf»: жазбаша соманы тексеру мүмкін болмады — "
+        "«четыре миллиона» мәні сенімсіз оқылды (0.45)."
+    )
+    # Prose the Kazakh catalogue does not know stays as the check wrote it.
+    unknown = doubt.model_copy(update={"params": {**doubt.params, "reason": "особый случай"}})
+    assert finding_message(unknown, "kk").endswith("тексеру мүмкін болмады — особый случай.")
     vat = make_finding(
         "VAT_MISCALCULATED", file="akt.pdf", vat="320 400,00 тенге", rate_pct="12", base="2 502 000,00 тенге",
         expected="300 240,00 тенге", date="20.01.2023", diff="20 160,00 тенге",

@@ -8,6 +8,7 @@ a rules topic) or whole phrases listed under ``phrases`` are given in Kazakh; ot
 
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ KK_CATALOGUE_PATH = Path(__file__).resolve().parent / "findings.kk.yaml"
 LANGUAGES = ("ru", "kk")
 _TABLES = tuple(NameTables.model_fields)
 # Amounts in messages end in the currency word, spelled «теңге» in Kazakh (validators.findings.fmt_money).
+_NAMED_FILE = re.compile(r"^(.+?) («[^»]*»)$")
 _KK_AMOUNT_ENDINGS = ((" тенге без НДС", " теңге ҚҚС-сыз"), (" тенге", " теңге"))
 
 
@@ -36,6 +38,7 @@ class KkText(BaseModel):
 class KkCatalogue(NameTables):
     codes: dict[str, KkText]
     phrases: dict[str, str]
+    patterns: list[tuple[str, str]]
 
 
 @lru_cache(maxsize=1)
@@ -63,12 +66,25 @@ def in_language(text: str | None, lang: str | None = "ru") -> str | None:
     the Kazakh catalogue has it, and an amount with its currency word; anything else as written."""
     if text is None or normalise_lang(lang) != "kk":
         return text
-    if text in _kk_phrases():
-        return _kk_phrases()[text]
+    phrases = _kk_phrases()
+    if text in phrases:
+        return phrases[text]
+    named = _NAMED_FILE.match(text)  # «Платежное поручение «pp_7.pdf»»: a name and the file it is about
+    if named and named.group(1) in phrases:
+        return f"{phrases[named.group(1)]} {named.group(2)}"
+    for pattern, replacement in _kk_patterns():
+        if pattern.match(text):
+            text = pattern.sub(replacement, text)
+            break
     for russian, kazakh in _KK_AMOUNT_ENDINGS:
         if text.endswith(russian):
             return text.removesuffix(russian) + kazakh
     return text
+
+
+@lru_cache(maxsize=1)
+def _kk_patterns() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(pattern), replacement) for pattern, replacement in kk_catalogue().patterns]
 
 
 def normalise_lang(lang: str | None) -> str:
