@@ -190,5 +190,19 @@ def test_names_and_fixed_phrases_in_parameters_are_given_in_kazakh() -> None:
         expected="300 240,00 тенге", date="20.01.2023", diff="20 160,00 тенге",
     )
     assert finding_message(vat, "kk").startswith("«akt.pdf» құжатында ҚҚС 320 400,00 теңге деп көрсетілген"), vat
+    mismatch = make_finding(
+        "AMOUNT_MISMATCH",
+        doc_type="act_of_work",
+        what="актов выполненных работ",
+        files="akt_98.pdf",
+        total="13 476 050,00 тенге",
+        contract="№ ДУ-2023/110 от 22.04.2023",
+        contract_total="13 140 000,00 тенге",
+        diff="336 050,00 тенге",
+    )
+    assert finding_message(mismatch, "kk") == (
+        "Орындалған жұмыстар актілерінің сомасы — 13 476 050,00 теңге (akt_98.pdf) — 22.04.2023 жылғы "
+        "№ ДУ-2023/110 шартының сомасымен (13 140 000,00 теңге) сәйкес келмейді; айырмасы 336 050,00 теңге."
+    )
     for table in ("language_names", "role_labels", "doc_type_labels", "topic_labels"):
         assert set(getattr(kk_catalogue(), table)) == set(getattr(catalogue(), table)), table

@@ -134,5 +134,6 @@ def finding_message(finding: Finding, lang: str | None = "ru") -> str:
     kazakh = {key: in_language(value, "kk") if isinstance(value, str) else value for key, value in values.items()}
     if finding.doc_type and "label" in kazakh:  # the rules' own name of a missing document type
         kazakh["label"] = doc_type_name(finding.doc_type, "kk")
-    return text.message.format_map(kazakh)
+    message = text.message.format_map(kazakh)
+    return message[:1].upper() + message[1:]  # a parameter may open the sentence («{what} сомасы …»)
 
