@@ -16,7 +16,7 @@ from api.errors import install_error_handlers
 from api.gate import RequestGate
 from api.metrics import metrics_registry
 from api.multipart import BodySizeLimit
-from api.routes import admin, applications, documents, ops, webhooks
+from api.routes import admin, applications, documents, ops, search, webhooks
 from api.web.install import install_web
 from casework import connections
 from foundation.settings import Settings
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.service.max_request_bytes)
     app.add_middleware(RequestGate, settings=settings)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.service.trusted_proxies)
-    for module in (applications, documents, webhooks, admin, ops):
+    for module in (applications, documents, search, webhooks, admin, ops):
         app.include_router(module.router)
     install_offline_docs(app)
     install_web(app)  # the reviewers' workspace: /login, /dossiers, /documents/... (api/web)

@@ -303,3 +303,22 @@ class HealthOut(BaseModel):
     database: str
     redis: str
     pipeline_key: str
+
+
+class SearchHitOut(BaseModel):
+    """A document found by full-text search, with the passage where the words occur."""
+
+    document_id: str
+    application_id: str
+    dossier_id: str
+    applicant_name: str
+    applicant_bin: str
+    file_name: str
+    doc_type: str | None = None
+    snippet: str = Field(description="Отрывок текста документа; найденные слова — между «[[» и «]]».")
+
+
+class SearchResults(BaseModel):
+    query: str
+    items: list[SearchHitOut]
+    limit: int

@@ -11,6 +11,7 @@ waiting for documents needs nothing: its dossier job reads the corrections when 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -22,8 +23,9 @@ from docproc.pipeline import check_documents, rejected_outcome
 from ingest.dossier import order_by_listing
 from models import repository as repo
 from models.db import UNFINISHED_DOCUMENT_STATUSES, ApplicationRow, utc_now
-from models.domain import Application, DossierResult, Severity
+from models.domain import Application, DossierResult, Finding, Severity
 from models.repository import dismissed_finding_keys, prior_reimbursements
+from validators.findings import finding_key
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,24 @@ def record_check(session: Session, app: ApplicationRow, result_json: dict, revis
     app.clean = bool(result_json.get("clean"))
     app.finding_count = len(findings)
     app.error_count = sum(1 for f in findings if f.get("severity") == Severity.ERROR.value)
+    app.open_error_count = open_error_count(findings, dismissed_finding_keys(session, app.id))
     app.checked_revision = revision
     app.checked_at = utc_now()
     app.failure_reason = None
     session.flush()
+
+
+def open_error_count(findings: list[dict], dismissed: Collection[str]) -> int:
+    """The errors among ``findings`` (a result's JSON) whose ``finding_key`` no reviewer dismissed."""
+    errors = [f for f in findings if f.get("severity") == Severity.ERROR.value]
+    if not dismissed:
+        return len(errors)
+    return sum(1 for f in errors if finding_key(Finding.model_validate(f)) not in dismissed)
+
+
+def refresh_open_error_count(session: Session, app: ApplicationRow) -> None:
+    """After a reviewer's verdict on a finding: the count of open errors the list filters on."""
+    findings = (app.result or {}).get("findings") if app.result is not None else None
+    if isinstance(findings, list):
+        app.open_error_count = open_error_count(findings, dismissed_finding_keys(session, app.id))
+        session.flush()

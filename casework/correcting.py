@@ -21,6 +21,7 @@ from casework.audit import record_event
 from casework.checking import Recheck, recheck_now
 from casework.corrections import merge_corrections
 from casework.finding_keys import current_findings, finding_key, finding_summary
+from casework.search import reindex_document
 from models.db import ApplicationRow, AuditEventRow, DocumentRow
 from models.domain import Finding
 
@@ -76,6 +77,7 @@ def correct_document(
     old = {finding_key(f): f for f in current_findings(app)}
     doc.corrections = merged or None
     session.flush()
+    reindex_document(session, doc)
     recheck = recheck_now(session, app)
     outcome_details: dict[str, Any] = {"rechecked": recheck is not None}
     resolved: list[Finding] = []

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.corrections import apply_corrections
+from casework.search import reindex_document
 from docproc.document_outcome import DocumentOutcome
 from models import repository as repo
 from models.db import (
@@ -92,6 +93,8 @@ def apply_cache(session: Session, doc: DocumentRow, cache: ExtractionCacheRow) -
         )
     else:
         repo.set_document_status(session, doc, DocumentStatus.DONE)
+        if doc.corrections:  # the repository indexed the reading as read
+            reindex_document(session, doc)
     doc.finished_at = utc_now()
     session.flush()
 

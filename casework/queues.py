@@ -8,6 +8,7 @@ Job ids are derived, never random, so that the same work is never queued twice:
 * ``<prefix>_dossier_<application id>_<revision>`` — one check round of one application.
 * ``<prefix>_plan_<application id>_<revision>`` — planning the round an upload opened.
 * ``<prefix>_webhook_<delivery id>`` — one notification.
+* ``<prefix>_pages_<application id>_<revision>`` — rendering a checked round's page images ahead.
 
 The prefix is the queue prefix: deployments (and test runs) sharing one Redis never meet.
 """
@@ -37,18 +38,23 @@ class QueueNames:
     documents: str
     dossiers: str
     webhooks: str
+    pages: str
 
     @property
     def all(self) -> list[str]:
-        # Order is priority for a worker listening on all three: short dossier checks and
-        # notifications first, so a finished application is never stuck behind long OCR jobs.
-        return [self.dossiers, self.webhooks, self.documents]
+        # Order is priority for a worker listening on all of them: short dossier checks and
+        # notifications first, so a finished application is never stuck behind long OCR jobs; page
+        # images drawn ahead last, when nothing is waiting to be read (a request draws them anyway).
+        return [self.dossiers, self.webhooks, self.documents, self.pages]
 
 
 def queue_names(settings: Settings) -> QueueNames:
     prefix = settings.service.queue_prefix
     return QueueNames(
-        documents=f"{prefix}-documents", dossiers=f"{prefix}-dossiers", webhooks=f"{prefix}-webhooks"
+        documents=f"{prefix}-documents",
+        dossiers=f"{prefix}-dossiers",
+        webhooks=f"{prefix}-webhooks",
+        pages=f"{prefix}-pages",
     )
 
 
@@ -81,6 +87,10 @@ def planning_job_id(prefix: str, application_id: str, revision: int) -> str:
 
 def webhook_job_id(prefix: str, delivery_id: str) -> str:
     return f"{_safe(prefix)}_webhook_{_safe(delivery_id)}"
+
+
+def pages_job_id(prefix: str, application_id: str, revision: int) -> str:
+    return f"{_safe(prefix)}_pages_{_safe(application_id)}_{revision}"
 
 
 def document_timeout(pages: int | None, settings: Settings) -> int:

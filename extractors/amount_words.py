@@ -433,7 +433,12 @@ def _german_order(tokens: list[str]) -> list[str]:
     return out
 
 
+# The minor units as a fraction of a hundred ("... thousand and 00/100 dollars", a cheque's and invoice's habit).
+_HUNDREDTHS = re.compile(r"\b(\d{1,2})\s*/\s*100\b")
+
+
 def _tokens(text: str) -> list[str]:
+    text = _HUNDREDTHS.sub(r"\1", text)
     words = re.findall(r"\d+|[^\W\d_]+", _french_tens(text.lower().replace("ё", "е")))
     split: list[str] = []
     for w in words:

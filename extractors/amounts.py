@@ -23,6 +23,7 @@ from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
 from extractors.money import MONEY, PERCENT, VAT_RATES, VAT_SHARE_TOLERANCE, MoneyFound, vat_linked
 from extractors.regions import labelled
 from extractors.spelt_amounts import spelt_value
+from extractors.swift_mt import read_message, settled_amount
 from extractors.totals_rows import from_totals_row
 from extractors.values import currency_near, find_currencies, looks_like_money
 from extractors.view import DocView, iter_bounded
@@ -219,8 +220,13 @@ def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
             without_vat=Found(claimed.value, claimed.raw, claimed.words, claimed.factor),
             currency=_currency(view, claimed),
         )
+    message_currency: Found | None = None
     if doc_type == DocType.PAYMENT_ORDER:
         money = MoneyFound(total=labelled(view, "payment_amount", MONEY, exclude="amount_words", max_gap_chars=40))
+        if money.total is None and (message := read_message(view)) is not None:
+            settled = settled_amount(view, message)
+            if settled is not None:
+                money.total, message_currency = settled
     elif doc_type == DocType.CONTRACT:
         money = MoneyFound(total=_contract_price(view))
     elif doc_type in (DocType.ACT_OF_WORK, DocType.INVOICE):
@@ -233,7 +239,7 @@ def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
         _prefer_consistent_triple(view, money)
     _complete_vat(view, money)
     printed = [f for f in (money.total, money.without_vat) if f is not None and f.words]
-    money.currency = _currency(view, printed[0] if printed else money.total or money.without_vat)
+    money.currency = message_currency or _currency(view, printed[0] if printed else money.total or money.without_vat)
     total_v = money.total.value if money.total else None
     vat_v = money.vat.value if money.vat else None
     money.vat_rate = _vat_rate(view, total_v, vat_v) if vat_v else None
@@ -364,8 +370,10 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
 def _vat_share_printed(view: DocView, total: float | None) -> Found | None:
     """A sum printed anywhere in the document that is exactly the VAT share of the total at a known
     rate. Its label may be lost (OCR tore "в т.ч. НДС 12% –" off its line or garbled it); a chance
-    match to the tiyn is implausible, but it is arithmetic, not a reading, so it counts a bit less."""
-    if total is None or total <= 0:
+    match to the tiyn is implausible, but it is arithmetic, not a reading, so it counts a bit less.
+    Only on OCR'd pages: a text layer loses no label, and there a figure that happens to be a share of the total
+    is something else (a monthly salary one sixth of six months' pay is the "VAT" at 20 %)."""
+    if total is None or total <= 0 or not view.doc.needed_ocr:
         return None
     shares = [total * rate / (1 + rate) for rate in VAT_RATES]
     for s, e, v, _ in MONEY(view.text):

@@ -18,6 +18,8 @@ from extractors.references import find_contract_refs, legal_act_spans, period_sp
 from extractors.regions import find_hits, labelled, regex_parser
 from extractors.spelt_amounts import extract_amount_words, reconcile_words
 from extractors.structured import extraction_from_structured
+from extractors.swift_mt import read_message, value_date
+from extractors.swift_mt import reference as message_reference
 from extractors.translation import certificate_hints
 from extractors.view import DocView, Snippet
 from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText
@@ -90,8 +92,20 @@ def _read_fields(view: DocView, cls: Classification, out: DocumentExtraction) ->
         out.period = ev(extract_period(view))
         out.payroll_rows, out.payroll_totals = extract_payroll(view)
     if doc_type == DocType.PAYMENT_ORDER:
+        _fill_from_message(view, out)
         out.payment_purpose = ev(_purpose(view))
         out.knp = ev(labelled(view, "knp", regex_parser(_KNP, lambda m: m.group(1)), max_gap_chars=12))
+
+
+def _fill_from_message(view: DocView, out: DocumentExtraction) -> None:
+    """A SWIFT message copy's reference and value date where the page's labels gave none."""
+    message = read_message(view)
+    if message is None:
+        return
+    if out.number is None:
+        out.number = ev(message_reference(view, message))
+    if out.date is None:
+        out.date = ev(value_date(view, message))
 
 
 def _on_title(view: DocView, ref: RefSpan, title_line: int | None) -> bool:

@@ -136,14 +136,18 @@ def extract_date(
 ) -> Found | None:
     spans = _masked(refs, masks)
     # 1. A labelled date that is not excluded (value date, turnover date, birth date...).
-    found = labelled(view, "date", _date_parser(), exclude="date_excluded", max_gap_chars=25)
-    if found is not None and not _inside(found, spans):
-        return found
-    # 2. The date on the title line (or right under it).
-    for line in _title_neighbourhood(view, title_line):
-        found = _first_free_date(view, [line], spans)
-        if found is not None:
-            return found
+    labelled_date = labelled(view, "date", _date_parser(), exclude="date_excluded", max_gap_chars=25)
+    if labelled_date is not None and _inside(labelled_date, spans):
+        labelled_date = None
+    # 2. The date on the title line (or right under it). A labelled date on a later page than the title (a
+    #    "Date" column of an annex's schedule) is another date; on the title's page the label wins.
+    title_date = next(
+        (f for line in _title_neighbourhood(view, title_line) if (f := _first_free_date(view, [line], spans))), None
+    )
+    if labelled_date is not None and not (title_date is not None and _page_of(title_date) < _page_of(labelled_date)):
+        return labelled_date
+    if title_date is not None:
+        return title_date
     # 3. The first free date in the header.
     found = _first_free_date(view, view.header_lines(HEADER_LINES), spans)
     if found is not None:
@@ -154,6 +158,10 @@ def extract_date(
     if found is not None:
         found.factor *= FALLBACK_FACTOR
     return found
+
+
+def _page_of(found: Found) -> int:
+    return found.words[0].page if found.words else 0
 
 
 def _first_free_date(view: DocView, lines: list[VLine], spans: list[tuple[int, int]]) -> Found | None:

@@ -37,6 +37,8 @@ from extractors.party_candidates import (
 from extractors.party_labels import label_candidates
 from extractors.regions import find_hits, first_value, right_region
 from extractors.seals import seal_bin
+from extractors.swift_mt import party_candidates as message_parties
+from extractors.swift_mt import read_message
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
 from models.domain import DocType, Party
@@ -92,6 +94,8 @@ def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
     candidates += label_candidates(view, roles, unnamed_bins)
     candidates += _designation_candidates(view, roles)
     candidates += _prose_candidates(view, roles)
+    if doc_type == DocType.PAYMENT_ORDER and (message := read_message(view)) is not None:
+        candidates += message_parties(view, message, roles)
     if len(roles) == 1 or "employer" in roles:
         candidates += _first_org_candidates(view, roles)
     if doc_type in ISSUED_BY_SUPPLIER and "supplier" in roles:
@@ -145,7 +149,9 @@ _DESIGNATION = re.compile(
     r"(?P<lead>именуем\w*(?:\s*\(\w{0,4}\))?\s+(?:в\s+дальнейшем\s+)?|далее\s*[-–—]?\s*|"
     r"hereinafter(?:\s+(?:referred\s+to\s+as|called))?(?:\s+the)?\s+|nachfolgend(?:\s+(?:als|der|die))?\s+|"
     r"бұдан\s+әрі\s+|bundan\s+(?:böyle|sonra)\s+|以下简称\s*)?"
-    r"(?P<open>[«\"“„(（])\s*(?P<inner>(?:далее|hereinafter|nachfolgend|bundan\s+(?:böyle|sonra)|бұдан\s+әрі)\s*[-–—:]?\s*(?:the\s+)?[«\"“„]?)?"
+    r"(?P<open>[«\"“„(（])\s*(?P<inner>(?:далее|hereinafter|nachfolgend|bundan\s+(?:böyle|sonra)|бұдан\s+әрі)\s*[-–—:]?\s*(?:the\s+)?[«\"“„]?|"
+    # an English defined term: (the "Customer")
+    r"the\s+[\"“„«])?"
     r"(?P<role>[^»\"”“)）]{2,30}?)\s*[»\"”“]?\s*[»\"”“)）]",
     re.IGNORECASE,
 )

@@ -66,7 +66,32 @@ def _headers(view: DocView) -> dict[str, _Header]:
             continue
         hit = above[0] if first_row is None else max(above, key=lambda h: h.line.index)
         out[col] = _Header(col, hit.x0, hit.x1, hit.line.index)
+    if first_row is not None:
+        _to_group_totals(view, out, first_row)
     return out
+
+
+# A group header's sub-header row lies at most this many lines under it.
+SUBHEADER_MAX_LINES = 3
+
+
+def _to_group_totals(view: DocView, headers: dict[str, _Header], first_row: int) -> None:
+    """A merged two-row header ("Начислено" over "оклад | премия | итого", "Удержано" over "ИПН | ОПВ | … | итого"):
+    the group's figure is its own total sub-column, not the sub-column under the group word's centre. The group word
+    is centred over its sub-columns and the total closes them: it stands right of the group word's centre and left
+    of the next column header's."""
+    ordered = sorted(headers.values(), key=lambda h: h.xc)
+    for k, header in enumerate(ordered):
+        right = ordered[k + 1].xc if k + 1 < len(ordered) else float("inf")
+        sub_lines = view.lines[header.line + 1 : min(first_row, header.line + 1 + SUBHEADER_MAX_LINES)]
+        totals = [
+            h
+            for h in find_hits(view, "payroll_total_row", sub_lines, only_label_like=False)
+            if header.xc < (h.x0 + h.x1) / 2 < right
+        ]
+        if len(totals) == 1:
+            t = totals[0]
+            headers[header.name] = _Header(header.name, t.x0, t.x1, t.line.index)
 
 
 # A table row of a payroll sheet carries at least this many sums (accrued, withholdings, net).

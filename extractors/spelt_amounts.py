@@ -107,15 +107,19 @@ def _next_to(span: tuple[int, int], others: list[tuple[int, int]], text: str) ->
 
 def extract_amount_words(view: DocView) -> Found | None:
     """The amount written in words, as printed: after "Сумма прописью:"-like labels, or in parentheses,
-    or wherever a run of numerals ends in "NN тиын / cents / fen"."""
+    or wherever a run of numerals ends in "NN тиын / cents / fen" or in English "only"."""
     text = view.text
-    minor = vocabulary().minor_units
-    end_re = re.compile(rf"(?:\d{{1,2}}\s*)?(?:{minor})(?!\w)", re.IGNORECASE)
-    for m in end_re.finditer(text):
+    voc = vocabulary()
+    minor = rf"(?:\d{{1,2}}\s*)?(?:{voc.minor_units})(?!\w)"
+    closing = rf"(?<!\w)(?P<closing>{voc.amount_words_end})(?!\w)"
+    for m in re.finditer(f"{minor}|{closing}", text, re.IGNORECASE):
         run = _spelt_run(text, m.end())
         if run is None or run.start >= m.start():
             continue
-        return _words_found(view, run.start, m.end(), run.skipped)
+        found = _words_found(view, run.start, m.end(), run.skipped)
+        if m.group("closing") and words_to_number(str(found.value)) is None:
+            continue  # "only" is a common word: it closes an amount only after words that spell one
+        return found
     return None
 
 

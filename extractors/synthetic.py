@@ -72,6 +72,14 @@ def layout_document(
     return DocumentText(file=name, kind=kind, sha256=digest, pages=pages)
 
 
-def lines_document(name: str, lines: list[str], x: float = 50.0, top: float = 40.0, step: float = 14.0) -> DocumentText:
+def lines_document(
+    name: str,
+    lines: list[str],
+    x: float = 50.0,
+    top: float = 40.0,
+    step: float = 14.0,
+    source: TextSource = TextSource.TEXT_LAYER,
+) -> DocumentText:
     """Plain lines, one under another: for texts whose layout does not matter."""
-    return layout_document(name, [(x, top + i * step, line) for i, line in enumerate(lines)])
+    placements = [(x, top + i * step, line) for i, line in enumerate(lines)]
+    return layout_document(name, placements, source=source, confidence=1.0 if source == TextSource.TEXT_LAYER else 0.9)

@@ -68,6 +68,7 @@ TYPE_CONTRADICTED_MARGIN = 3.0
 _NUMBER_LIKE = re.compile(
     r"(?<![\w/.-])([A-Za-zА-Яа-яЁё0-9][A-Za-zА-Яа-яЁё0-9/-]*\d[A-Za-zА-Яа-яЁё0-9/-]*)(?![\w/-])"
 )
+_SWIFT_TAG = re.compile(r"\d{2}[A-ZА-Я]")
 # Cyrillic letters that look like Latin ones: "ЕХР-2358" typed or read in Cyrillic is "EXP-2358".
 _HOMOGLYPHS = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
 
@@ -166,6 +167,8 @@ def _document_numbers(text: str) -> set[str]:
         token = m.group(1)
         if re.fullmatch(r"\d{1,3}", token):
             continue  # clause numbers, counts, days
+        if _SWIFT_TAG.fullmatch(token) and text[m.end(1) : m.end(1) + 1] in (":", ";"):
+            continue  # a SWIFT field's tag (":32A:") is printed on every message copy: it tells no two apart
         found.add(token.upper().translate(_HOMOGLYPHS).strip("-/"))
     return found
 
@@ -336,10 +339,11 @@ def link_translations(docs: list[DocumentExtraction], texts: Mapping[str, Docume
                     continue
                 score = link_score(t, o)
                 if _acceptable(t, o, score, same_type):
-                    pairs.append((score, t_doc.file, o_doc.file))
-        # Strongest evidence first; a translation has one original, an original one translation per
-        # language, and a document is either a translation or an original.
-        for _, t_file, o_file in sorted(pairs, key=lambda p: -p[0]):
+                    pairs.append((score, mirror_coverage(t.features, o.features), t_doc.file, o_doc.file))
+        # Strongest evidence first (on equal evidence, the original whose facts the translation repeats the more
+        # of); a translation has one original, an original one translation per language, and a document is
+        # either a translation or an original.
+        for _, _, t_file, o_file in sorted(pairs, key=lambda p: (-p[0], -p[1])):
             t_doc = by_file[t_file]
             if t_file in translations or o_file in translations or (o_file, t_doc.language) in originals:
                 continue

@@ -33,6 +33,7 @@ _AMOUNT_BODIES = [
     # scanned payroll and application totals on dev, dev-b and builder for one act on a forms family).
     rf"\d{{1,3}}(?:{_SEP}{{1,3}}\d{{3}})+[.,]\d{{2}}",
     r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?",  # 1,234,567.89
+    r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?",  # 16,72,000.00 (Indian lakh grouping)
     r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?",  # 1.234.567,89 (German)
     r"\d+-\d{2}(?!\d)",  # 53650-00
     r"\d+(?:[.,]\d{1,2})?",  # 2841440.00 / 12

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from extractors.columns import reading_order
 from extractors.prefilter import fold, may_match, needles
 from models.domain import BBox, DocumentText, PageText, Provenance, Word
 
@@ -238,6 +239,7 @@ class DocView:
     # ------------------------------------------------------------------ construction
 
     def _add_page(self, page: PageText, skip_noise: bool) -> None:
+        kept: list[tuple[int, list[Word], list[float]]] = []
         for k, idx in enumerate(page.lines):
             words = [page.words[i] for i in idx if page.words[i].text.strip()]
             if skip_noise:
@@ -246,9 +248,16 @@ class DocView:
             is_rule = [_is_rule_mark(w.text) for w in words]
             rules = [(w.bbox.x0 + w.bbox.x1) / 2 for w, rule in zip(words, is_rule) if rule]
             words = [w for w, rule in zip(words, is_rule) if not rule]
-            if not words:
-                continue
-            words.sort(key=lambda w: w.bbox.x0)
+            if words:
+                kept.append((k, sorted(words, key=lambda w: w.bbox.x0), rules))
+        if page.unit != "cell":
+            # Two columns of prose are read one after the other (extractors.columns); a split line keeps its
+            # number on the page and the rules of its own side.
+            ordered = reading_order([words for _, words, _ in kept], page.width)
+            if len(ordered) != len(kept):
+                line_of = {id(w): (k, rules) for k, words, rules in kept for w in words}
+                kept = [(*line_of[id(ws[0])][:1], ws, line_of[id(ws[0])][1]) for ws in ordered]
+        for k, words, rules in kept:
             line_no = len(self.lines)
             cells = page.unit == "cell"
             vwords = [
@@ -308,7 +317,14 @@ class DocView:
                 if not _word_bounded(text, m.start(), m.end()):
                     continue
                 first, last = _positions(line, m.start(), m.end())
-                hits.append(LabelHit(name, line, first, last, m.group(0), m.start(), m.end()))
+                hit = LabelHit(name, line, first, last, m.group(0), m.start(), m.end())
+                prev = hits[-1] if hits and hits[-1].line is line else None
+                if prev is not None and _LABEL_PAIR_GAP.fullmatch(text[prev.end : m.start()]):
+                    # One label printed in two languages ("Ақша жөнелтуші / Отправитель денег", "Күні / Дата"):
+                    # one hit, so that the value is read after the pair, not from its second half.
+                    hits[-1] = LabelHit(name, line, prev.first, last, text[prev.start : m.end()], prev.start, m.end())
+                    continue
+                hits.append(hit)
         return hits
 
     # ------------------------------------------------------------------ geometry
@@ -431,6 +447,10 @@ def iter_bounded(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
     for m in pattern.finditer(text):
         if m.end() > m.start() and _word_bounded(text, m.start(), m.end()):
             yield m
+
+
+# Between the two halves of a bilingual label: a slash or a bar, nothing else but spaces.
+_LABEL_PAIR_GAP = re.compile(r"\s*[/|]\s*")
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:

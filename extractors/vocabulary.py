@@ -43,6 +43,7 @@ class Vocabulary:
     currency_token: re.Pattern[str]
     currency_signs: dict[str, CurrencySign]
     minor_units: str
+    amount_words_end: str
     legal_prefix: list[str]
     legal_suffix: list[str]
     latin_suffix: list[str]
@@ -156,6 +157,7 @@ def vocabulary() -> Vocabulary:
         currency_token=re.compile(_currency_pattern(every_token), FLAGS),
         currency_signs=signs,
         minor_units=_alternation(raw["minor_units"]),
+        amount_words_end=_alternation(raw["amount_words_end"]),
         legal_prefix=list(lf["prefix"]),
         legal_suffix=list(lf["suffix"]),
         latin_suffix=list(lf["latin_suffix"]),

@@ -177,6 +177,9 @@ class ServiceSettings(BaseSettings):
     # Page images most recently served are also kept in each API process's memory, up to this many MB
     # (api.page_images): a page looked at again skips fetching its PNG (~1 MB for a scan) from the database.
     page_image_memory_mb: int = Field(64, ge=0)
+    # After a dossier is checked a worker renders its documents' page images into the cache
+    # (casework.page_images), so a reviewer's first look at a page is as quick as the next ones.
+    prerender_page_images: bool = True
     list_max_limit: int = 200
     # Database connections per process (API process or worker); mind PostgreSQL's max_connections
     # (100 by default) times the number of processes.

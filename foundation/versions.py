@@ -57,8 +57,12 @@ READER_VERSION = 5
 # that two citations contradict inferred from them, a party block's name row («Наименование», «Атауы»), compound
 # Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer); 19 a VAT no larger than the highest
 # rate of the base when no total is read, a contract date the citations and its own text agree on; 20 words with a
-# minor unit right after the number and no currency between are not read (a wrapped phrase's middle line lost).
-EXTRACTOR_VERSION = 20
+# minor unit right after the number and no currency between are not read (a wrapped phrase's middle line lost);
+# 21 a label printed in two languages is one label ("Ақша жөнелтуші / Отправитель денег"), a SWIFT MT103 copy's
+# tagged fields (:20:, :32A:, :50K:, :59:), Indian digit grouping, "and 00/100" fractions in words, no VAT inferred
+# from an unlabelled share of the total on a text layer, SWIFT tags no evidence of a translation, two columns of prose
+# read one after the other, English defined terms, an annex's dated column not the document's date.
+EXTRACTOR_VERSION = 21
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);
 # 5 program rules as the operator applies them (Q capped by the claim, N and the SME limit, eligibility, the
@@ -67,9 +71,10 @@ EXTRACTOR_VERSION = 20
 # citation accuses only when read as confidently, payroll rows that do not add up themselves are not summed;
 # 8 a text layer's total taken from the words or glued from two cells (digit groups at unequal gaps) accuses nobody;
 # 9 a scanned figure standing alone accuses only with its VAT line read; 10 words spelling the figure's tail are a
-# partial reading on text layers too, a VAT against a base subtracted from a glued total is not judged;
-# 11 findings keep their message parameters (Finding.params) for the Kazakh texts.
-VALIDATOR_VERSION = 11
+# partial reading on text layers too, a VAT against a base subtracted from a glued total is not judged; 11 wording:
+# «исключён», counts of payroll rows agree with their noun; 12 findings keep their message parameters
+# (Finding.params) for the Kazakh texts.
+VALIDATOR_VERSION = 12
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

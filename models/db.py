@@ -27,6 +27,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -175,6 +176,8 @@ class ApplicationRow(_Timestamps, Base):
     # Summary of ``result`` kept in columns so that lists can filter on it.
     clean: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     error_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Errors no reviewer dismissed (the workspace list filters on it); kept by casework.checking.
+    open_error_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     finding_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The reviewer's decision (reviewers' workspace); the history is in audit_events.
@@ -494,6 +497,36 @@ class EligibilityDecisionRow(Base):
     user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     api_key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class SearchEntryRow(Base):
+    """What full-text search finds of one read document (``models.search_index``): its text and key values.
+
+    One row per document, replaced whenever the document's reading is stored. The indexed form is
+    dialect-specific and made by migration 0009, outside these models: on PostgreSQL a generated
+    ``tsv`` column (``russian`` and ``simple`` configurations) with a GIN index, on SQLite the FTS5
+    table ``search_fts`` kept in step by triggers. The key columns find the same payment order or
+    invoice in other applications.
+    """
+
+    __tablename__ = "search_entries"
+    __table_args__ = (Index("ix_search_entries_doc_key", "doc_type", "doc_number", "doc_date", "party_bin"),)
+
+    # An integer key: SQLite's FTS5 table refers to rows by it (a rowid that VACUUM never renumbers).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    doc_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    # Every number of the document as one token each, digit groups joined ("1 250 000" -> 1250000).
+    digits: Mapped[str] = mapped_column(Text)
+    # The document's own number, date and the BIN that identifies it (payer of a payment order,
+    # supplier of an invoice), normalised.
+    doc_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    doc_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    party_bin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    indexed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 # --------------------------------------------------------------------------- engines and migrations

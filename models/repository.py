@@ -24,6 +24,7 @@ from models.db import (
     ReviewDecision,
 )
 from models.domain import Application, DocumentExtraction, PageText, PriorReimbursement, SourceFile
+from models.search_index import drop_document, index_document
 
 
 def upsert_application(session: Session, app: Application) -> ApplicationRow:
@@ -143,6 +144,7 @@ def record_document(session: Session, app_row: ApplicationRow, source: SourceFil
         row.sha256 = source.sha256
         row.kind = source.kind.value
         _clear_results(row)
+        drop_document(session, row.id)
     session.flush()
     return row
 
@@ -170,6 +172,11 @@ def set_document_status(
     doc_row.failure_code = failure_code
     doc_row.failure_reason = failure_reason
     session.flush()
+    # A reading's outcome is stored last (pages and values first): the search index follows it.
+    if doc_row.status == DocumentStatus.DONE.value:
+        index_document(session, doc_row)
+    elif doc_row.status == DocumentStatus.FAILED.value:
+        drop_document(session, doc_row.id)
 
 
 def record_pages(session: Session, doc_row: DocumentRow, pages: list[PageText]) -> list[PageRow]:

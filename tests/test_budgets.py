@@ -112,7 +112,7 @@ def test_a_multi_page_tiff_has_a_pixel_budget_over_all_frames() -> None:
 
 
 def test_a_tiff_page_is_reached_without_decoding_the_pages_before(monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.pages import render_page_png
+    from casework.page_render import render_page_png
 
     decoded: list[int] = []
     real_load = TiffImagePlugin.TiffImageFile.load
@@ -185,16 +185,16 @@ def _uploaded_document(client: Any, keys: Keys, name: str, data: bytes) -> str:
 def test_a_page_image_is_rendered_once_then_served_from_the_cache(
     client: Any, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import api.page_images
+    import casework.page_images
 
     renders: list[int] = []
-    real = api.page_images.render_page_png
+    real = casework.page_images.render_page_png
 
     def counting(data: bytes, kind: FileKind, page_no: int, settings: Settings) -> Any:
         renders.append(page_no)
         return real(data, kind, page_no, settings)
 
-    monkeypatch.setattr(api.page_images, "render_page_png", counting)
+    monkeypatch.setattr(casework.page_images, "render_page_png", counting)
     doc_id = _uploaded_document(client, keys, "scan.tif", _tiff(frames=3, side=500))
     images = [
         client.get(f"/v1/documents/{doc_id}/pages/3/image", headers=auth(keys.portal)) for _ in range(3)
@@ -222,7 +222,7 @@ def test_heavy_work_waits_for_a_turn_then_answers_503(
 
 
 def test_a_frame_too_large_for_ocr_is_shrunk_first_and_its_page_image_scale_follows() -> None:
-    from api.pages import render_page_png
+    from casework.page_render import render_page_png
     from ocr.raster import image_pages
 
     data = _tiff(frames=1, side=2000)  # 4 Mpx

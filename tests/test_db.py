@@ -7,12 +7,13 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ from models.repository import (
     set_document_status,
     upsert_application,
 )
+from models.search_index import DIALECT_OBJECTS
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -150,13 +152,19 @@ def _head_revision() -> str:
     return head
 
 
+def schema_drift(connection: Connection) -> list[Any]:
+    """What the database's schema has that the models do not, or lacks (Alembic's comparison); the
+    search index's dialect-specific parts (migration 0009, ``DIALECT_OBJECTS``) are outside the models."""
+    models_only = {"compare_type": True, "include_name": lambda name, *_: name not in DIALECT_OBJECTS}
+    return list(compare_metadata(MigrationContext.configure(connection, opts=models_only), Base.metadata))
+
+
 def test_migrations_create_exactly_the_models_schema_and_rerun_as_no_op(
     database_url: str, engine: Engine
 ) -> None:
     upgrade_database(database_url)  # second run: already at head
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert schema_drift(connection) == []
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == _head_revision()
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from api import page_images
-from api.pages import PageImage
+from casework.page_render import PageImage
 from foundation.settings import Settings
 
 
@@ -32,7 +32,7 @@ def test_a_page_seen_again_is_answered_without_the_database(monkeypatch: Any) ->
             asked.append(key)
             return stored
 
-    doc: Any = SimpleNamespace(sha256="f" * 64, pages=[])
+    doc: Any = SimpleNamespace(sha256="f" * 64, kind="pdf", pages=[])
     settings = Settings()
     first = page_images.page_image(Session(), doc, 1, settings)  # type: ignore[arg-type]
     again = page_images.page_image(Session(), doc, 1, settings)  # type: ignore[arg-type]

@@ -82,7 +82,7 @@ def test_declared_and_confirmed_costs_side_by_side_and_the_payments_behind_the_d
     assert f.severity == "warning"
     text = plain(f.message)
     assert "10 000 000,00" in text and "5 000 000,00" in text
-    assert "«pp_101.pdf» — 5 000 000,00 тенге (исключен: оплата раньше даты договора)" in text
+    assert "«pp_101.pdf» — 5 000 000,00 тенге (исключён: оплата раньше даты договора)" in text
     assert "PAYMENT_BEFORE_CONTRACT" not in text  # words, not codes
     assert any(e.file == "pp_101.pdf" for e in f.evidence)
 
@@ -250,7 +250,7 @@ def test_a_payment_after_the_application_date_is_a_finding_and_not_counted() -> 
     c = result.computed
     assert c is not None and c.eligible_costs_kzt == 5_000_000.0
     step = next(s for s in c.steps if s.get("file") == "pp_102.pdf")
-    assert step["status"] == "excluded" and step["reason"] == "исключен: оплата после даты заявки"
+    assert step["status"] == "excluded" and step["reason"] == "исключён: оплата после даты заявки"
 
 
 def test_a_salary_month_after_the_application_date_is_not_counted() -> None:

@@ -124,6 +124,29 @@ def test_the_list_and_the_dossier_count_open_findings_only(client: Any, seeded: 
     assert f"ошибок {opened} (открыто {opened - 1})" in printed
 
 
+@needs_services
+def test_the_errors_filter_reads_open_errors_only(client: Any, seeded: Seeded, users: Users) -> None:
+    csrf = sign_in(client, "ivanova")
+    assert "web_dossier_1" in client.get("/dossiers?errors=yes").text
+    assert "web_dossier_1" not in client.get("/dossiers?errors=no").text
+    page = client.get(f"/dossiers/{seeded.application_id}").text
+    keys = re.findall(r'class="finding sev-error" id="finding-([0-9a-f]+)"', page)
+    assert keys
+    for key in keys:
+        client.post(
+            f"/dossiers/{seeded.application_id}/findings/{key}",
+            data={"verdict": "dismissed", "comment": "проверено по оригиналу", "csrf_token": csrf},
+        )
+    assert _open_errors_on_dossier(client.get(f"/dossiers/{seeded.application_id}").text) == 0
+    assert "web_dossier_1" not in client.get("/dossiers?errors=yes").text
+    assert "web_dossier_1" in client.get("/dossiers?errors=no").text
+    client.post(
+        f"/dossiers/{seeded.application_id}/findings/{keys[0]}", data={"verdict": "reopen", "csrf_token": csrf}
+    )
+    assert "web_dossier_1" in client.get("/dossiers?errors=yes").text
+    assert "web_dossier_1" not in client.get("/dossiers?errors=no").text
+
+
 def _listed_errors(listing: str) -> int:
     row = listing.split('data-dossier="web_dossier_1"', 1)[1].split("</tr>", 1)[0]
     cells = re.findall(r'<td class="num">(.*?)</td>', row)

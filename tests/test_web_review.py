@@ -272,7 +272,7 @@ def test_a_scanned_page_is_shown_straightened_like_the_ocr_read_it() -> None:
     import numpy as np
     from PIL import Image
 
-    from api.web.page_frames import ocr_frame_png
+    from casework.page_frames import ocr_frame_png
     from foundation.settings import OcrSettings
     from ocr.image_ops import to_grayscale
     from ocr.preprocess import estimate_skew

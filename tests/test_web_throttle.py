@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select, text, update
 
 from casework import connections
@@ -27,14 +25,13 @@ from casework.user_accounts import (
 from foundation.settings import WebSettings
 from models.db import (
     AuditEventRow,
-    Base,
     SignInFailureRow,
     alembic_config,
     make_engine,
     make_session_factory,
     upgrade_database,
 )
-from tests.test_db import database_url, engine  # noqa: F401 - fixtures (SQLite and PostgreSQL)
+from tests.test_db import database_url, engine, schema_drift  # noqa: F401 - fixtures (SQLite and PostgreSQL)
 from tests.test_service_support import ServiceEnv, needs_services
 from tests.web_support import (  # noqa: F401 - fixtures
     PASSWORD,
@@ -64,8 +61,7 @@ def test_the_throttle_migration_goes_down_and_up_again(database_url: str) -> Non
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
         upgrade_database(database_url)
         with db.connect() as connection:
-            migration = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(migration, Base.metadata) == []
+            assert schema_drift(connection) == []
     finally:
         db.dispose()
 

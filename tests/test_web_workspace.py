@@ -200,3 +200,34 @@ def test_counts_agree_with_their_nouns() -> None:
         "1 поле", "2 поля", "4 поля", "5 полей", "11 полей", "12 полей", "21 поле", "22 поля", "25 полей",
         "101 поле", "111 полей",
     ]
+
+
+def test_the_worker_draws_the_page_images_before_a_reviewer_asks(
+    service_env: ServiceEnv, client: Any, seeded: Seeded, users: Users, monkeypatch: Any
+) -> None:
+    import api.page_images
+    import casework.page_images
+    from casework import connections
+    from casework.page_images import pages_of_application, stored_page_image
+    from models.db import DocumentRow, PageImageRow
+
+    with connections.sessions(service_env.settings)() as session:
+        pages = pages_of_application(session, seeded.application_id)
+        paged = [
+            d for d in session.query(DocumentRow).filter(DocumentRow.application_id == seeded.application_id)
+            if d.kind in ("pdf", "jpeg", "png", "tiff") and d.status == "done"
+        ]
+        assert paged and len(pages) >= len(paged)
+        assert all(stored_page_image(session, p, service_env.settings) is not None for p in pages)
+        assert session.query(PageImageRow).count() >= len(pages)
+
+    def not_again(*_: Any) -> Any:
+        raise AssertionError("the page was drawn on request: the worker had not drawn it")
+
+    monkeypatch.setattr(casework.page_images, "render_page_png", not_again)
+    monkeypatch.setattr(api.page_images, "_recent", api.page_images._RecentImages())  # nothing in memory
+    sign_in(client, users.reviewer)
+    for doc in paged:
+        for page_no in range(1, (doc.page_count or 1) + 1):
+            image = client.get(f"/documents/{doc.id}/pages/{page_no}.png")
+            assert image.status_code == 200 and image.content.startswith(b"\x89PNG")

@@ -11,7 +11,7 @@ from models.program_rules import Rules, RuleSet
 from validators.consequences import consequence
 from validators.consistency import vat_doubt
 from validators.context import CheckContext, doc_date, resolve_rules
-from validators.findings import catalogue, fmt_date, fmt_money, fmt_pct, make_finding
+from validators.findings import catalogue, count_words, fmt_date, fmt_money, fmt_pct, make_finding
 from validators.party_checks import expected_party_bin
 from validators.values import KZT, as_decimal, evidence, money, norm_bin, norm_currency, raw
 
@@ -272,7 +272,7 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
             reason = (
                 f"строки ведомости прочитаны неуверенно ({len(weak_rows)} из {len(doc.payroll_rows)})"
                 if weak_rows
-                else f"в {len(broken_rows)} из {len(doc.payroll_rows)} строк ведомости начислено − удержано "
+                else f"в {len(broken_rows)} из {_rows_of(len(doc.payroll_rows))} ведомости начислено − удержано "
                 "≠ к выплате: строки прочитаны с ошибкой"
                 if broken_rows
                 else ctx.OCR_DIGIT_REASON
@@ -290,7 +290,7 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
             continue
         differences.append(f"{label}: итог {fmt_money(printed)}, сумма строк {fmt_money(summed)}")
         ev_list.append(
-            evidence(doc, f"payroll_totals.{column}", total_ev, note=f"сумма {len(cells)} строк: {summed}")
+            evidence(doc, f"payroll_totals.{column}", total_ev, note=f"сумма {_rows_of(len(cells))}: {summed}")
         )
     if differences:
         ctx.add(
@@ -298,6 +298,11 @@ def _check_rows_against_totals(ctx: CheckContext, doc: DocumentExtraction) -> No
                 "PAYROLL_TOTALS_MISMATCH", file=doc.file, evidence=ev_list, details="; ".join(differences)
             )
         )
+
+
+def _rows_of(count: int) -> str:
+    """«из 21 строки», «сумма 5 строк»: the genitive after «из» and «сумма»."""
+    return count_words(count, "строки", "строк", "строк")
 
 
 def _row_adds_up(row: PayrollRow, tolerance: Decimal) -> bool:

@@ -109,6 +109,20 @@ def scored_only(findings: Iterable[Finding]) -> list[Finding]:
 # --------------------------------------------------------------------------- formatting for messages
 
 
+def count_words(count: int, one: str, few: str, many: str) -> str:
+    """The count with its noun in the form Russian numerals take: «1 поле», «3 поля», «5 полей»,
+    «21 поле», «11 полей». After «из» or «сумма» the genitive: ``count_words(n, "строки",
+    "строк", "строк")`` gives «из 21 строки», «из 5 строк»."""
+    tens, units = count % 100, count % 10
+    if units == 1 and tens != 11:
+        word = one
+    elif 2 <= units <= 4 and not 12 <= tens <= 14:
+        word = few
+    else:
+        word = many
+    return f"{count} {word}"
+
+
 def fmt_money(value: Decimal | float | None, currency: str | None = None) -> str:
     """Russian money style: 12 345 678,90 (with the currency code when it is not KZT)."""
     if value is None:

@@ -430,7 +430,7 @@ def _payment_costs(
         step["amount_kzt"] = float(kzt)
         claimed += kzt
         if p.file in excluded:
-            step.update(status="excluded", counted_kzt=0.0, reason="исключен: " + _excluded_reason(excluded[p.file]))
+            step.update(status="excluded", counted_kzt=0.0, reason="исключён: " + _excluded_reason(excluded[p.file]))
             continue
         vat_note = None
         if not vat_known:

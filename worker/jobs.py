@@ -7,6 +7,8 @@
 * ``check_application_job(application_id, revision)`` — the dossier check of one round, after all
   its document jobs (failed ones included: they are reported as unreadable documents).
 * ``deliver_webhook_job(delivery_id)`` — one signed POST.
+* ``render_page_images_job(application_id)`` — after a check, the page images of the application's
+  documents drawn into the cache (``casework.page_images``), so a reviewer's first look is quick.
 
 The casework queues them by dotted path (``casework.rounds``, ``casework.webhooks``): nothing here
 is imported to enqueue a job, so the service layer never imports the worker.
@@ -35,6 +37,7 @@ from casework.extraction_cache import (
     save_cache,
     unfinished_documents,
 )
+from casework.page_images import enqueue_page_images_job, prerender_page_images
 from casework.rounds import cache_checker, enqueue_plan, plan_check
 from casework.webhook_targets import WebhookPolicy, WebhookTarget, WebhookTargetRefused, check_webhook_url
 from casework.webhooks import (
@@ -219,8 +222,17 @@ def check_application_job(application_id: str, revision: int) -> dict[str, Any]:
         deliveries = create_deliveries(session, app, EVENT_CHECKED)
     connection = connections.redis_connection(settings)
     enqueue_webhooks(deliveries, settings, connection)
+    enqueue_page_images_job(application_id, revision, settings, connection)
     m.record(connection, settings.service.queue_prefix, "dossier", duration, dossiers_checked=1)
     return {"status": "done", "revision": revision, "findings": len(result.findings)}
+
+
+def render_page_images_job(application_id: str) -> dict[str, Any]:
+    settings = connections.current_settings()
+    started = time.monotonic()
+    with connections.sessions(settings)() as session:  # render_and_keep commits page by page
+        drawn = prerender_page_images(session, application_id, settings)
+    return {"status": "done", "drawn": drawn, "seconds": round(time.monotonic() - started, 3)}
 
 
 def _catch_up(session: Any, app: ApplicationRow) -> bool:

@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from api import page_images
 from api.deps import RedisDep, SessionDep, SettingsDep, require, visible_document
 from api.errors import ApiError
-from api.pages import NoPageImage
 from api.presenters import document_detail
 from api.schemas import CorrectionIn, DocumentDetail, ReprocessResponse
 from casework import correcting, intake
 from casework.access import Action, Principal
+from casework.page_render import NoPageImage
 from casework.webhooks import enqueue_webhooks_after_commit
 from ingest.blobs_in_database import load_bytes
 

@@ -241,43 +241,43 @@ def parse_value(path: str, text: str) -> Any:
     if path in MONEY_PATHS:
         amount = as_decimal(text)
         if amount is None or not re.fullmatch(r"[\d\s\u00a0.,]+", text) or amount < 0:
-            raise FieldValueError(f"«{text}» — не сумма. Пример: 302 400,00.")
+            raise FieldValueError(gettext("«{text}» — не сумма. Пример: 302 400,00.").format(text=text))
         return float(amount.quantize(Decimal("0.01")))
     if path in DATE_PATHS:
         day = as_date(text)
         if day is None:
-            raise FieldValueError(f"«{text}» — не дата. Пример: 20.01.2023.")
+            raise FieldValueError(gettext("«{text}» — не дата. Пример: 20.01.2023.").format(text=text))
         return day.isoformat()
     if path == "period":
         month = as_month(text)
         if month is None:
-            raise FieldValueError(f"«{text}» — не месяц. Пример: 03.2024.")
+            raise FieldValueError(gettext("«{text}» — не месяц. Пример: 03.2024.").format(text=text))
         return f"{month[0]:04d}-{month[1]:02d}"
     if path == "amounts.vat_rate":
         rate = as_decimal(text.rstrip("% "))
         if rate is None or rate < 0:
-            raise FieldValueError(f"«{text}» — не ставка. Пример: 12.")
+            raise FieldValueError(gettext("«{text}» — не ставка. Пример: 12.").format(text=text))
         return float(rate / 100 if rate >= 1 else rate)
     if path == "amounts.currency":
         code = text.upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
-            raise FieldValueError(f"«{text}» — не код валюты. Пример: KZT, USD.")
+            raise FieldValueError(gettext("«{text}» — не код валюты. Пример: KZT, USD.").format(text=text))
         return code
     if path == "doc_type":
         if text not in {t.value for t in DocType}:
-            raise FieldValueError(f"Неизвестный тип документа «{text}».")
+            raise FieldValueError(gettext("Неизвестный тип документа «{text}».").format(text=text))
         return text
     if path == "language":
         if text not in LANGUAGE_LABELS:
-            raise FieldValueError(f"Неизвестный язык «{text}».")
+            raise FieldValueError(gettext("Неизвестный язык «{text}».").format(text=text))
         return text
     if path.endswith(".bin"):
         digits = re.sub(r"\D", "", text)
         if len(digits) != _BIN_DIGITS or len(re.sub(r"[\s\d]", "", text)) > 0:
-            raise FieldValueError(f"БИН/ИИН — это {_BIN_DIGITS} цифр, введено «{text}».")
+            raise FieldValueError(gettext("БИН/ИИН — это {digits} цифр, введено «{text}».").format(digits=_BIN_DIGITS, text=text))
         return digits
     if path == "knp":
         if not re.fullmatch(r"\d{3}", text):
-            raise FieldValueError(f"КНП — это 3 цифры, введено «{text}».")
+            raise FieldValueError(gettext("КНП — это 3 цифры, введено «{text}».").format(text=text))
         return text
     return text

@@ -19,6 +19,7 @@ from api.web.pages import (
     letter,
     live_status,
     report,
+    search,
     sign_in,
 )
 from api.web.rendering import render
@@ -34,7 +35,8 @@ def install_web(app: FastAPI) -> None:
     app.add_middleware(LanguageMiddleware)  # chooses each request's interface language (api.web.i18n)
     app.include_router(sign_in.public_router)
     app.include_router(language.public_router)
-    for page in (sign_in, language, dossier_list, live_status, dossier, report, letter, document, audit_log):
+    pages = (sign_in, language, dossier_list, live_status, dossier, report, letter, document, audit_log, search)
+    for page in pages:
         app.include_router(page.router)
 
     @app.exception_handler(LoginRequired)

@@ -23,6 +23,7 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core, instal
 FONT = "DejaVu"
 _GREY = (90, 100, 112)
 _HEAD_FILL = (236, 240, 245)
+_CELL_PADDING = 1.2  # mm around a table cell's text
 _SEVERITY_COLOURS = {"error": (180, 35, 24), "warning": (154, 91, 0), "info": (23, 92, 211)}
 
 
@@ -99,17 +100,19 @@ def _table(
     label_column: bool = False,
 ) -> None:
     """A table; ``label_column``: the first column names what the second says (key / value)."""
+    all_rows = ([headings] if headings else []) + rows
+    fitted = _word_widths(pdf, all_rows, widths, size, bold_first=headings is not None)
     pdf.set_font(FONT, size=size)
     with pdf.table(
-        col_widths=widths,
+        col_widths=fitted,
         line_height=4.4,
-        padding=1.2,
+        padding=_CELL_PADDING,
         text_align="LEFT",
         first_row_as_headings=headings is not None,
         headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL),
         borders_layout="HORIZONTAL_LINES",
     ) as table:
-        for values in ([headings] if headings else []) + rows:
+        for values in all_rows:
             row = table.row()
             for index, value in enumerate(values):
                 style = FontFace(color=_GREY) if label_column and index == 0 else None
@@ -118,12 +121,37 @@ def _table(
     pdf.ln(1.5)
 
 
+def _word_widths(
+    pdf: _Report, rows: list[list[str]], widths: tuple[int, ...], size: float, bold_first: bool
+) -> tuple[float, ...]:
+    """The columns' widths, each widened to its longest word where the others can spare the room:
+    a table cell wraps at spaces, and a word wider than its column would be cut in two («подтверждае-
+    т»). What a column gains comes from the others' room beyond their own longest word."""
+    need = []
+    for column in range(len(widths)):
+        longest = 0.0
+        for index, values in enumerate(rows):
+            pdf.set_font(FONT, "B" if bold_first and index == 0 else "", size)
+            for word in str(values[column] if column < len(values) else "").split():
+                longest = max(longest, pdf.get_string_width(word))
+        need.append(longest + 2 * _CELL_PADDING + 0.5)
+    pdf.set_font(FONT, size=9.5)
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    spare = [max(0.0, w - n) for n, w in zip(need, widths, strict=True)]
+    if short == 0 or short > sum(spare):
+        return tuple(float(w) for w in widths)  # nothing to do, or too little room: as drawn
+    give = short / sum(spare)
+    return tuple(
+        max(float(w), n) if n > w else w - s * give for n, w, s in zip(need, widths, spare, strict=True)
+    )
+
+
 def _title(pdf: _Report, c: dict[str, Any]) -> None:
     app = c["app"]
     pdf.set_font(FONT, "B", 15)
     pdf.multi_cell(0, 7, gettext("Отчёт о проверке досье на возмещение затрат"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 11.5)
-    pdf.multi_cell(0, 6, f"{app.applicant_name}, {gettext('БИН')} {app.applicant_bin}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"{app.applicant_name}, " + gettext("БИН") + f" {app.applicant_bin}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=9.5)
     pdf.ln(1)
 
@@ -215,7 +243,7 @@ def _findings(pdf: _Report, c: dict[str, Any]) -> None:
             if f.verdict:
                 comment = f" — «{f.verdict_comment}»" if f.verdict_comment else ""
                 _paragraph(
-                    pdf, f"    {gettext('Решение')}: {f.verdict_label}, {f.verdict_by}, {f.verdict_at}{comment}", size=8.5
+                    pdf, "    " + gettext("Решение") + f": {f.verdict_label}, {f.verdict_by}, {f.verdict_at}{comment}", size=8.5
                 )
             pdf.ln(1.2)
 
@@ -236,15 +264,22 @@ def _computation(pdf: _Report, c: dict[str, Any]) -> None:
                     d.number,
                     d.date,
                     d.total if computation.computed.vat_basis == "not_applicable" else d.without_vat,
-                    d.step_status or gettext("подтверждает"),
+                    (d.step_status or gettext("подтверждает")) + (f"\n{d.conversion}" if d.conversion else ""),
                     d.counted or "",
                 ]
                 for d in chain.documents
             ]
             amount_heading = (
-                gettext("Сумма, тенге") if computation.computed.vat_basis == "not_applicable" else gettext("Без НДС, тенге")
-            )
-            headings = [gettext("Документ"), gettext("№"), gettext("Дата"), amount_heading, gettext("В расчёте"), gettext("Учтено, тенге")]
+                gettext("Сумма") if computation.computed.vat_basis == "not_applicable" else gettext("Без НДС")
+            ) + (f", {chain.unit}" if chain.unit else "")
+            headings = [
+                gettext("Документ"),
+                gettext("№"),
+                gettext("Дата"),
+                amount_heading,
+                gettext("В расчёте"),
+                gettext("Учтено, тенге"),
+            ]
             _table(pdf, headings, rows, (54, 16, 20, 34, 24, 32))
     if computation.costs is not None:
         costs = computation.costs

@@ -23,7 +23,7 @@ from api.web.fields import field_label, value_at
 from api.web.i18n import current_lang, gettext, ngettext
 from casework import eligibility
 from casework.audit import record_event
-from casework.checking import recheck_now
+from casework.checking import recheck_now, refresh_open_error_count
 from casework.correcting import CORRECT, WITHDRAW, CorrectionOutcome, correct_document
 from casework.errors import CorrectionError
 from casework.finding_keys import current_findings, finding_key, finding_summary
@@ -187,6 +187,7 @@ def decide_finding(
     recomputed: dict[str, Any] = {}
     if excludes_payment and was_dismissed != (verdict == FindingVerdict.DISMISSED):
         recomputed = {"recomputed": _recompute(session, app, finding)}
+    refresh_open_error_count(session, app)
     return record_event(
         session,
         FINDING_ACTIONS[verdict],

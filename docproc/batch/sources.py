@@ -51,6 +51,7 @@ from ingest.dossier import (
 )
 from ingest.errors import IngestError
 from ingest.sizes import format_size
+from validators.findings import count_words
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,7 @@ def _archive_refusal(path: Path, infos: list[zipfile.ZipInfo], settings: Setting
     if len(infos) > caps.max_archive_members:
         return IngestError(
             "zip_too_many_members",
-            f"В архиве «{path.name}» {len(infos)} файлов; для пакетной обработки допустимо не более "
+            f"В архиве «{path.name}» {count_words(len(infos), 'файл', 'файла', 'файлов')}; для пакетной обработки допустимо не более "
             f"{caps.max_archive_members}. Разделите архив на части.",
         )
     declared = sum(info.file_size for info in infos)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import typer
 
-from docproc.cli import batch, cache, dossier, service, users
+from docproc.cli import batch, cache, dossier, search, service, users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Проверка комплектности досье (Правила № 308).")
 
 # In the order ``docproc --help`` lists them.
-for commands in (dossier, service, users, batch, cache):
+for commands in (dossier, service, users, batch, cache, search):
     commands.register(app)

@@ -1,7 +1,7 @@
 """The workspace language each user chose (issue 13, item 9: Russian or Kazakh interface).
 
 Revision ID: 0010_user_language
-Revises: 0008_workspace
+Revises: 0009_open_errors, 0009_search
 Create Date: 2026-12-07
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_user_language"
-# Another branch may add 0009 in parallel: whoever merges second points this at it.
-down_revision: str | None = "0008_workspace"
+# Both 0009s (open error counts, the search index) were written in parallel on 0008: this joins them.
+down_revision: str | tuple[str, ...] | None = ("0009_open_errors", "0009_search")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

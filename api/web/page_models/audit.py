@@ -19,6 +19,7 @@ from api.web.reads import READ_ACTION_LABELS
 from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN, SIGN_IN_LOCKED, SIGN_OUT
 from casework.eligibility import ELIGIBILITY_ACTIONS
 from casework.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
+from casework.search import SEARCH_ACTION
 from foundation.gettext_marks import N_
 from foundation.settings import Settings
 from models.db import ApiKeyRow, AuditEventRow, EligibilityVerdict, FindingVerdict, UserRow
@@ -44,6 +45,7 @@ AUDIT_ACTION_LABELS = {
     LETTER_SAVE: N_("Уведомление о замечаниях: черновик сохранён"),
     LETTER_ISSUE: N_("Уведомление о замечаниях выдано"),
     SIGN_OUT: N_("Выход из системы"),
+    SEARCH_ACTION: N_("Поиск по документам"),
     **READ_ACTION_LABELS,
 }
 
@@ -133,6 +135,9 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
     elif e.action in READ_ACTION_LABELS:
         page = ", " + gettext("стр. %(page)s") % {"page": d["page"]} if d.get("page") else ""
         subject = str(d.get("file") or "") + page
+    elif e.action == SEARCH_ACTION:
+        subject = f"«{d.get('query', '')}»"
+        after = gettext("найдено документов: {count}").format(count=d.get("found", 0))
     elif e.action == "application.reprocess":
         subject = gettext("только проверка") if d.get("scope") == "check" else gettext("документы перечитываются")
     return AuditView(

@@ -4,6 +4,7 @@ computation in words and figures (dossier page and printed report)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from api.web.fields import format_value, value_at
@@ -13,7 +14,7 @@ from api.web.page_models.labels import STEP_STATUS_LABELS
 from models.domain import Application, ComputedResult, DocType, DocumentExtraction, DossierResult
 from models.program_rules import default_rules
 from validators.dossier_view import build_view
-from validators.findings import fmt_date, fmt_pct
+from validators.findings import fmt_date, fmt_money, fmt_pct
 from validators.labels import LIMITED_BY_LABELS, VAT_BASIS_NOTES
 
 
@@ -25,12 +26,13 @@ class ChainDocument:
     link: str | None
     number: str
     date: str
-    total: str
+    total: str  # with its currency («2 822 400,00 тенге», «12 000,00 CNY») unless the chain's heading says it
     without_vat: str
-    unit: str = "тенге"  # "" when the amounts name their own (foreign) currency
+    currency: str = "KZT"
     step: dict[str, Any] | None = None  # the computation step of a payment or payroll sheet
     step_status: str = ""
     counted: str = ""
+    conversion: str = ""  # a foreign payment in tenge at the application's declared rate
 
 
 @dataclass
@@ -39,6 +41,19 @@ class Chain:
     contract: ChainDocument | None
     documents: list[ChainDocument] = field(default_factory=list)
     counted_kzt: float = 0.0
+    unit: str = ""  # «тенге» when every amount of the table is in tenge: said once, in the headings
+
+    def name_units(self) -> None:
+        """Tenge only: the headings say «тенге» and the cells are bare; any other currency: each cell
+        names its own, the headings none (a «Сумма, тенге» over yuan would misstate them)."""
+        if self.documents and all(d.currency == "KZT" for d in self.documents):
+            self.unit = gettext("тенге")
+            for d in self.documents:
+                d.total, d.without_vat = _bare(d.total), _bare(d.without_vat)
+
+
+def _bare(amount: str) -> str:
+    return amount.removesuffix(" тенге").removesuffix(" теңге")  # the word in either language (api.web.i18n.tenge)
 
 
 @dataclass(frozen=True)
@@ -70,12 +85,12 @@ class ComputationView:
 def _chain_document(
     doc: DocumentExtraction, doc_ids: dict[str, str], step: dict[str, Any] | None = None
 ) -> ChainDocument:
+    read_currency = value_at(doc, "amounts.currency")
+    currency = str(read_currency.value).upper() if read_currency and read_currency.value else "KZT"
+
     def shown(path: str) -> str:
-        # The table's headings say "тенге": only a foreign currency is named in the cell.
         found = value_at(doc, path)
-        currency = value_at(doc, "amounts.currency")
-        text = format_value(path, found.value, str(currency.value) if currency else None) if found else "—"
-        return text.removesuffix(" тенге").removesuffix(" теңге")
+        return format_value(path, found.value, currency) if found else "—"
 
     counted = ""
     if step is not None and step.get("counted_kzt") is not None:
@@ -89,13 +104,49 @@ def _chain_document(
         date=shown("date"),
         total=shown("amounts.total"),
         without_vat=shown("amounts.amount_without_vat"),
-        unit=gettext("тенге")
-        if str(getattr(value_at(doc, "amounts.currency"), "value", None) or "KZT") == "KZT"
-        else "",
+        currency=currency,
         step=step,
         step_status=gettext(STEP_STATUS_LABELS.get(str((step or {}).get("status")), "")),
         counted=counted,
+        conversion=_conversion(step),
     )
+
+
+def _conversion(step: dict[str, Any] | None) -> str:
+    """«12 000,00 CNY × 65,10 = 781 200,00 тенге» for a step paid in another currency."""
+    if not step or str(step.get("currency") or "KZT").upper() == "KZT":
+        return ""
+    rate, kzt = step.get("rate_kzt"), step.get("amount_kzt")
+    if rate is None or kzt is None or step.get("amount_without_vat") is None:
+        return ""
+    paid = fmt_money(step["amount_without_vat"], str(step["currency"]))
+    source = gettext("курс из заявки")
+    return f"{paid} × {fmt_rate(rate)} = {money(kzt)} ({source})"
+
+
+def fmt_rate(rate: float) -> str:
+    """A declared exchange rate: «470,50», «0,0812» (two decimals at least, no trailing noise)."""
+    text = fmt_money(rate).removesuffix(" тенге")
+    exact = f"{Decimal(str(rate)).normalize():f}"
+    if "." in exact and len(exact.split(".")[1]) > 2:
+        return text.split(",")[0] + "," + exact.split(".")[1]
+    return text
+
+
+def declared_rates(computed: ComputedResult) -> str:
+    """The application's exchange rates the computation used: «1 CNY = 65,10 тенге», each with the
+    payments it converted when one currency had several rates (one per payment date)."""
+    used: dict[str, dict[str, list[str]]] = {}
+    for step in computed.steps:
+        currency = str(step.get("currency") or "KZT").upper()
+        if currency != "KZT" and step.get("rate_kzt") is not None:
+            used.setdefault(currency, {}).setdefault(fmt_rate(step["rate_kzt"]), []).append(str(step.get("file")))
+    parts = []
+    for currency, rates in sorted(used.items()):
+        for rate, files in rates.items():
+            each = f"1 {currency} = {rate} " + gettext("тенге")
+            parts.append(each + (f" ({', '.join(files)})" if len(rates) > 1 else ""))
+    return "; ".join(parts)
 
 
 def computation_view(
@@ -135,6 +186,7 @@ def computation_view(
     ordered = [*chains.values(), *([loose] if loose.documents else [])]
     for chain in ordered:
         chain.documents.sort(key=lambda d: order[d.doc_type])  # acts, invoices, then what was paid
+        chain.name_units()
     costs = CostsComparison(
         declared=money(computed.declared_costs_kzt),
         confirmed=money(computed.eligible_costs_kzt),
@@ -159,6 +211,7 @@ def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
     lines = [
         ComputationLine(gettext("Сумма платежных документов") + basis, money(computed.claimed_costs_kzt)),
         ComputationLine(gettext("Подтверждённые затраты") + basis, money(computed.eligible_costs_kzt)),
+        *([ComputationLine(gettext("Курсы валют (из заявки)"), rates)] if (rates := declared_rates(computed)) else []),
         ComputationLine(gettext("Ставка возмещения"), rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
         ComputationLine(gettext("Предельная сумма возмещения"), cap_text),
         ComputationLine(

@@ -20,10 +20,11 @@ from api.web.fields import (
 from api.web.i18n import current_lang, gettext
 from api.web.page_models.formatting import confidence_class, document_link, money
 from casework.corrections import apply_corrections
+from casework.page_render import PAGED_KINDS
 from foundation.gettext_marks import N_
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow, PageRow
-from models.domain import DocumentExtraction, FileKind, Finding
+from models.domain import DocumentExtraction, Finding
 from validators.finding_texts import finding_label
 
 
@@ -129,8 +130,8 @@ class DocumentView:
         return [r for r in self.rows if r.needs_attention]
 
 
-# File kinds whose pages exist as images (api/pages.py renders them).
-IMAGE_KINDS = frozenset({FileKind.PDF.value, FileKind.JPEG.value, FileKind.PNG.value, FileKind.TIFF.value})
+# File kinds whose pages exist as images (casework/page_render.py renders them).
+IMAGE_KINDS = frozenset(kind.value for kind in PAGED_KINDS)
 _PAGE_SOURCE_LABELS = {
     "text_layer": N_("текстовый слой PDF"),
     "ocr": N_("распознавание (OCR)"),

@@ -11,7 +11,7 @@ from api.web.i18n import current_lang, gettext, tenge
 from api.web.page_models.labels import MEASURE_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
-from validators.findings import fmt_money
+from validators.findings import count_words, fmt_money  # noqa: F401 - count_words for the pages
 
 
 def local_time(moment: dt.datetime | None, settings: Settings) -> str:
@@ -60,17 +60,4 @@ def document_link(document_id: str, path: str | None = None) -> str:
     if not path:
         return f"/documents/{document_id}"
     return f"/documents/{document_id}?field={path}#{row_id(path)}"
-
-
-def count_words(count: int, one: str, few: str, many: str) -> str:
-    """The count with its noun in the form Russian numerals take: «1 поле», «3 поля», «5 полей»,
-    «21 поле», «11 полей»."""
-    tens, units = count % 100, count % 10
-    if units == 1 and tens != 11:
-        word = one
-    elif 2 <= units <= 4 and not 12 <= tens <= 14:
-        word = few
-    else:
-        word = many
-    return f"{count} {word}"
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from api import page_images
 from api.deps import SessionDep, SettingsDep
-from api.pages import NoPageImage
 from api.web import review
 from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, language_label, parse_value, row_id
 from api.web.i18n import doc_type_title, gettext
@@ -28,6 +27,7 @@ from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from casework import connections
 from casework.finding_keys import current_findings
+from casework.page_render import NoPageImage
 from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
 from ingest.blobs_in_database import load_bytes

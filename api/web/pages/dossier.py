@@ -29,11 +29,13 @@ from api.web.page_models.dossier import checklist_rows, doc_ids_of, document_row
 from api.web.page_models.findings import finding_views, group_findings
 from api.web.page_models.formatting import local_time, measure_label
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
+from api.web.page_models.search import same_document_rows
 from api.web.pages.lookup import load_application, load_locked_application
 from api.web.reads import DOSSIER_VIEW, READ_ACTIONS, record_read
 from api.web.rendering import page_router, redirect, render
 from api.web.security import ReviewerDep, UserDep, WebError, WebUser
 from casework import connections, eligibility
+from casework.search import same_documents
 from casework.webhooks import enqueue_webhooks_after_commit
 from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
@@ -125,6 +127,7 @@ def dossier_context(
         },
         "open_errors": open_errors,
         "documents": document_rows(app),
+        "same_documents": same_document_rows(same_documents(session, app.id)),
         "computation": computation,
         "computation_failed": computation_failed,
         "audit": audit_views(session, list(events), settings),

@@ -62,9 +62,9 @@ def dossier_list(
     elif assigned == "free":
         query = query.where(ApplicationRow.assigned_to.is_(None))
     if errors == "yes":
-        query = query.where(ApplicationRow.error_count > 0)
+        query = query.where(ApplicationRow.open_error_count > 0)
     elif errors == "no":
-        query = query.where(ApplicationRow.error_count == 0)
+        query = query.where(ApplicationRow.open_error_count == 0)
     for raw, label, column_op in (
         (date_from, gettext("с"), lambda d: ApplicationRow.application_date >= d),
         (date_to, gettext("по"), lambda d: ApplicationRow.application_date <= d),

@@ -1,6 +1,6 @@
 // Reviewers' workspace: field boxes on page images linked both ways with the field list, zoom and
-// rotation of the pages, the field's snippet in its edit row, hotkeys, and live status while
-// documents are read. Plain JavaScript, no framework; the pages work without it except for these.
+// rotation of the pages, the field's snippet in its edit row, hotkeys (live status while documents
+// are read: live.js). Plain JavaScript, no framework; the pages work without it except for these.
 // Styles are set through the DOM: the Content-Security-Policy allows no inline style attributes.
 "use strict";
 
@@ -9,7 +9,6 @@ var BOX_PAD_PX = 3;
 var ZOOM_STEP = 1.25;
 var ZOOM_MIN = 0.1;
 var ZOOM_MAX = 4;
-var STATUS_POLL_MS = 3000;
 
 var view = { zoom: "fit", rotation: 0 }; // zoom: "fit" or the scale of the page image's own pixels
 
@@ -190,8 +189,9 @@ function toggleHotkeys(show) {
   }
 }
 
-function follow(selector) {
-  var link = document.querySelector(selector);
+function follow(selector, last) {
+  var links = document.querySelectorAll(selector);
+  var link = links[last ? links.length - 1 : 0];
   if (link) window.location.href = link.href;
 }
 
@@ -269,8 +269,26 @@ function dossierKeys(event) {
     "d": function () {
       var comment = document.querySelector("#decide textarea[name=comment]");
       if (comment) { comment.focus(); comment.scrollIntoView({ block: "center" }); }
-    }
+    },
+    // The dossier stands before its first document and after its last: «]» and «[» step into them.
+    "]": function () { follow("#documents .doclist a[href^='/documents/']"); },
+    "[": function () { follow("#documents .doclist a[href^='/documents/']", true); },
+    "l": function () { follow("a.letter-link"); }
   }[event.key];
+}
+
+// The letter: the text to review first (the cursor in it), Tab to «Сохранить» and «Выдать»; «d» back.
+function letterKeys(event) {
+  return { "d": function () { follow(".crumbs a[href^='/dossiers/']"); } }[event.key];
+}
+
+function setUpLetterPage() {
+  var body = document.querySelector("textarea.letter-body:not([readonly])");
+  if (body && !document.getElementById("notice") && !document.getElementById("error")) {
+    body.focus({ preventScroll: true });
+    body.setSelectionRange(0, 0);
+  }
+  document.addEventListener("keydown", hotkeyHandler(letterKeys));
 }
 
 // The dossier list: one dossier after another; «/» to the search field.
@@ -294,12 +312,14 @@ function setUpOverlay() {
 
 function setUpDossierPage() {
   // Opening a decision puts the cursor in its comment: Tab reaches the buttons from there.
-  document.querySelectorAll("details.decide").forEach(function (details) {
-    details.addEventListener("toggle", function () {
-      var comment = details.open && details.querySelector("input[name=comment]");
-      if (comment) comment.focus();
-    });
-  });
+  // One listener on the document (toggle does not bubble: caught on its way down), so decisions the
+  // live status puts in place later behave the same.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.matches || !details.matches("details.decide")) return;
+    var comment = details.open && details.querySelector("input[name=comment]");
+    if (comment) comment.focus();
+  }, true);
   document.addEventListener("keydown", hotkeyHandler(dossierKeys));
 }
 
@@ -371,49 +391,12 @@ function setUpDocumentPage() {
   }
 }
 
-// Live status: while a dossier is being read, its row in the list (or the dossier page) asks the
-// server for the status and shows the result when the reading ends.
-function pollStatus() {
-  var watched = document.querySelectorAll("[data-status-url][data-status-live]");
-  if (!watched.length) return;
-  watched.forEach(function (el) {
-    fetch(el.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (answer) { return answer.ok ? answer.json() : null; })
-      .then(function (status) {
-        if (!status) return;
-        if (status.status !== el.dataset.status) {
-          if (el.dataset.statusReload !== undefined && !status.processing) { window.location.reload(); return; }
-          el.dispatchEvent(new CustomEvent("docproc:status", { detail: status }));
-        }
-        el.dataset.status = status.status;
-        if (!status.processing) el.removeAttribute("data-status-live");
-        showStatus(el, status);
-      })
-      .catch(function () { /* the next round tries again */ });
-  });
-  window.setTimeout(pollStatus, STATUS_POLL_MS);
-}
-
-function showStatus(el, status) {
-  el.querySelectorAll("[data-status-text]").forEach(function (node) {
-    node.textContent = status.status_label;
-    node.className = "badge status-" + status.status;
-  });
-  el.querySelectorAll("[data-status-progress]").forEach(function (node) {
-    node.textContent = status.progress;
-  });
-  (status.documents || []).forEach(function (doc) {
-    var badge = document.querySelector('[data-document-status="' + doc.id + '"]');
-    if (badge) { badge.textContent = doc.status_label; badge.className = "badge doc-" + doc.status; }
-  });
-}
-
 document.addEventListener("DOMContentLoaded", function () {
   setUpOverlay();
   if (document.querySelector(".document-body")) setUpDocumentPage();
   else if (document.querySelector(".dossier-body")) setUpDossierPage();
   else if (document.querySelector(".list-body")) document.addEventListener("keydown", hotkeyHandler(listKeys));
+  else if (document.querySelector(".letter-page")) setUpLetterPage();
   var nextDossier = document.querySelector("[data-autofocus]");
   if (nextDossier) nextDossier.focus({ preventScroll: true });
-  window.setTimeout(pollStatus, STATUS_POLL_MS);
 });

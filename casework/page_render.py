@@ -19,7 +19,7 @@ from models.domain import FileKind
 MAX_SIDE_PX = 2400
 _EXIF_ORIENTATION = 0x0112
 _SIDE_SWAPPING_ORIENTATIONS = (5, 6, 7, 8)  # transposed or turned by a quarter
-_PAGED_KINDS = {FileKind.PDF, FileKind.JPEG, FileKind.PNG, FileKind.TIFF}
+PAGED_KINDS = {FileKind.PDF, FileKind.JPEG, FileKind.PNG, FileKind.TIFF}
 
 
 @dataclass
@@ -33,7 +33,7 @@ class NoPageImage(Exception):
 
 
 def render_page_png(data: bytes, kind: FileKind, page_no: int, settings: Settings) -> PageImage:
-    if kind not in _PAGED_KINDS:
+    if kind not in PAGED_KINDS:
         raise NoPageImage("no_page_images")
     if kind == FileKind.PDF:
         image, scale = _pdf_page(data, page_no, settings)
