@@ -7,7 +7,7 @@ name, a reading that failed). The repository calls both when it stores a reading
 service (workers) and the embedded mode (``docproc check``) index alike. ``casework.search`` adds a
 reviewer's corrections and rebuilds the index of what was read before (``docproc search-index rebuild``).
 
-``search`` answers a query on either database (migration 0009 made the index):
+``search`` answers a query on either database (migration 0010 made the index):
 
 - PostgreSQL: ``tsv @@ query``, every word of the query as ``plainto_tsquery('russian', w) ||
   plainto_tsquery('simple', w)`` — Russian stemming («договора» finds «договор»), Kazakh and other
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from models.db import ApplicationRow, DocumentRow, SearchEntryRow, utc_now
 from models.doc_types import DocType
 
-# Created by migration 0009 outside the models; the schema comparison (tests/test_db.py) skips them.
+# Created by migration 0010 outside the models; the schema comparison (tests/test_db.py) skips them.
 DIALECT_OBJECTS = frozenset(
     {
         "tsv",

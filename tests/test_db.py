@@ -154,7 +154,7 @@ def _head_revision() -> str:
 
 def schema_drift(connection: Connection) -> list[Any]:
     """What the database's schema has that the models do not, or lacks (Alembic's comparison); the
-    search index's dialect-specific parts (migration 0009, ``DIALECT_OBJECTS``) are outside the models."""
+    search index's dialect-specific parts (migration 0010, ``DIALECT_OBJECTS``) are outside the models."""
     models_only = {"compare_type": True, "include_name": lambda name, *_: name not in DIALECT_OBJECTS}
     return list(compare_metadata(MigrationContext.configure(connection, opts=models_only), Base.metadata))
 

@@ -14,8 +14,8 @@ Neither the column nor the FTS5 table is in the SQLAlchemy models: ``models.sear
 DIALECT_OBJECTS`` names them for the schema comparison. A later migration that rebuilds
 ``search_entries`` on SQLite (batch mode copies the table) must create the three triggers again.
 
-Revision ID: 0009_search
-Revises: 0008_workspace
+Revision ID: 0010_search
+Revises: 0009_open_errors
 Create Date: 2026-12-07
 
 """
@@ -27,8 +27,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_search"
-down_revision: str | None = "0008_workspace"
+revision: str = "0010_search"
+down_revision: str | None = "0009_open_errors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
