@@ -1,7 +1,7 @@
 """The workspace language each user chose (issue 13, item 9: Russian or Kazakh interface).
 
-Revision ID: 0010_user_language
-Revises: 0009_open_errors, 0009_search
+Revision ID: 0011_user_language
+Revises: 0010_search
 Create Date: 2026-12-07
 
 """
@@ -13,9 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_user_language"
-# Both 0009s (open error counts, the search index) were written in parallel on 0008: this joins them.
-down_revision: str | tuple[str, ...] | None = ("0009_open_errors", "0009_search")
+revision: str = "0011_user_language"
+down_revision: str | None = "0010_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
