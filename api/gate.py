@@ -6,7 +6,8 @@ told that the key is missing. ``RequestGate`` answers first:
 
 * ``/v1/…`` without a key, or with a key that is unknown or revoked: 401 at once; the body is never
   read. The principal it resolved is handed on (``api.deps.get_principal`` does not look it up again).
-* A workspace form (POST to a page other than ``/login``) without a live session: to the sign-in page.
+* A workspace form (POST to a page other than ``/login`` or its language switch) without a live session:
+  to the sign-in page.
 * A path or query with a NUL byte or another control character: 422 (PostgreSQL refuses NUL in text).
 * The body must keep arriving: after ``body_grace_s`` seconds a client must have sent at least
   ``body_min_rate_bytes_s`` per second since the request began, or it is answered 408 and closed.
@@ -33,6 +34,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 API_PREFIX = "/v1/"
 SIGN_IN_PATH = "/login"
+# Forms a browser without a session may send: signing in, and the sign-in page's language switch.
+SIGNED_OUT_FORMS = frozenset({SIGN_IN_PATH, "/login/language"})
 PRINCIPAL_STATE = "principal"  # request.state key of the key resolved here
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -64,7 +67,7 @@ class RequestGate:
             if refusal is not None:
                 await send_json(send, status.HTTP_401_UNAUTHORIZED, *refusal, headers={"WWW-Authenticate": "Bearer"})
                 return
-        elif scope["method"] not in _SAFE_METHODS and path != SIGN_IN_PATH and not await self._has_session(scope):
+        elif scope["method"] not in _SAFE_METHODS and path not in SIGNED_OUT_FORMS and not await self._has_session(scope):
             await send_redirect(send, _sign_in_url(scope))
             return
         await self._with_body_deadline(scope, receive, send)

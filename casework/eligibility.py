@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework.audit import record_event
 from casework.errors import CaseworkError
+from foundation.gettext_marks import N_
 from models.db import ApplicationRow, AuditEventRow, EligibilityDecisionRow, EligibilityVerdict, utc_now
 from models.domain import Finding
 from models.program_rules import EligibilityItem, default_rules
@@ -27,9 +28,9 @@ ELIGIBILITY_ACTIONS = {
     None: "eligibility.reopen",
 }
 VERDICT_LABELS = {
-    None: "не проверено",
-    EligibilityVerdict.CONFIRMED.value: "подтверждено",
-    EligibilityVerdict.REFUSED.value: "не выполнено",
+    None: N_("не проверено"),
+    EligibilityVerdict.CONFIRMED.value: N_("подтверждено"),
+    EligibilityVerdict.REFUSED.value: N_("не выполнено"),
 }
 # Findings that bear on an item: shown beside it so the reviewer sees what the documents say.
 RELATED_FINDINGS = {"sme": ("SME_LIMIT_EXCEEDED", "PRIOR_REVENUE_INVALID")}
@@ -73,7 +74,7 @@ def declaration_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "заявлено: да" if value else "заявлено: нет"
+        return N_("заявлено: да") if value else N_("заявлено: нет")
     return f"заявлено: {value}"
 
 

@@ -131,6 +131,13 @@ def set_password(session: Session, user: UserRow, password: str) -> None:
     end_all_sessions(session, user.id)  # a changed password signs every browser out
 
 
+def set_language(session: Session, user_id: str, lang: str) -> None:
+    """Remember the workspace language a user chose (kept across browsers and sign-ins)."""
+    user = session.get(UserRow, user_id)
+    if user is not None:
+        user.language = lang
+
+
 def disable_user(session: Session, user: UserRow) -> None:
     user.disabled_at = utc_now()
     end_all_sessions(session, user.id)

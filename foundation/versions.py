@@ -72,8 +72,9 @@ EXTRACTOR_VERSION = 21
 # 8 a text layer's total taken from the words or glued from two cells (digit groups at unequal gaps) accuses nobody;
 # 9 a scanned figure standing alone accuses only with its VAT line read; 10 words spelling the figure's tail are a
 # partial reading on text layers too, a VAT against a base subtracted from a glued total is not judged; 11 wording:
-# «исключён», counts of payroll rows agree with their noun.
-VALIDATOR_VERSION = 11
+# «исключён», counts of payroll rows agree with their noun; 12 findings keep their message parameters
+# (Finding.params) for the Kazakh texts.
+VALIDATOR_VERSION = 12
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

@@ -390,6 +390,8 @@ class UserRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The workspace language the user chose ("ru" or "kk"; api.web.i18n); None until they choose.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class UserSessionRow(Base):

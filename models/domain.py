@@ -492,6 +492,10 @@ class Finding(BaseModel):
     doc_type: str | None = None
     duplicate_of: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    # The values the message template was filled with (validators.findings.make_finding), so that the
+    # message can be rendered again in another language (validators.finding_texts). Empty in results
+    # stored before they were kept: those findings show their Russian message.
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class ComputedResult(BaseModel):

@@ -41,4 +41,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
 fi
+# The workspace's interface catalogues (api/web/locale/<lang>/LC_MESSAGES/messages.po) compiled to .mo;
+# the app compiles a missing or stale one in memory, so a failure here only costs start-up time.
+.venv/bin/pybabel --quiet compile -d api/web/locale -D messages || echo "setup: interface catalogues not compiled"
 echo "setup: ok ($(tesseract --version 2>/dev/null | head -1); langs: $(tesseract --list-langs 2>/dev/null | tail -n +2 | tr '\n' ' '))"

@@ -151,7 +151,9 @@ def test_a_dossier_is_finished_with_the_keyboard_alone_tab_only(
     _finish(keys, live_server, seeded, _correct_by_tab)
     print(f"\nkeyboard, Tab only: {keys.presses} key presses (+{keys.typed} typed characters), {keys.loads} page loads")
     print("; ".join(keys.log))
-    assert keys.presses <= 93  # what the same way took before issue 13
+    # What the same way took before issue 13, plus two Tab stops the top bar gained since: the search box
+    # and the language switch (item 9). Measured: 95.
+    assert keys.presses <= 95
 
 
 def _decide_the_rest_by_hotkeys(keys: Keyboard) -> None:

@@ -32,14 +32,19 @@ class CodeSpec(BaseModel):
     message: str
 
 
-class Catalogue(BaseModel):
+class NameTables(BaseModel):
+    """The names messages use (by key), in one language: findings.yaml and findings.kk.yaml have them."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    codes: dict[str, CodeSpec]
     language_names: dict[str, str]
     role_labels: dict[str, str]
     doc_type_labels: dict[str, str]
     topic_labels: dict[str, str]
+
+
+class Catalogue(NameTables):
+    codes: dict[str, CodeSpec]
 
     def spec(self, code: str) -> CodeSpec:
         try:
@@ -150,6 +155,13 @@ class _Defaulting(dict[str, Any]):
         return "?"
 
 
+def _json_param(value: Any) -> str | int | float | bool | None:
+    # Stored with the result as JSON; the message shows the value as str.format did.
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
 def make_finding(
     code: str,
     *,
@@ -167,6 +179,7 @@ def make_finding(
     values.setdefault("note", "")
     message = spec.message.format_map(values)
     return Finding(
+        params={key: _json_param(value) for key, value in params.items()},
         code=code,
         severity=spec.severity,
         message=message,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.web import review
+from api.web.i18n import gettext
 from api.web.permissions import WebAction, user_may
 from api.web.security import WebUser
 from casework.audit import record_event
@@ -31,12 +32,12 @@ def assignable_people(session: Session) -> list[UserRow]:
 def take_into_work(session: Session, app: ApplicationRow, user: WebUser) -> AuditEventRow:
     """«Взять в работу»: the dossier becomes the user's. Taking one from a colleague is for administrators."""
     if app.assigned_to == user.id:
-        raise review.ReviewError("Досье уже у вас в работе.")
+        raise review.ReviewError(gettext("Досье уже у вас в работе."))
     if app.assigned_to is not None and not user.may(WebAction.ASSIGN):
         holder = session.get(UserRow, app.assigned_to)
-        name = (holder.display_name or holder.login) if holder is not None else "другого проверяющего"
+        name = (holder.display_name or holder.login) if holder is not None else gettext("другого проверяющего")
         raise review.ReviewError(
-            f"Досье уже в работе у {name}. Передать его другому проверяющему может администратор."
+            gettext("Досье уже в работе у {name}. Передать его другому проверяющему может администратор.").format(name=name)
         )
     return _assign(session, app, user.id, user.id, "")
 
@@ -44,9 +45,9 @@ def take_into_work(session: Session, app: ApplicationRow, user: WebUser) -> Audi
 def give_back(session: Session, app: ApplicationRow, user: WebUser, comment: str = "") -> AuditEventRow:
     """The reviewer gives their dossier back to the common list (an administrator may do it for anyone)."""
     if app.assigned_to is None:
-        raise review.ReviewError("Досье ни за кем не закреплено.")
+        raise review.ReviewError(gettext("Досье ни за кем не закреплено."))
     if app.assigned_to != user.id and not user.may(WebAction.ASSIGN):
-        raise review.ReviewError("Вернуть в общий список можно только своё досье.")
+        raise review.ReviewError(gettext("Вернуть в общий список можно только своё досье."))
     return _assign(session, app, None, user.id, comment)
 
 
@@ -55,9 +56,9 @@ def assign_to(
 ) -> AuditEventRow:
     """An administrator assigns the dossier to ``assignee_id`` (None: to nobody)."""
     if assignee_id is not None and assignee_id not in {p.id for p in assignable_people(session)}:
-        raise review.ReviewError("Назначить досье можно только действующему проверяющему.")
+        raise review.ReviewError(gettext("Назначить досье можно только действующему проверяющему."))
     if assignee_id == app.assigned_to:
-        raise review.ReviewError("Досье уже назначено этому проверяющему.")
+        raise review.ReviewError(gettext("Досье уже назначено этому проверяющему."))
     return _assign(session, app, assignee_id, admin.id, comment)
 
 

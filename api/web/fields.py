@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from api.web.i18n import current_lang, doc_type_title, gettext, tenge
 from casework.corrections import (
     AMOUNT_FIELDS,
     CONTRACT_REF_FIELDS,
@@ -18,46 +19,48 @@ from casework.corrections import (
     PAYROLL_TOTAL_FIELDS,
     TOP_LEVEL_VALUES,
 )
+from foundation.gettext_marks import N_
 from models.domain import DocType, DocumentExtraction, ExtractedValue
-from validators.findings import catalogue, doc_type_label, fmt_date, fmt_money, fmt_pct
+from validators.finding_texts import role_name
+from validators.findings import fmt_date, fmt_money, fmt_pct
 from validators.values import as_date, as_decimal, as_month
 
 LABELS: dict[str, str] = {
-    "doc_type": "Тип документа",
-    "language": "Язык документа",
-    "number": "Номер документа",
-    "date": "Дата документа",
-    "amount_words": "Сумма прописью",
-    "period": "Период (месяц)",
-    "payment_purpose": "Назначение платежа",
-    "knp": "КНП",
-    "amounts.total": "Сумма всего",
-    "amounts.vat": "НДС",
-    "amounts.amount_without_vat": "Сумма без НДС",
-    "amounts.currency": "Валюта",
-    "amounts.vat_rate": "Ставка НДС",
-    "contract_ref.number": "Договор: номер",
-    "contract_ref.date": "Договор: дата",
-    "payroll_totals.accrued": "Ведомость: начислено",
-    "payroll_totals.withheld": "Ведомость: удержано",
-    "payroll_totals.net": "Ведомость: к выплате",
+    "doc_type": N_("Тип документа"),
+    "language": N_("Язык документа"),
+    "number": N_("Номер документа"),
+    "date": N_("Дата документа"),
+    "amount_words": N_("Сумма прописью"),
+    "period": N_("Период (месяц)"),
+    "payment_purpose": N_("Назначение платежа"),
+    "knp": N_("КНП"),
+    "amounts.total": N_("Сумма всего"),
+    "amounts.vat": N_("НДС"),
+    "amounts.amount_without_vat": N_("Сумма без НДС"),
+    "amounts.currency": N_("Валюта"),
+    "amounts.vat_rate": N_("Ставка НДС"),
+    "contract_ref.number": N_("Договор: номер"),
+    "contract_ref.date": N_("Договор: дата"),
+    "payroll_totals.accrued": N_("Ведомость: начислено"),
+    "payroll_totals.withheld": N_("Ведомость: удержано"),
+    "payroll_totals.net": N_("Ведомость: к выплате"),
 }
 # Evidence sometimes names a whole group of fields rather than one value.
 GROUP_LABELS = {
-    "parties": "Стороны документа",
-    "amounts": "Суммы",
-    "contract_ref": "Ссылка на договор",
-    "payroll_rows": "Строки ведомости",
-    "payroll_totals": "Итоги ведомости",
+    "parties": N_("Стороны документа"),
+    "amounts": N_("Суммы"),
+    "contract_ref": N_("Ссылка на договор"),
+    "payroll_rows": N_("Строки ведомости"),
+    "payroll_totals": N_("Итоги ведомости"),
 }
-PARTY_FIELD_LABELS = {"name": "наименование", "bin": "БИН/ИИН", "iban": "ИИК (IBAN)", "bic": "БИК"}
+PARTY_FIELD_LABELS = {"name": N_("наименование"), "bin": N_("БИН/ИИН"), "iban": N_("ИИК (IBAN)"), "bic": N_("БИК")}
 LANGUAGE_LABELS = {
-    "ru": "русский",
-    "kk": "казахский",
-    "en": "английский",
-    "de": "немецкий",
-    "zh": "китайский",
-    "tr": "турецкий",
+    "ru": N_("русский"),
+    "kk": N_("казахский"),
+    "en": N_("английский"),
+    "de": N_("немецкий"),
+    "zh": N_("китайский"),
+    "tr": N_("турецкий"),
 }
 MONEY_PATHS = frozenset(
     {"amounts.total", "amounts.vat", "amounts.amount_without_vat"}
@@ -85,20 +88,27 @@ class FieldValueError(ValueError):
     """What the reviewer typed is not a value of that field (Russian message)."""
 
 
-def field_label(path: str) -> str:
+def field_label(path: str, shown: bool = False) -> str:
+    """The field's name: in Russian for what is stored (audit details), in the reader's language when
+    ``shown`` on a page."""
+    say = gettext if shown else _same
     if path in LABELS:
-        return LABELS[path]
+        return say(LABELS[path])
     if path in GROUP_LABELS:
-        return GROUP_LABELS[path]
+        return say(GROUP_LABELS[path])
     head, _, rest = path.partition(".")
     if head == "parties":
         role, _, name = rest.partition(".")
-        role_label = catalogue().role_label(role)
+        role_label = role_name(role, current_lang() if shown else "ru")
         role_label = f"{role_label[:1].upper()}{role_label[1:]}"
         if not name:  # "parties.supplier": the party as a whole
             return role_label
-        return f"{role_label}: {PARTY_FIELD_LABELS.get(name, name)}"
+        return f"{role_label}: {say(PARTY_FIELD_LABELS[name]) if name in PARTY_FIELD_LABELS else name}"
     return path
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def is_value_path(path: str) -> bool:
@@ -118,7 +128,9 @@ def is_value_path(path: str) -> bool:
 
 
 def language_label(code: str | None) -> str:
-    return LANGUAGE_LABELS.get(code or "", code or "не определён")
+    if code in LANGUAGE_LABELS:
+        return gettext(LANGUAGE_LABELS[code])
+    return code or gettext("не определён")
 
 
 def row_id(path: str) -> str:
@@ -175,7 +187,7 @@ def format_value(path: str, value: Any, currency: str | None = None) -> str:
         return "—"
     if path in MONEY_PATHS:
         amount = as_decimal(value)
-        return fmt_money(amount, currency) if amount is not None else str(value)
+        return tenge(fmt_money(amount, currency)) if amount is not None else str(value)
     if path in DATE_PATHS:
         day = as_date(value)
         return fmt_date(day) if day is not None else str(value)
@@ -186,7 +198,7 @@ def format_value(path: str, value: Any, currency: str | None = None) -> str:
         rate = as_decimal(value)
         return f"{fmt_pct(rate)} %" if rate is not None else str(value)
     if path == "doc_type":
-        return doc_type_label(str(value))
+        return doc_type_title(str(value))
     if path == "language":
         return language_label(str(value))
     return str(value)
@@ -225,47 +237,47 @@ def parse_value(path: str, text: str) -> Any:
     """The JSON value of ``path`` from what a reviewer typed; ``FieldValueError`` says what is wrong."""
     text = (text or "").strip()
     if not text:
-        raise FieldValueError("Введите значение. Чтобы вернуть прочитанное, отмените исправление.")
+        raise FieldValueError(gettext("Введите значение. Чтобы вернуть прочитанное, отмените исправление."))
     if path in MONEY_PATHS:
         amount = as_decimal(text)
         if amount is None or not re.fullmatch(r"[\d\s\u00a0.,]+", text) or amount < 0:
-            raise FieldValueError(f"«{text}» — не сумма. Пример: 302 400,00.")
+            raise FieldValueError(gettext("«{text}» — не сумма. Пример: 302 400,00.").format(text=text))
         return float(amount.quantize(Decimal("0.01")))
     if path in DATE_PATHS:
         day = as_date(text)
         if day is None:
-            raise FieldValueError(f"«{text}» — не дата. Пример: 20.01.2023.")
+            raise FieldValueError(gettext("«{text}» — не дата. Пример: 20.01.2023.").format(text=text))
         return day.isoformat()
     if path == "period":
         month = as_month(text)
         if month is None:
-            raise FieldValueError(f"«{text}» — не месяц. Пример: 03.2024.")
+            raise FieldValueError(gettext("«{text}» — не месяц. Пример: 03.2024.").format(text=text))
         return f"{month[0]:04d}-{month[1]:02d}"
     if path == "amounts.vat_rate":
         rate = as_decimal(text.rstrip("% "))
         if rate is None or rate < 0:
-            raise FieldValueError(f"«{text}» — не ставка. Пример: 12.")
+            raise FieldValueError(gettext("«{text}» — не ставка. Пример: 12.").format(text=text))
         return float(rate / 100 if rate >= 1 else rate)
     if path == "amounts.currency":
         code = text.upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
-            raise FieldValueError(f"«{text}» — не код валюты. Пример: KZT, USD.")
+            raise FieldValueError(gettext("«{text}» — не код валюты. Пример: KZT, USD.").format(text=text))
         return code
     if path == "doc_type":
         if text not in {t.value for t in DocType}:
-            raise FieldValueError(f"Неизвестный тип документа «{text}».")
+            raise FieldValueError(gettext("Неизвестный тип документа «{text}».").format(text=text))
         return text
     if path == "language":
         if text not in LANGUAGE_LABELS:
-            raise FieldValueError(f"Неизвестный язык «{text}».")
+            raise FieldValueError(gettext("Неизвестный язык «{text}».").format(text=text))
         return text
     if path.endswith(".bin"):
         digits = re.sub(r"\D", "", text)
         if len(digits) != _BIN_DIGITS or len(re.sub(r"[\s\d]", "", text)) > 0:
-            raise FieldValueError(f"БИН/ИИН — это {_BIN_DIGITS} цифр, введено «{text}».")
+            raise FieldValueError(gettext("БИН/ИИН — это {digits} цифр, введено «{text}».").format(digits=_BIN_DIGITS, text=text))
         return digits
     if path == "knp":
         if not re.fullmatch(r"\d{3}", text):
-            raise FieldValueError(f"КНП — это 3 цифры, введено «{text}».")
+            raise FieldValueError(gettext("КНП — это 3 цифры, введено «{text}».").format(text=text))
         return text
     return text

@@ -9,11 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.web.i18n import LanguageMiddleware
 from api.web.pages import (
     audit_log,
     document,
     dossier,
     dossier_list,
+    language,
     letter,
     live_status,
     report,
@@ -30,8 +32,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def install_web(app: FastAPI) -> None:
     """Mount the pages at ``/`` (``/login``, ``/dossiers``, ``/documents/…``) and ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
+    app.add_middleware(LanguageMiddleware)  # chooses each request's interface language (api.web.i18n)
     app.include_router(sign_in.public_router)
-    for page in (sign_in, dossier_list, live_status, dossier, report, letter, document, audit_log, search):
+    app.include_router(language.public_router)
+    pages = (sign_in, language, dossier_list, live_status, dossier, report, letter, document, audit_log, search)
+    for page in pages:
         app.include_router(page.router)
 
     @app.exception_handler(LoginRequired)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from foundation.gettext_marks import N_
 from models.db import UserRole
 
 
@@ -30,16 +31,16 @@ ALLOWED: dict[UserRole, frozenset[WebAction]] = {
 }
 
 ACTION_LABELS_RU: dict[WebAction, str] = {
-    WebAction.READ: "просматривать досье",
-    WebAction.REVIEW: "исправлять значения и принимать решения по досье",
-    WebAction.ASSIGN: "назначать досье другим проверяющим",
-    WebAction.AUDIT: "просматривать журнал действий всех пользователей",
+    WebAction.READ: N_("просматривать досье"),
+    WebAction.REVIEW: N_("исправлять значения и принимать решения по досье"),
+    WebAction.ASSIGN: N_("назначать досье другим проверяющим"),
+    WebAction.AUDIT: N_("просматривать журнал действий всех пользователей"),
 }
 
 ROLE_LABELS_RU: dict[UserRole, str] = {
-    UserRole.OBSERVER: "наблюдатель",
-    UserRole.REVIEWER: "проверяющий",
-    UserRole.ADMIN: "администратор",
+    UserRole.OBSERVER: N_("наблюдатель"),
+    UserRole.REVIEWER: N_("проверяющий"),
+    UserRole.ADMIN: N_("администратор"),
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.web.security import WebUser
 from casework.audit import record_event
+from foundation.gettext_marks import N_
 
 DOSSIER_VIEW = "dossier.view"
 DOCUMENT_VIEW = "document.view"
@@ -25,12 +26,12 @@ LETTER_DOWNLOAD = "letter.download"
 READ_ACTIONS = (DOSSIER_VIEW, DOCUMENT_VIEW, PAGE_IMAGE_VIEW, FILE_DOWNLOAD, REPORT_DOWNLOAD, LETTER_DOWNLOAD)
 
 READ_ACTION_LABELS = {
-    DOSSIER_VIEW: "Просмотр досье",
-    DOCUMENT_VIEW: "Просмотр документа",
-    PAGE_IMAGE_VIEW: "Просмотр изображения страницы",
-    FILE_DOWNLOAD: "Скачан файл документа",
-    REPORT_DOWNLOAD: "Открыт отчёт для дела (PDF)",
-    LETTER_DOWNLOAD: "Открыто уведомление о замечаниях (PDF или DOCX)",
+    DOSSIER_VIEW: N_("Просмотр досье"),
+    DOCUMENT_VIEW: N_("Просмотр документа"),
+    PAGE_IMAGE_VIEW: N_("Просмотр изображения страницы"),
+    FILE_DOWNLOAD: N_("Скачан файл документа"),
+    REPORT_DOWNLOAD: N_("Открыт отчёт для дела (PDF)"),
+    LETTER_DOWNLOAD: N_("Открыто уведомление о замечаниях (PDF или DOCX)"),
 }
 
 

@@ -10,12 +10,17 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.web.i18n import LANGUAGE_SWITCH, current_lang, gettext, ngettext
 from api.web.page_models.formatting import amount, count_words, money
 from api.web.security import CSRF_FIELD, verify_session_csrf
 from validators.labels import MANUAL_CHECKS_LEFT, NO_FINDINGS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.add_extension("jinja2.ext.i18n")
+# {% trans %} and _() look the text up in the request's language (api.web.i18n.current_lang).
+templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals.update(current_lang=current_lang, LANGUAGE_SWITCH=LANGUAGE_SWITCH)
 templates.env.filters["money"] = money
 templates.env.filters["amount"] = amount  # under a "…, тенге" heading
 templates.env.filters["count_words"] = count_words  # {{ n|count_words("поле", "поля", "полей") }}

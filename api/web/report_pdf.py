@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from api.web.i18n import gettext
+from foundation.gettext_marks import N_
 from foundation.settings import Settings
 from validators.labels import MANUAL_CHECKS_LEFT, NO_FINDINGS, NOT_DECLARED
 
@@ -46,14 +48,15 @@ class _Report(FPDF):
         self.set_y(-11)
         self.set_font(FONT, size=7.5)
         self.set_text_color(*_GREY)
-        self.cell(0, 5, f"{self.footer_text}   ·   стр. {self.page_no()} из {{nb}}", align="C")
+        page = gettext("стр. %(page)s из %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(0, 5, f"{self.footer_text}   ·   {page}", align="C")
         self.set_text_color(0, 0, 0)
 
 
 def dossier_report_pdf(context: dict[str, Any], printed_by: str, settings: Settings) -> bytes:
     app = context["app"]
     now = dt.datetime.now(ZoneInfo(settings.web.display_timezone)).strftime("%d.%m.%Y %H:%M")
-    pdf = _Report(f"Досье {app.dossier_id} · сформировано {now}, {printed_by}")
+    pdf = _Report(gettext("Досье %(dossier)s · сформировано %(now)s, %(by)s") % {"dossier": app.dossier_id, "now": now, "by": printed_by})
     pdf.add_page()
     _title(pdf, context)
     _facts(pdf, context)
@@ -146,9 +149,9 @@ def _word_widths(
 def _title(pdf: _Report, c: dict[str, Any]) -> None:
     app = c["app"]
     pdf.set_font(FONT, "B", 15)
-    pdf.multi_cell(0, 7, "Отчёт о проверке досье на возмещение затрат", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, gettext("Отчёт о проверке досье на возмещение затрат"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "B", 11.5)
-    pdf.multi_cell(0, 6, f"{app.applicant_name}, БИН {app.applicant_bin}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"{app.applicant_name}, " + gettext("БИН") + f" {app.applicant_bin}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=9.5)
     pdf.ln(1)
 
@@ -162,62 +165,70 @@ def _facts(pdf: _Report, c: dict[str, Any]) -> None:
             decision += f"; «{app.review_comment}»"
     counts = c["counts"]
     rows = [
-        ["Досье", app.dossier_id],
-        ["Мера", c["measure"]],
-        ["Вид затрат", c["cost_name"]],
-        ["Дата заявки", c["application_date"]],
-        ["Поступила", c["submitted"]],
-        ["Зарегистрирована", c["registered"]],
-        ["Проверка", f"{c['status_label']}, {c['checked_at']}"],
+        [gettext("Досье"), app.dossier_id],
+        [gettext("Мера"), c["measure"]],
+        [gettext("Вид затрат"), c["cost_name"]],
+        [gettext("Дата заявки"), c["application_date"]],
+        [gettext("Поступила"), c["submitted"]],
+        [gettext("Зарегистрирована"), c["registered"]],
+        [gettext("Проверка"), f"{c['status_label']}, {c['checked_at']}"],
         [
-            "Замечания",
+            gettext("Замечания"),
             ", ".join(
-                f"{name} {counts[severity]}"
-                + (f" (открыто {c['open_counts'][severity]})" if c["open_counts"][severity] != counts[severity] else "")
-                for name, severity in (("ошибок", "error"), ("предупреждений", "warning"), ("сведений", "info"))
+                f"{gettext(name)} {counts[severity]}"
+                + (
+                    " (" + gettext("открыто %(n)s") % {"n": c["open_counts"][severity]} + ")"
+                    if c["open_counts"][severity] != counts[severity]
+                    else ""
+                )
+                for name, severity in (
+                    (N_("ошибок"), "error"),
+                    (N_("предупреждений"), "warning"),
+                    (N_("сведений"), "info"),
+                )
             ),
         ],
-        ["Срок рассмотрения", c["clock"].text],
-        ["Решение проверяющего", decision],
+        [gettext("Срок рассмотрения"), c["clock"].text],
+        [gettext("Решение проверяющего"), decision],
     ]
     _table(pdf, None, rows, (42, 138), size=9, label_column=True)
 
 
 def _checklist(pdf: _Report, c: dict[str, Any]) -> None:
-    _heading(pdf, "Комплектность")
+    _heading(pdf, gettext("Комплектность"))
     if not c["checklist"]:
-        _paragraph(pdf, "Проверка ещё не выполнена.")
+        _paragraph(pdf, gettext("Проверка ещё не выполнена."))
         return
     rows = [
         [item.label, item.status_label, ", ".join(name for name, _ in item.files) or "—"]
         for item in c["checklist"]
     ]
-    _table(pdf, ["Документ", "Статус", "Файлы"], rows, (80, 30, 70))
+    _table(pdf, [gettext("Документ"), gettext("Статус"), gettext("Файлы")], rows, (80, 30, 70))
 
 
 def _eligibility(pdf: _Report, c: dict[str, Any]) -> None:
-    _heading(pdf, "Условия участия")
+    _heading(pdf, gettext("Условия участия"))
     rows = []
     for view in c.get("eligibility") or []:
         item = view.state
         decided = item.verdict_label
         if item.verdict:
             decided += f"\n{view.decided_by}, {view.decided_at}" + (f"\n«{item.comment}»" if item.comment else "")
-        rows.append([item.label, item.declared_text or NOT_DECLARED, decided])
+        rows.append([item.label, item.declared_text or gettext(NOT_DECLARED), decided])
     if not rows:
-        _paragraph(pdf, "Условий участия на дату заявки в справочнике нет.")
+        _paragraph(pdf, gettext("Условий участия на дату заявки в справочнике нет."))
         return
-    _table(pdf, ["Условие", "Заявлено", "Решение проверяющего"], rows, (90, 35, 55))
+    _table(pdf, [gettext("Условие"), gettext("Заявлено"), gettext("Решение проверяющего")], rows, (90, 35, 55))
 
 
 def _findings(pdf: _Report, c: dict[str, Any]) -> None:
-    _heading(pdf, "Замечания")
+    _heading(pdf, gettext("Замечания"))
     if c["result"] is None:
-        _paragraph(pdf, "Проверка ещё не выполнена.")
+        _paragraph(pdf, gettext("Проверка ещё не выполнена."))
         return
     if not c["groups"]:
         manual = "; ".join(c.get("manual_checks") or [])
-        _paragraph(pdf, f"{NO_FINDINGS}." + (f" {MANUAL_CHECKS_LEFT}: {manual}." if manual else ""))
+        _paragraph(pdf, f"{gettext(NO_FINDINGS)}." + (f" {gettext(MANUAL_CHECKS_LEFT)}: {manual}." if manual else ""))
         return
     for group in c["groups"]:
         _paragraph(pdf, f"{group.heading} ({len(group.findings)})", bold=True, size=10.5)
@@ -232,16 +243,16 @@ def _findings(pdf: _Report, c: dict[str, Any]) -> None:
             if f.verdict:
                 comment = f" — «{f.verdict_comment}»" if f.verdict_comment else ""
                 _paragraph(
-                    pdf, f"    Решение: {f.verdict_label}, {f.verdict_by}, {f.verdict_at}{comment}", size=8.5
+                    pdf, "    " + gettext("Решение") + f": {f.verdict_label}, {f.verdict_by}, {f.verdict_at}{comment}", size=8.5
                 )
             pdf.ln(1.2)
 
 
 def _computation(pdf: _Report, c: dict[str, Any]) -> None:
-    _heading(pdf, "Расчёт возмещения и встречного обязательства")
+    _heading(pdf, gettext("Расчёт возмещения и встречного обязательства"))
     computation = c["computation"]
     if computation is None:
-        _paragraph(pdf, "Расчёт не выполнен: недостаточно данных или проверка не завершена.")
+        _paragraph(pdf, gettext("Расчёт не выполнен: недостаточно данных или проверка не завершена."))
         return
     for chain in computation.chains:
         title = chain.title + (f" ({chain.contract.file})" if chain.contract else "")
@@ -253,21 +264,28 @@ def _computation(pdf: _Report, c: dict[str, Any]) -> None:
                     d.number,
                     d.date,
                     d.total if computation.computed.vat_basis == "not_applicable" else d.without_vat,
-                    (d.step_status or "подтверждает") + (f"\n{d.conversion}" if d.conversion else ""),
+                    (d.step_status or gettext("подтверждает")) + (f"\n{d.conversion}" if d.conversion else ""),
                     d.counted or "",
                 ]
                 for d in chain.documents
             ]
             amount_heading = (
-                "Сумма" if computation.computed.vat_basis == "not_applicable" else "Без НДС"
+                gettext("Сумма") if computation.computed.vat_basis == "not_applicable" else gettext("Без НДС")
             ) + (f", {chain.unit}" if chain.unit else "")
-            headings = ["Документ", "№", "Дата", amount_heading, "В расчёте", "Учтено, тенге"]
+            headings = [
+                gettext("Документ"),
+                gettext("№"),
+                gettext("Дата"),
+                amount_heading,
+                gettext("В расчёте"),
+                gettext("Учтено, тенге"),
+            ]
             _table(pdf, headings, rows, (54, 16, 20, 34, 24, 32))
     if computation.costs is not None:
         costs = computation.costs
         _table(
             pdf,
-            ["Заявлено в заявке", "Подтверждено документами", "Разница"],
+            [gettext("Заявлено в заявке"), gettext("Подтверждено документами"), gettext("Разница")],
             [[costs.declared, costs.confirmed, costs.difference]],
             (60, 60, 60),
         )
@@ -275,9 +293,9 @@ def _computation(pdf: _Report, c: dict[str, Any]) -> None:
 
 
 def _audit(pdf: _Report, c: dict[str, Any]) -> None:
-    _heading(pdf, "Журнал действий")
+    _heading(pdf, gettext("Журнал действий"))
     if not c["audit"]:
-        _paragraph(pdf, "Действий не было.")
+        _paragraph(pdf, gettext("Действий не было."))
         return
     rows = [
         [
@@ -289,4 +307,4 @@ def _audit(pdf: _Report, c: dict[str, Any]) -> None:
         ]
         for a in c["audit"]
     ]
-    _table(pdf, ["Когда", "Кто", "Действие", "Было → стало", "Комментарий, итог"], rows, (24, 26, 46, 40, 44))
+    _table(pdf, [gettext("Когда"), gettext("Кто"), gettext("Действие"), gettext("Было → стало"), gettext("Комментарий, итог")], rows, (24, 26, 46, 40, 44))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.web.fields import field_label, value_at
-from api.web.page_models.formatting import count_words
+from api.web.i18n import current_lang, gettext, ngettext
 from casework import eligibility
 from casework.audit import record_event
 from casework.checking import recheck_now, refresh_open_error_count
@@ -38,6 +38,7 @@ from models.db import (
 )
 from models.domain import DocumentExtraction, Finding, Severity
 from models.program_rules import default_rules
+from validators.finding_texts import in_language
 
 # Audit actions written by the workspace (corrections: ``casework.correcting.CORRECT`` and ``WITHDRAW``).
 FINDING_ACTIONS = {
@@ -84,7 +85,7 @@ def withdraw_correction(
 ) -> CorrectionOutcome:
     """Go back to what the reader read for ``path`` and check the dossier again."""
     if path not in (doc.corrections or {}):
-        raise ReviewError(f"Значение «{field_label(path)}» не исправлялось.")
+        raise ReviewError(gettext("Значение «{field}» не исправлялось.").format(field=field_label(path, shown=True)))
     return _change_corrections(session, app, doc, user_id, path, {}, (path,), comment, WITHDRAW)
 
 
@@ -100,13 +101,13 @@ def _change_corrections(
     action: str,
 ) -> CorrectionOutcome:
     if doc.application_id != app.id:
-        raise ReviewError("Документ не относится к этой заявке.")
+        raise ReviewError(gettext("Документ не относится к этой заявке."))
     read = _read_value(doc, path)
     corrections = doc.corrections or {}
     before = corrections.get(path, read)
     after = fields.get(path, read)
     if action == CORRECT and path in corrections and before == after:
-        raise ReviewError(f"Значение «{field_label(path)}» уже исправлено на это.")
+        raise ReviewError(gettext("Значение «{field}» уже исправлено на это.").format(field=field_label(path, shown=True)))
     try:
         return correct_document(
             session,
@@ -157,10 +158,10 @@ def decide_finding(
     """Accept or dismiss a current finding (``None``: take the verdict back)."""
     finding = next((f for f in current_findings(app) if finding_key(f) == key), None)
     if finding is None:
-        raise ReviewError("Этого замечания больше нет: досье проверено заново. Обновите страницу.")
+        raise ReviewError(gettext("Этого замечания больше нет: досье проверено заново. Обновите страницу."))
     comment = comment.strip()
     if verdict == FindingVerdict.DISMISSED and not comment:
-        raise ReviewError("Укажите в комментарии, почему замечание отклоняется.")
+        raise ReviewError(gettext("Укажите в комментарии, почему замечание отклоняется."))
     row = session.scalars(
         select(FindingDecisionRow).where(
             FindingDecisionRow.application_id == app.id, FindingDecisionRow.finding_key == key
@@ -169,7 +170,7 @@ def decide_finding(
     before = {"verdict": row.verdict, "comment": row.comment} if row is not None else None
     if verdict is None:
         if row is None:
-            raise ReviewError("По этому замечанию ещё нет решения.")
+            raise ReviewError(gettext("По этому замечанию ещё нет решения."))
         session.delete(row)
         after = None
     else:
@@ -256,27 +257,35 @@ def decide_dossier(
     """Mark the dossier complete or incomplete (``None``: back to undecided)."""
     comment = comment.strip()
     if decision is not None and app.result is None:
-        raise ReviewError("Проверка досье ещё не завершена: решение можно принять после неё.")
+        raise ReviewError(gettext("Проверка досье ещё не завершена: решение можно принять после неё."))
     if decision == ReviewDecision.COMPLETE:
         still_open = eligibility.open_items(session, app)
         if still_open:
             raise ReviewError(
-                "Досье нельзя признать комплектным, пока не проверены условия участия: "
-                + "; ".join(f"«{item.label}»" for item in still_open)
-                + ". Подтвердите или отклоните каждое условие."
+                gettext(
+                    "Досье нельзя признать комплектным, пока не проверены условия участия: {items}. "
+                    "Подтвердите или отклоните каждое условие."
+                ).format(items="; ".join(f"«{_condition(item.label)}»" for item in still_open))
             )
         refused = eligibility.refused_items(session, app)
         if refused and not comment:
             raise ReviewError(
-                "Условия участия не выполнены: "
-                + "; ".join(f"«{item.label}»" for item in refused)
-                + ". Чтобы признать досье комплектным, объясните решение в комментарии."
+                gettext(
+                    "Условия участия не выполнены: {items}. Чтобы признать досье комплектным, "
+                    "объясните решение в комментарии."
+                ).format(items="; ".join(f"«{_condition(item.label)}»" for item in refused))
             )
         unresolved = open_errors(current_findings(app), finding_verdicts(session, app.id))
         if unresolved and not comment:
             raise ReviewError(
-                f"В досье {count_words(len(unresolved), 'неотклонённая ошибка', 'неотклонённые ошибки', 'неотклонённых ошибок')}. "
-                "Чтобы признать досье комплектным, отклоните ошибки с комментарием или объясните решение в комментарии."
+                ngettext(
+                    "В досье %(n)s неотклонённая ошибка. Чтобы признать досье комплектным, отклоните ошибки "
+                    "с комментарием или объясните решение в комментарии.",
+                    "В досье %(n)s неотклонённых ошибок. Чтобы признать досье комплектным, отклоните ошибки "
+                    "с комментарием или объясните решение в комментарии.",
+                    len(unresolved),
+                )
+                % {"n": len(unresolved)}
             )
     before = {"decision": app.review_decision, "comment": app.review_comment}
     app.review_decision = decision.value if decision is not None else None
@@ -292,3 +301,8 @@ def decide_dossier(
         after={"decision": app.review_decision, "comment": app.review_comment},
         comment=comment,
     )
+
+
+def _condition(label: str) -> str:
+    """A condition of participation (Russian in the rules) as the reader reads it."""
+    return in_language(label, current_lang()) or label

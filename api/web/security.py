@@ -17,15 +17,17 @@ from typing import Annotated
 from fastapi import Depends, Request, status
 
 from api.deps import SessionDep
+from api.web.i18n import gettext, use_language
 from api.web.permissions import ACTION_LABELS_RU, ROLE_LABELS_RU, WebAction, user_may
 from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
 from casework.user_accounts import resolve_session
+from foundation.gettext_marks import N_
 from models.db import UserRole
 
 CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = N_(
     "Форма отклонена: в ней нет действующего проверочного кода (CSRF). Обновите страницу и повторите "
     "действие. Если вы не отправляли эту форму, закройте страницу: запрос мог прийти с чужого сайта."
 )
@@ -34,11 +36,11 @@ CSRF_MESSAGE = (
 class WebError(Exception):
     """A refusal shown as a page: status code and a Russian message."""
 
-    def __init__(self, status_code: int, message: str, title: str = "Действие невозможно") -> None:
+    def __init__(self, status_code: int, message: str, title: str | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
-        self.title = title
+        self.title = title if title is not None else gettext("Действие невозможно")
 
 
 class LoginRequired(Exception):
@@ -56,13 +58,14 @@ class WebUser:
     display_name: str
     role: UserRole
     csrf_token: str
+    language: str | None = None  # the interface language the user chose (api.web.i18n)
 
     def may(self, action: WebAction | str) -> bool:
         return user_may(self.role, WebAction(action))
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS_RU.get(self.role, self.role.value)
+        return gettext(ROLE_LABELS_RU[self.role]) if self.role in ROLE_LABELS_RU else self.role.value
 
 
 def optional_user(request: Request, session: SessionDep) -> WebUser | None:
@@ -77,7 +80,9 @@ def optional_user(request: Request, session: SessionDep) -> WebUser | None:
         display_name=user.display_name or user.login,
         role=UserRole(user.role),
         csrf_token=row.csrf_token,
+        language=user.language,
     )
+    use_language(user.language)  # the stored choice wins over this browser's cookie
     request.state.web_user = web_user  # for the error page's header
     return web_user
 
@@ -99,8 +104,10 @@ def require(action: WebAction) -> Callable[[WebUser], WebUser]:
         if not user.may(action):
             raise WebError(
                 status.HTTP_403_FORBIDDEN,
-                f"Пользователю с ролью «{user.role_label}» не разрешено {ACTION_LABELS_RU[action]}.",
-                title="Нет прав",
+                gettext("Пользователю с ролью «{role}» не разрешено {action}.").format(
+                    role=user.role_label, action=gettext(ACTION_LABELS_RU[action])
+                ),
+                title=gettext("Нет прав"),
             )
         return user
 
@@ -132,7 +139,7 @@ async def verify_login_csrf(request: Request) -> None:
 
 def _compare(sent: object, expected: str | None) -> None:
     if not isinstance(sent, str) or not sent or not expected or not hmac.compare_digest(sent, expected):
-        raise WebError(status.HTTP_403_FORBIDDEN, CSRF_MESSAGE, title="Форма отклонена")
+        raise WebError(status.HTTP_403_FORBIDDEN, gettext(CSRF_MESSAGE), title=gettext("Форма отклонена"))
 
 
 def _back_to(request: Request, referer: bool = False) -> str:

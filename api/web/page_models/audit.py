@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.web.assignment import ASSIGN
 from api.web.fields import field_label, format_value
+from api.web.i18n import current_lang, gettext
 from api.web.letters import LETTER_ISSUE, LETTER_SAVE
 from api.web.page_models.formatting import local_time, money
 from api.web.page_models.labels import DECISION_LABELS, VERDICT_LABELS
@@ -19,30 +20,32 @@ from api.web.review import DOSSIER_DECISION, FINDING_ACTIONS, SIGN_IN, SIGN_IN_L
 from casework.eligibility import ELIGIBILITY_ACTIONS
 from casework.eligibility import VERDICT_LABELS as ELIGIBILITY_VERDICT_LABELS
 from casework.search import SEARCH_ACTION
+from foundation.gettext_marks import N_
 from foundation.settings import Settings
 from models.db import ApiKeyRow, AuditEventRow, EligibilityVerdict, FindingVerdict, UserRow
+from validators.finding_texts import finding_label, in_language
 
 AUDIT_ACTION_LABELS = {
-    "application.create": "Заявка создана",
-    "documents.upload": "Загружены документы",
-    "application.reprocess": "Повторная обработка заявки",
-    "document.reprocess": "Повторное чтение документа",
-    "document.correct": "Исправлено значение",
-    "document.withdraw_correction": "Исправление отменено",
-    FINDING_ACTIONS[FindingVerdict.ACCEPTED]: "Замечание подтверждено",
-    FINDING_ACTIONS[FindingVerdict.DISMISSED]: "Замечание отклонено",
-    FINDING_ACTIONS[None]: "Решение по замечанию отменено",
-    DOSSIER_DECISION: "Решение по досье",
-    ELIGIBILITY_ACTIONS[EligibilityVerdict.CONFIRMED]: "Условие участия подтверждено",
-    ELIGIBILITY_ACTIONS[EligibilityVerdict.REFUSED]: "Условие участия не выполнено",
-    ELIGIBILITY_ACTIONS[None]: "Решение по условию участия отменено",
-    SIGN_IN_LOCKED: "Вход временно заблокирован после неудачных попыток",
-    SIGN_IN: "Вход в систему",
-    ASSIGN: "Назначение проверяющего",
-    LETTER_SAVE: "Уведомление о замечаниях: черновик сохранён",
-    LETTER_ISSUE: "Уведомление о замечаниях выдано",
-    SIGN_OUT: "Выход из системы",
-    SEARCH_ACTION: "Поиск по документам",
+    "application.create": N_("Заявка создана"),
+    "documents.upload": N_("Загружены документы"),
+    "application.reprocess": N_("Повторная обработка заявки"),
+    "document.reprocess": N_("Повторное чтение документа"),
+    "document.correct": N_("Исправлено значение"),
+    "document.withdraw_correction": N_("Исправление отменено"),
+    FINDING_ACTIONS[FindingVerdict.ACCEPTED]: N_("Замечание подтверждено"),
+    FINDING_ACTIONS[FindingVerdict.DISMISSED]: N_("Замечание отклонено"),
+    FINDING_ACTIONS[None]: N_("Решение по замечанию отменено"),
+    DOSSIER_DECISION: N_("Решение по досье"),
+    ELIGIBILITY_ACTIONS[EligibilityVerdict.CONFIRMED]: N_("Условие участия подтверждено"),
+    ELIGIBILITY_ACTIONS[EligibilityVerdict.REFUSED]: N_("Условие участия не выполнено"),
+    ELIGIBILITY_ACTIONS[None]: N_("Решение по условию участия отменено"),
+    SIGN_IN_LOCKED: N_("Вход временно заблокирован после неудачных попыток"),
+    SIGN_IN: N_("Вход в систему"),
+    ASSIGN: N_("Назначение проверяющего"),
+    LETTER_SAVE: N_("Уведомление о замечаниях: черновик сохранён"),
+    LETTER_ISSUE: N_("Уведомление о замечаниях выдано"),
+    SIGN_OUT: N_("Выход из системы"),
+    SEARCH_ACTION: N_("Поиск по документам"),
     **READ_ACTION_LABELS,
 }
 
@@ -73,7 +76,10 @@ def _key_names(session: Session, key_ids: Iterable[str | None]) -> dict[str, str
     if not wanted:
         return {}
     rows = session.scalars(select(ApiKeyRow).where(ApiKeyRow.id.in_(sorted(wanted))))
-    return {r.id: f"ключ API «{r.name}»" if r.name else f"ключ API ({r.role})" for r in rows}
+    return {
+        r.id: gettext("ключ API «{name}»").format(name=r.name) if r.name else gettext("ключ API ({role})").format(role=r.role)
+        for r in rows
+    }
 
 
 def audit_views(session: Session, events: list[AuditEventRow], settings: Settings) -> list[AuditView]:
@@ -82,11 +88,11 @@ def audit_views(session: Session, events: list[AuditEventRow], settings: Setting
     keys = _key_names(session, (e.api_key_id for e in events))
     views = []
     for e in events:
-        who = people.get(e.user_id or "") or keys.get(e.api_key_id or "") or "система"
+        who = people.get(e.user_id or "") or keys.get(e.api_key_id or "") or gettext("система")
         view = _audit_view(e, who, settings)
         if e.action == ASSIGN:  # ids of people in the details: shown by name
-            view.before = people.get(str(e.details.get("before") or ""), "не назначено")
-            view.after = people.get(str(e.details.get("after") or ""), "не назначено")
+            view.before = people.get(str(e.details.get("before") or ""), gettext("не назначено"))
+            view.after = people.get(str(e.details.get("after") or ""), gettext("не назначено"))
         views.append(view)
     return views
 
@@ -98,46 +104,47 @@ def _audit_view(e: AuditEventRow, who: str, settings: Settings) -> AuditView:
     if e.action in ("document.correct", "document.withdraw_correction"):
         if "field" in d:  # the workspace: one field, before and after
             path = str(d["field"])
-            subject = f"{d.get('file', '')}: {d.get('label') or field_label(path)}"
+            subject = f"{d.get('file', '')}: {_field_name(d, path)}"
             before, after = format_value(path, d.get("before")), format_value(path, d.get("after"))
             outcome = _recheck_text(d)
         else:  # the API: several fields at once
             fields = d.get("fields") or {}
-            after = "; ".join(f"{field_label(p)}: {format_value(p, v)}" for p, v in fields.items())
+            after = "; ".join(f"{field_label(p, shown=True)}: {format_value(p, v)}" for p, v in fields.items())
             withdrawn = d.get("withdraw") or []
             if withdrawn:
-                before = "отменены: " + ", ".join(field_label(p) for p in withdrawn)
+                before = gettext("отменены:") + " " + ", ".join(field_label(p, shown=True) for p in withdrawn)
     elif e.action in AUDIT_FINDING_ACTIONS:
         finding = d.get("finding") or {}
-        subject = f"{finding.get('label', '')}" + (f" — {finding['file']}" if finding.get("file") else "")
+        subject = _finding_name(finding) + (f" — {finding['file']}" if finding.get("file") else "")
         before = _verdict_text(d.get("before"))
         after = _verdict_text(d.get("after"))
         outcome = recompute_text(d.get("recomputed"))
     elif e.action in AUDIT_ELIGIBILITY_ACTIONS:
-        subject = str(d.get("label") or d.get("item") or "")
-        before = ELIGIBILITY_VERDICT_LABELS.get((d.get("before") or {}).get("verdict"), "")
-        after = ELIGIBILITY_VERDICT_LABELS.get((d.get("after") or {}).get("verdict"), "")
+        subject = in_language(str(d.get("label") or d.get("item") or ""), current_lang()) or ""
+        before = gettext(ELIGIBILITY_VERDICT_LABELS.get((d.get("before") or {}).get("verdict"), ""))
+        after = gettext(ELIGIBILITY_VERDICT_LABELS.get((d.get("after") or {}).get("verdict"), ""))
     elif e.action == DOSSIER_DECISION:
-        before = DECISION_LABELS.get((d.get("before") or {}).get("decision"), "")
-        after = DECISION_LABELS.get((d.get("after") or {}).get("decision"), "")
+        before = gettext(DECISION_LABELS.get((d.get("before") or {}).get("decision"), ""))
+        after = gettext(DECISION_LABELS.get((d.get("after") or {}).get("decision"), ""))
     elif e.action == "documents.upload":
         files = d.get("files") or []
         subject = ", ".join(str(f.get("name")) for f in files[:5]) + (" …" if len(files) > 5 else "")
     elif e.action in (LETTER_SAVE, LETTER_ISSUE):
-        subject = "на казахском языке" if d.get("lang") == "kk" else "на русском языке"
+        subject = gettext("на казахском языке") if d.get("lang") == "kk" else gettext("на русском языке")
         after = _first_line_of_body(d.get("body"))
     elif e.action in READ_ACTION_LABELS:
-        subject = str(d.get("file") or "") + (f", стр. {d['page']}" if d.get("page") else "")
+        page = ", " + gettext("стр. %(page)s") % {"page": d["page"]} if d.get("page") else ""
+        subject = str(d.get("file") or "") + page
     elif e.action == SEARCH_ACTION:
         subject = f"«{d.get('query', '')}»"
-        after = f"найдено документов: {d.get('found', 0)}"
+        after = gettext("найдено документов: {count}").format(count=d.get("found", 0))
     elif e.action == "application.reprocess":
-        subject = "только проверка" if d.get("scope") == "check" else "документы перечитываются"
+        subject = gettext("только проверка") if d.get("scope") == "check" else gettext("документы перечитываются")
     return AuditView(
         id=e.id,
         at=local_time(e.at, settings),
         who=who,
-        action=AUDIT_ACTION_LABELS.get(e.action, e.action),
+        action=gettext(AUDIT_ACTION_LABELS[e.action]) if e.action in AUDIT_ACTION_LABELS else e.action,
         subject=subject,
         before=before,
         after=after,
@@ -150,6 +157,16 @@ AUDIT_FINDING_ACTIONS = frozenset(FINDING_ACTIONS.values())
 AUDIT_ELIGIBILITY_ACTIONS = frozenset(ELIGIBILITY_ACTIONS.values())
 
 
+def _field_name(d: dict[str, Any], path: str) -> str:
+    # The label was stored in Russian with the event; other readers get the field's name in their language.
+    return field_label(path, shown=True) if current_lang() != "ru" or not d.get("label") else str(d["label"])
+
+
+def _finding_name(finding: dict[str, Any]) -> str:
+    code, label = finding.get("code"), str(finding.get("label") or "")
+    return finding_label(str(code), current_lang()) if code and current_lang() != "ru" else label
+
+
 def _first_line_of_body(body: Any) -> str:
     """A letter's text is kept whole in the log; the table shows how it begins."""
     text = " ".join(str(body or "").split())
@@ -158,21 +175,22 @@ def _first_line_of_body(body: Any) -> str:
 
 def _verdict_text(state: Any) -> str:
     if not isinstance(state, dict):
-        return VERDICT_LABELS[None]
-    return VERDICT_LABELS.get(state.get("verdict"), str(state.get("verdict")))
+        return gettext(VERDICT_LABELS[None])
+    verdict = state.get("verdict")
+    return gettext(VERDICT_LABELS[verdict]) if verdict in VERDICT_LABELS else str(verdict)
 
 
 def _recheck_text(d: dict[str, Any]) -> str:
     if not d.get("rechecked"):
-        return "проверка досье ещё идёт: исправление будет учтено в ней"
+        return gettext("проверка досье ещё идёт: исправление будет учтено в ней")
     resolved, raised = d.get("resolved") or [], d.get("raised") or []
-    parts = [f"досье проверено заново (раунд {d.get('revision')})"]
+    parts = [gettext("досье проверено заново (раунд {revision})").format(revision=d.get("revision"))]
     if resolved:
-        parts.append("снято: " + "; ".join(str(f.get("label")) for f in resolved))
+        parts.append(gettext("снято:") + " " + "; ".join(_finding_name(f) for f in resolved))
     if raised:
-        parts.append("новые: " + "; ".join(str(f.get("label")) for f in raised))
+        parts.append(gettext("новые:") + " " + "; ".join(_finding_name(f) for f in raised))
     if not resolved and not raised:
-        parts.append("замечания не изменились")
+        parts.append(gettext("замечания не изменились"))
     return ", ".join(parts)
 
 
@@ -181,14 +199,16 @@ def recompute_text(recomputed: Any) -> str:
     if not isinstance(recomputed, dict):
         return ""
     if not recomputed.get("rechecked"):
-        return "документы досье ещё читаются: расчёт возмещения учтёт решение, когда проверка завершится"
+        return gettext("документы досье ещё читаются: расчёт возмещения учтёт решение, когда проверка завершится")
     before, after = recomputed.get("reimbursement_before"), recomputed.get("reimbursement_after")
     change = (
-        f"возмещение не изменилось ({money(after)})"
+        gettext("возмещение не изменилось ({amount})").format(amount=money(after))
         if before == after
-        else f"возмещение {money(before)} → {money(after)}"
+        else gettext("возмещение {before} → {after}").format(before=money(before), after=money(after))
     )
-    return f"расчёт возмещения выполнен заново (раунд {recomputed.get('revision')}): {change}"
+    return gettext("расчёт возмещения выполнен заново (раунд {revision}): {change}").format(
+        revision=recomputed.get("revision"), change=change
+    )
 
 
 def decision_notice(event: AuditEventRow) -> str | None:
@@ -196,20 +216,25 @@ def decision_notice(event: AuditEventRow) -> str | None:
     d: dict[str, Any] = event.details or {}
     if event.action not in AUDIT_FINDING_ACTIONS:
         return None
-    label = str((d.get("finding") or {}).get("label") or "")
+    label = _finding_name(d.get("finding") or {})
     head = {
-        FINDING_ACTIONS[FindingVerdict.ACCEPTED]: f"Замечание «{label}» подтверждено.",
-        FINDING_ACTIONS[FindingVerdict.DISMISSED]: f"Замечание «{label}» отклонено.",
-        FINDING_ACTIONS[None]: f"Решение по замечанию «{label}» отменено.",
-    }[event.action]
+        FINDING_ACTIONS[FindingVerdict.ACCEPTED]: gettext("Замечание «{label}» подтверждено."),
+        FINDING_ACTIONS[FindingVerdict.DISMISSED]: gettext("Замечание «{label}» отклонено."),
+        FINDING_ACTIONS[None]: gettext("Решение по замечанию «{label}» отменено."),
+    }[event.action].format(label=label)
     recomputed = d.get("recomputed")
     file = (d.get("finding") or {}).get("file")
     if not isinstance(recomputed, dict):
         if d.get("excludes_payment"):
-            return f"{head} Документ «{file}» по-прежнему не учитывается в расчёте возмещения."
-        return f"{head} Расчёт возмещения от этого решения не зависит."
+            return head + " " + gettext("Документ «{file}» по-прежнему не учитывается в расчёте возмещения.").format(
+                file=file
+            )
+        return head + " " + gettext("Расчёт возмещения от этого решения не зависит.")
     counted = event.action == FINDING_ACTIONS[FindingVerdict.DISMISSED]
-    what = f"Документ «{file}» " + ("снова учитывается в расчёте" if counted else "снова исключён из расчёта")
+    if counted:
+        what = gettext("Документ «{file}» снова учитывается в расчёте").format(file=file)
+    else:
+        what = gettext("Документ «{file}» снова исключён из расчёта").format(file=file)
     outcome = recompute_text(recomputed)
     return f"{head} {what}; {outcome}."
 
@@ -220,10 +245,10 @@ def assignment_notice(event: AuditEventRow) -> str | None:
         return None
     after = (event.details or {}).get("after")
     if after is None:
-        return "Досье возвращено в общий список."
+        return gettext("Досье возвращено в общий список.")
     if after == event.user_id:
-        return "Досье взято в работу: оно в вашем списке «Мои досье»."
-    return "Проверяющий назначен."
+        return gettext("Досье взято в работу: оно в вашем списке «Мои досье».")
+    return gettext("Проверяющий назначен.")
 
 
 def correction_notice(event: AuditEventRow) -> str | None:
@@ -232,10 +257,15 @@ def correction_notice(event: AuditEventRow) -> str | None:
     if event.action not in ("document.correct", "document.withdraw_correction") or "field" not in d:
         return None
     path = str(d["field"])
-    what = "исправлено" if event.action == "document.correct" else "возвращено к прочитанному"
-    head = (
-        f"«{d.get('label') or field_label(path)}» в «{d.get('file')}» {what}: "
-        f"{format_value(path, d.get('before'))} → {format_value(path, d.get('after'))}."
+    if event.action == "document.correct":
+        text = gettext("«{field}» в «{file}» исправлено: {before} → {after}.")
+    else:
+        text = gettext("«{field}» в «{file}» возвращено к прочитанному: {before} → {after}.")
+    head = text.format(
+        field=_field_name(d, path),
+        file=d.get("file"),
+        before=format_value(path, d.get("before")),
+        after=format_value(path, d.get("after")),
     )
     outcome = _recheck_text(d)
     return f"{head} {outcome[:1].upper()}{outcome[1:]}."

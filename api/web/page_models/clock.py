@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from api.web.i18n import gettext
 from api.web.page_models.formatting import local_date, today
 from foundation.settings import Settings
 from models.db import ApplicationRow
@@ -27,13 +28,19 @@ def registration_day(app: ApplicationRow, settings: Settings) -> dt.date:
 def clock_view(app: ApplicationRow, settings: Settings) -> ClockView:
     registered = registration_day(app, settings)
     clock = review_clock(default_calendar(), registered, today(settings), settings.web.review_working_days)
-    approx = " (приблизительно: переносы выходных дней на этот год ещё не известны)" if clock.approximate else ""
+    approx = (
+        " " + gettext("(приблизительно: переносы выходных дней на этот год ещё не известны)")
+        if clock.approximate
+        else ""
+    )
     deadline = fmt_date(clock.deadline)
     if app.review_decision is not None:
-        return ClockView(clock, f"решение принято; срок был до {deadline}", "decided")
+        return ClockView(clock, gettext("решение принято; срок был до {deadline}").format(deadline=deadline), "decided")
     if clock.days_left > 0:
         css = "soon" if clock.days_left <= 3 else "ok"
-        return ClockView(clock, f"осталось {clock.days_left} раб. дн. (до {deadline}){approx}", css)
+        text = gettext("осталось {days} раб. дн. (до {deadline})").format(days=clock.days_left, deadline=deadline)
+        return ClockView(clock, text + approx, css)
     if clock.days_left == 0:
-        return ClockView(clock, f"сегодня последний день ({deadline}){approx}", "soon")
-    return ClockView(clock, f"просрочено на {-clock.days_left} раб. дн. (срок {deadline}){approx}", "overdue")
+        return ClockView(clock, gettext("сегодня последний день ({deadline})").format(deadline=deadline) + approx, "soon")
+    text = gettext("просрочено на {days} раб. дн. (срок {deadline})").format(days=-clock.days_left, deadline=deadline)
+    return ClockView(clock, text + approx, "overdue")

@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from api.web.fields import format_value, value_at
+from api.web.i18n import doc_type_title, gettext
 from api.web.page_models.formatting import amount, document_link, money
 from api.web.page_models.labels import STEP_STATUS_LABELS
 from models.domain import Application, ComputedResult, DocType, DocumentExtraction, DossierResult
 from models.program_rules import default_rules
 from validators.dossier_view import build_view
-from validators.findings import doc_type_label, fmt_date, fmt_money, fmt_pct
+from validators.findings import fmt_date, fmt_money, fmt_pct
 from validators.labels import LIMITED_BY_LABELS, VAT_BASIS_NOTES
 
 
@@ -46,9 +47,13 @@ class Chain:
         """Tenge only: the headings say «тенге» and the cells are bare; any other currency: each cell
         names its own, the headings none (a «Сумма, тенге» over yuan would misstate them)."""
         if self.documents and all(d.currency == "KZT" for d in self.documents):
-            self.unit = "тенге"
+            self.unit = gettext("тенге")
             for d in self.documents:
-                d.total, d.without_vat = d.total.removesuffix(" тенге"), d.without_vat.removesuffix(" тенге")
+                d.total, d.without_vat = _bare(d.total), _bare(d.without_vat)
+
+
+def _bare(amount: str) -> str:
+    return amount.removesuffix(" тенге").removesuffix(" теңге")  # the word in either language (api.web.i18n.tenge)
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ def _chain_document(
         counted = amount(step["counted_kzt"])
     return ChainDocument(
         doc_type=doc.doc_type.value,
-        role=doc_type_label(doc.doc_type.value),
+        role=doc_type_title(doc.doc_type.value),
         file=doc.file,
         link=document_link(doc_ids[doc.file]) if doc.file in doc_ids else None,
         number=shown("number"),
@@ -101,7 +106,7 @@ def _chain_document(
         without_vat=shown("amounts.amount_without_vat"),
         currency=currency,
         step=step,
-        step_status=STEP_STATUS_LABELS.get(str((step or {}).get("status")), ""),
+        step_status=gettext(STEP_STATUS_LABELS.get(str((step or {}).get("status")), "")),
         counted=counted,
         conversion=_conversion(step),
     )
@@ -115,7 +120,8 @@ def _conversion(step: dict[str, Any] | None) -> str:
     if rate is None or kzt is None or step.get("amount_without_vat") is None:
         return ""
     paid = fmt_money(step["amount_without_vat"], str(step["currency"]))
-    return f"{paid} × {fmt_rate(rate)} = {money(kzt)} (курс из заявки)"
+    source = gettext("курс из заявки")
+    return f"{paid} × {fmt_rate(rate)} = {money(kzt)} ({source})"
 
 
 def fmt_rate(rate: float) -> str:
@@ -138,7 +144,8 @@ def declared_rates(computed: ComputedResult) -> str:
     parts = []
     for currency, rates in sorted(used.items()):
         for rate, files in rates.items():
-            parts.append(f"1 {currency} = {rate} тенге" + (f" ({', '.join(files)})" if len(rates) > 1 else ""))
+            each = f"1 {currency} = {rate} " + gettext("тенге")
+            parts.append(each + (f" ({', '.join(files)})" if len(rates) > 1 else ""))
     return "; ".join(parts)
 
 
@@ -156,9 +163,9 @@ def computation_view(
         s["file"]: s for s in computed.steps if s.get("kind") in ("payment", "payroll") and s.get("file")
     }
     chains: dict[int, Chain] = {}
-    loose = Chain(title="Документы без договора", contract=None)
+    loose = Chain(title=gettext("Документы без договора"), contract=None)
     for contract in view.contracts.contracts:
-        label = doc_type_label(DocType.CONTRACT.value)
+        label = doc_type_title(DocType.CONTRACT.value)
         number = value_at(contract, "number")
         chains[id(contract)] = Chain(
             title=f"{label} № {number.value}" if number else f"{label} «{contract.file}»",
@@ -191,42 +198,50 @@ def computation_view(
 
 def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
     """The computation in words and figures, in its order (web page and printed report)."""
-    basis = VAT_BASIS_NOTES.get(computed.vat_basis, "")
+    basis = gettext(VAT_BASIS_NOTES[computed.vat_basis]) if computed.vat_basis in VAT_BASIS_NOTES else ""
     q = computed.reimbursement_kzt
     rate = f"{fmt_pct(computed.rate)} %"
     cap_text = money(computed.cap)
     if computed.cap_used_kzt:
-        cap_text += f" − учтено по другим заявкам {money(computed.cap_used_kzt)} = остаток {money(computed.cap_left_kzt)}"
-    limited = LIMITED_BY_LABELS.get(computed.reimbursement_limited_by or "", "")
+        cap_text += " − " + gettext("учтено по другим заявкам {used} = остаток {left}").format(
+            used=money(computed.cap_used_kzt), left=money(computed.cap_left_kzt)
+        )
+    limited = gettext(LIMITED_BY_LABELS.get(computed.reimbursement_limited_by or "", ""))
     cap_left = computed.cap_left_kzt if computed.cap_left_kzt is not None else computed.cap
     lines = [
-        ComputationLine("Сумма платежных документов" + basis, money(computed.claimed_costs_kzt)),
-        ComputationLine("Подтверждённые затраты" + basis, money(computed.eligible_costs_kzt)),
-        *([ComputationLine("Курсы валют (из заявки)", rates)] if (rates := declared_rates(computed)) else []),
-        ComputationLine("Ставка возмещения", rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
-        ComputationLine("Предельная сумма возмещения", cap_text),
+        ComputationLine(gettext("Сумма платежных документов") + basis, money(computed.claimed_costs_kzt)),
+        ComputationLine(gettext("Подтверждённые затраты") + basis, money(computed.eligible_costs_kzt)),
+        *([ComputationLine(gettext("Курсы валют (из заявки)"), rates)] if (rates := declared_rates(computed)) else []),
+        ComputationLine(gettext("Ставка возмещения"), rate + (f" — {computed.rate_note}" if computed.rate_note else "")),
+        ComputationLine(gettext("Предельная сумма возмещения"), cap_text),
         ComputationLine(
-            "Исторический период", f"{computed.period_months} мес., с {fmt_date(computed.period_start)}"
+            gettext("Исторический период"),
+            gettext("{months} мес., с {start}").format(
+                months=computed.period_months, start=fmt_date(computed.period_start)
+            ),
         ),
-        ComputationLine("Заявлено к возмещению", money(computed.claimed_reimbursement_kzt)),
+        ComputationLine(gettext("Заявлено к возмещению"), money(computed.claimed_reimbursement_kzt)),
         ComputationLine(
-            "Возмещение Q = min(ставка × затраты; остаток предела; заявлено)",
+            gettext("Возмещение Q = min(ставка × затраты; остаток предела; заявлено)"),
             f"min({rate} × {money(computed.eligible_costs_kzt)}; {money(cap_left)}; "
             f"{money(computed.claimed_reimbursement_kzt)}) = {money(q)}"
-            + (f" (определено {limited})" if limited else ""),
+            + (" (" + gettext("определено {what}").format(what=limited) + ")" if limited else ""),
             result=True,
         ),
         claim_difference_line(computed),
-        ComputationLine("Доход от реализации за 2 года до меры N", money(computed.prior_revenue_n)),
+        ComputationLine(gettext("Доход от реализации за 2 года до меры N"), money(computed.prior_revenue_n)),
     ]
     if computed.counter_obligation_kzt is None:
         lines.append(
-            ComputationLine("Встречное обязательство N + 2Q", "не определено: доход N не указан или не положителен")
+            ComputationLine(
+                gettext("Встречное обязательство N + 2Q"),
+                gettext("не определено: доход N не указан или не положителен"),
+            )
         )
     else:
         lines.append(
             ComputationLine(
-                "Встречное обязательство N + 2Q",
+                gettext("Встречное обязательство N + 2Q"),
                 f"{money(computed.prior_revenue_n)} + 2 × {money(q)} = {money(computed.counter_obligation_kzt)}",
                 result=True,
             )
@@ -234,8 +249,10 @@ def computation_lines(computed: ComputedResult) -> list[ComputationLine]:
     if computed.monitoring_months:
         lines.append(
             ComputationLine(
-                "Мониторинг встречного обязательства",
-                f"{computed.monitoring_months} мес. после заключения соглашения о возмещении",
+                gettext("Мониторинг встречного обязательства"),
+                gettext("{months} мес. после заключения соглашения о возмещении").format(
+                    months=computed.monitoring_months
+                ),
             )
         )
     return lines
@@ -246,10 +263,15 @@ def claim_difference_line(computed: ComputedResult) -> ComputationLine:
     claimed, q = computed.claimed_reimbursement_kzt, computed.reimbursement_kzt
     difference = round(claimed - q, 2)
     if difference == 0:
-        return ComputationLine("Разница с заявленным", "нет: рассчитано столько, сколько заявлено")
-    direction = "рассчитано меньше заявленного" if difference > 0 else "рассчитано больше заявленного"
+        return ComputationLine(gettext("Разница с заявленным"), gettext("нет: рассчитано столько, сколько заявлено"))
+    if difference > 0:
+        direction = gettext("рассчитано меньше заявленного")
+    else:
+        direction = gettext("рассчитано больше заявленного")
     return ComputationLine(
-        "Разница с заявленным",
-        f"заявлено {money(claimed)} − рассчитано {money(q)} = {money(difference)} ({direction})",
+        gettext("Разница с заявленным"),
+        gettext("заявлено {claimed} − рассчитано {q} = {difference} ({direction})").format(
+            claimed=money(claimed), q=money(q), difference=money(difference), direction=direction
+        ),
         highlight=True,
     )

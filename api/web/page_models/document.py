@@ -8,7 +8,6 @@ from typing import Any
 
 from api.web.fields import (
     ADDABLE_PATHS,
-    LABELS,
     field_label,
     format_value,
     input_text,
@@ -18,13 +17,15 @@ from api.web.fields import (
     value_at,
     value_paths,
 )
+from api.web.i18n import current_lang, gettext
 from api.web.page_models.formatting import confidence_class, document_link, money
 from casework.corrections import apply_corrections
 from casework.page_render import PAGED_KINDS
+from foundation.gettext_marks import N_
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow, PageRow
 from models.domain import DocumentExtraction, Finding
-from validators.findings import catalogue
+from validators.finding_texts import finding_label
 
 
 @dataclass
@@ -132,9 +133,9 @@ class DocumentView:
 # File kinds whose pages exist as images (casework/page_render.py renders them).
 IMAGE_KINDS = frozenset(kind.value for kind in PAGED_KINDS)
 _PAGE_SOURCE_LABELS = {
-    "text_layer": "текстовый слой PDF",
-    "ocr": "распознавание (OCR)",
-    "structured": "таблица / XML",
+    "text_layer": N_("текстовый слой PDF"),
+    "ocr": N_("распознавание (OCR)"),
+    "structured": N_("таблица / XML"),
 }
 
 
@@ -162,7 +163,7 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
     for f in findings:
         for e in f.evidence:
             if e.file == doc.file_name and e.field:
-                by_field.setdefault(e.field, []).append(catalogue().label(f.code))
+                by_field.setdefault(e.field, []).append(finding_label(f.code, current_lang()))
     rows: list[FieldRow] = []
     boxes: dict[int, list[Box]] = {}
     if read is not None and shown is not None:
@@ -198,7 +199,7 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
             page_no=p.page_no,
             image_url=_page_image_url(doc, p.page_no) if has_images else None,
             text=p.text,
-            source=_PAGE_SOURCE_LABELS.get(p.source, p.source),
+            source=gettext(_PAGE_SOURCE_LABELS[p.source]) if p.source in _PAGE_SOURCE_LABELS else p.source,
             mean_confidence=f"{p.mean_confidence:.0%}",
             boxes=merge_same_place(boxes.get(p.page_no, [])),
             aspect=(p.height / p.width) if p.width else 1.414,
@@ -222,9 +223,9 @@ def document_view(doc: DocumentRow, findings: list[Finding], settings: Settings)
             }
             for i, r in enumerate(read.payroll_rows if read else [])
         ],
-        language=language_label(language) if language else "не определён",
+        language=language_label(language),
         foreign=bool(language) and language not in no_translation_needed,
-        addable=[(p, LABELS[p]) for p in ADDABLE_PATHS if p not in present],
+        addable=[(p, field_label(p, shown=True)) for p in ADDABLE_PATHS if p not in present],
     )
 
 
@@ -257,9 +258,9 @@ def _field_row(
     return FieldRow(
         path=path,
         row_id=row_id(path),
-        label=field_label(path),
+        label=field_label(path, shown=True),
         value=format_value(path, value, currency),
-        read_value=format_value(path, read_value, currency) if read_value is not None else "не прочитано",
+        read_value=format_value(path, read_value, currency) if read_value is not None else gettext("не прочитано"),
         raw=raw,
         raw_note=raw if raw_differs(path, raw, read_value) else None,
         confidence=confidence,

@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from api.web.fields import language_label
+from api.web.i18n import current_lang, doc_type_title, gettext
 from api.web.page_models.formatting import document_link, local_time
 from api.web.page_models.labels import DOCUMENT_STATUS_LABELS
 from casework.eligibility import EligibilityItemState
 from foundation.settings import Settings
 from models.db import ApplicationRow, DocumentRow
-from models.domain import DocType, DossierResult
-from validators.findings import doc_type_label
+from models.domain import DocType, DossierResult, Finding
+from validators.finding_texts import finding_message, in_language
 from validators.labels import CHECKLIST_STATUS_LABELS
 
 
@@ -32,10 +33,10 @@ def checklist_rows(result: DossierResult, doc_ids: dict[str, str]) -> list[Check
             continue
         rows.append(
             ChecklistRow(
-                label=item.label,
+                label=item.label if current_lang() == "ru" else doc_type_title(item.doc_type),
                 required=item.required,
                 status=item.status,
-                status_label=CHECKLIST_STATUS_LABELS.get(item.status, item.status),
+                status_label=gettext(CHECKLIST_STATUS_LABELS.get(item.status, item.status)),
                 files=[
                     (name, document_link(doc_ids[name]) if name in doc_ids else None) for name in item.files
                 ],
@@ -54,16 +55,35 @@ class EligibilityView:
 
 
 def eligibility_views(
-    states: list[EligibilityItemState], people: dict[str, str], settings: Settings
+    states: list[EligibilityItemState],
+    people: dict[str, str],
+    settings: Settings,
+    findings: list[Finding] | None = None,
 ) -> list[EligibilityView]:
+    """``findings``: the dossier's findings, whose messages the conditions cite (read in the reader's language)."""
     return [
         EligibilityView(
-            state=state,
-            decided_by=people.get(state.decided_by_user or "", "") or ("ключ API" if state.decided_by_key else ""),
+            state=_in_reader_language(state, findings or []),
+            decided_by=people.get(state.decided_by_user or "", "") or (gettext("ключ API") if state.decided_by_key else ""),
             decided_at=local_time(dt.datetime.fromisoformat(state.decided_at), settings) if state.decided_at else "",
         )
         for state in states
     ]
+
+
+def _in_reader_language(state: EligibilityItemState, findings: list[Finding]) -> EligibilityItemState:
+    lang = current_lang()
+    if lang == "ru":
+        return state
+    messages = {f.message: finding_message(f, lang) for f in findings}
+    return state.model_copy(
+        update={
+            "label": in_language(state.label, lang),
+            "declared_text": gettext(state.declared_text) if state.declared_text else state.declared_text,
+            "verdict_label": gettext(state.verdict_label),
+            "related": [messages.get(message, message) for message in state.related],
+        }
+    )
 
 
 @dataclass
@@ -105,10 +125,10 @@ def _document_row(
     return DocumentListRow(
         id=doc.id,
         file=doc.file_name,
-        doc_type=doc_type_label(doc_type) if doc_type else "—",
+        doc_type=doc_type_title(doc_type) if doc_type else "—",
         translation_of=translation_of if doc_type == DocType.TRANSLATION.value else None,
         language=language_label(language) if language else "—",
-        status=DOCUMENT_STATUS_LABELS.get(doc.status, doc.status),
+        status=gettext(DOCUMENT_STATUS_LABELS.get(doc.status, doc.status)),
         status_css=doc.status,
         pages=doc.page_count,
         corrected=len(doc.corrections or {}),

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from api.web.i18n import gettext
 from api.web.page_models.clock import ClockView, clock_view
-from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS, MEASURE_LABELS
+from api.web.page_models.formatting import measure_label
+from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
 from models.domain import Finding, Severity
@@ -56,11 +58,11 @@ def dossier_list_rows(
                 dossier_id=app.dossier_id,
                 applicant=app.applicant_name,
                 bin=app.applicant_bin,
-                measure=str(measure_name) if measure_name else MEASURE_LABELS.get(app.measure, app.measure),
+                measure=measure_label(app, {"measure_name": measure_name}),
                 application_date=fmt_date(app.application_date),
-                status=APPLICATION_STATUS_LABELS.get(app.status, app.status),
+                status=gettext(APPLICATION_STATUS_LABELS.get(app.status, app.status)),
                 status_css=app.status,
-                decision=DECISION_LABELS.get(app.review_decision, app.review_decision or ""),
+                decision=gettext(DECISION_LABELS.get(app.review_decision, app.review_decision or "")),
                 decision_css=app.review_decision or "pending",
                 errors=severities.count(Severity.ERROR.value) if severities is not None else None,
                 warnings=severities.count(Severity.WARNING.value) if severities is not None else None,

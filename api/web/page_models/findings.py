@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.web.fields import field_label, format_value, is_value_path
+from api.web.i18n import current_lang, gettext
 from api.web.page_models.formatting import document_link, local_time, money
 from api.web.page_models.labels import APPLICATION_FIELD_LABELS, VERDICT_LABELS
 from foundation.settings import Settings
 from models.db import FindingDecisionRow, FindingVerdict
 from models.domain import Evidence, Finding
-from validators.findings import catalogue, finding_key, fmt_pct
+from validators.finding_texts import finding_label, finding_message, in_language
+from validators.findings import finding_key, fmt_pct
 from validators.labels import SEVERITY_HEADINGS, SEVERITY_LABELS, SEVERITY_ORDER
 
 
@@ -53,16 +55,20 @@ class FindingGroup:
 
 
 def evidence_view(ev: Evidence, doc_ids: dict[str, str]) -> EvidenceView:
+    lang = current_lang()
     doc_id = doc_ids.get(ev.file or "")
     path = ev.field or ""
     on_document = bool(ev.file) and path not in APPLICATION_FIELD_LABELS
     if on_document:
-        label = field_label(path) if path else "Документ"
-        value = format_value(path, ev.value) if ev.value is not None else "не прочитано"
+        label = field_label(path, shown=True) if path else gettext("Документ")
+        value = format_value(path, ev.value) if ev.value is not None else gettext("не прочитано")
     else:
-        label = APPLICATION_FIELD_LABELS.get(path) or (field_label(path) if path else "Досье")
+        if path in APPLICATION_FIELD_LABELS:
+            label = gettext(APPLICATION_FIELD_LABELS[path])
+        else:
+            label = field_label(path, shown=True) if path else gettext("Досье")
         if isinstance(ev.value, bool):
-            value = "да" if ev.value else "нет"
+            value = gettext("да") if ev.value else gettext("нет")
         elif path.endswith("_kzt") and isinstance(ev.value, int | float):
             value = money(float(ev.value))
         elif path == "rate" and isinstance(ev.value, int | float):
@@ -72,7 +78,7 @@ def evidence_view(ev: Evidence, doc_ids: dict[str, str]) -> EvidenceView:
     link = None
     if doc_id is not None:
         link = document_link(doc_id, path if on_document and is_value_path(path) else None)
-    return EvidenceView(label=label, value=value, note=ev.note, link=link, file=ev.file)
+    return EvidenceView(label=label, value=value, note=in_language(ev.note, lang), link=link, file=ev.file)
 
 
 def finding_views(
@@ -83,6 +89,7 @@ def finding_views(
     settings: Settings,
 ) -> list[FindingView]:
     views = []
+    lang = current_lang()
     for f in findings:
         key = finding_key(f)
         verdict = verdicts.get(key)
@@ -90,15 +97,15 @@ def finding_views(
             FindingView(
                 key=key,
                 code=f.code,
-                label=catalogue().label(f.code),
+                label=finding_label(f.code, lang),
                 severity=f.severity.value,
-                severity_label=SEVERITY_LABELS[f.severity],
-                message=f.message,
+                severity_label=gettext(SEVERITY_LABELS[f.severity]),
+                message=finding_message(f, lang),
                 file=f.file,
                 file_link=document_link(doc_ids[f.file]) if f.file in doc_ids else None,
                 evidence=[evidence_view(e, doc_ids) for e in f.evidence],
                 verdict=verdict.verdict if verdict else None,
-                verdict_label=VERDICT_LABELS.get(verdict.verdict if verdict else None, ""),
+                verdict_label=gettext(VERDICT_LABELS.get(verdict.verdict if verdict else None, "")),
                 verdict_comment=verdict.comment if verdict else "",
                 verdict_by=people.get(verdict.user_id or "", "") if verdict else "",
                 verdict_at=local_time(verdict.decided_at, settings) if verdict else "",
@@ -109,7 +116,7 @@ def finding_views(
 
 def group_findings(views: list[FindingView]) -> list[FindingGroup]:
     return [
-        FindingGroup(s.value, SEVERITY_HEADINGS[s], [v for v in views if v.severity == s.value])
+        FindingGroup(s.value, gettext(SEVERITY_HEADINGS[s]), [v for v in views if v.severity == s.value])
         for s in SEVERITY_ORDER
         if any(v.severity == s.value for v in views)
     ]

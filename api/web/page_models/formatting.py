@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.web.fields import row_id
+from api.web.i18n import current_lang, gettext, tenge
 from api.web.page_models.labels import MEASURE_LABELS
 from foundation.settings import Settings
 from models.db import ApplicationRow
@@ -30,12 +31,12 @@ def today(settings: Settings) -> dt.date:
 
 
 def money(value: float | None) -> str:
-    return fmt_money(value) if value is not None else "—"
+    return tenge(fmt_money(value)) if value is not None else "—"
 
 
 def amount(value: float | None) -> str:
     """Money under a heading that already says "тенге"."""
-    return money(value).removesuffix(" тенге")
+    return fmt_money(value).removesuffix(" тенге") if value is not None else "—"
 
 
 def confidence_class(confidence: float | None, settings: Settings) -> str:
@@ -50,7 +51,9 @@ def confidence_class(confidence: float | None, settings: Settings) -> str:
 
 def measure_label(app: ApplicationRow, payload: dict[str, Any] | None = None) -> str:
     name = (payload or {}).get("measure_name")
-    return str(name) if name else MEASURE_LABELS.get(app.measure, app.measure)
+    if app.measure in MEASURE_LABELS and (not name or current_lang() != "ru"):
+        return gettext(MEASURE_LABELS[app.measure])  # the rules name measures in Russian only
+    return str(name) if name else app.measure
 
 
 def document_link(document_id: str, path: str | None = None) -> str:

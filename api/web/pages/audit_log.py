@@ -10,16 +10,18 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import or_, select
 
 from api.deps import SessionDep, SettingsDep
+from api.web.i18n import gettext
 from api.web.page_models.audit import audit_views
 from api.web.pages.paging import paging
 from api.web.reads import READ_ACTIONS
 from api.web.rendering import page_router, render
 from api.web.security import AuditorDep
+from foundation.gettext_marks import N_
 from models.db import ApplicationRow, AuditEventRow, UserRow
 
 router = page_router()
 
-AUDIT_KINDS = {"": "любые", "reads": "только просмотры", "changes": "только изменения"}
+AUDIT_KINDS = {"": N_("любые"), "reads": N_("только просмотры"), "changes": N_("только изменения")}
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -87,6 +89,6 @@ def audit_page(
             "paging": listed,
             "filters": filters,
             "people": [(p.id, p.display_name or p.login) for p in people],
-            "kinds": AUDIT_KINDS,
+            "kinds": {value: gettext(label) for value, label in AUDIT_KINDS.items()},
         },
     )

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from api import page_images
 from api.deps import SessionDep, SettingsDep
 from api.web import review
-from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, parse_value, row_id
+from api.web.fields import LANGUAGE_LABELS, FieldValueError, field_label, language_label, parse_value, row_id
+from api.web.i18n import doc_type_title, gettext
 from api.web.page_models.audit import correction_notice
 from api.web.page_models.document import document_view, neighbours, translation_info
 from api.web.page_models.dossier import corrected_type_and_language, doc_ids_of
@@ -32,7 +33,6 @@ from foundation.settings import Settings
 from ingest.blobs_in_database import load_bytes
 from models.db import AuditEventRow, DocumentRow
 from models.domain import DocType
-from validators.findings import doc_type_label
 
 router = page_router()
 
@@ -59,8 +59,8 @@ def document_context(
         "user": user,
         "app": app,
         "doc": doc,
-        "doc_type": doc_type_label(shown_type) if shown_type else "тип не определён",
-        "status_label": DOCUMENT_STATUS_LABELS.get(doc.status, doc.status),
+        "doc_type": doc_type_title(shown_type) if shown_type else gettext("тип не определён"),
+        "status_label": gettext(DOCUMENT_STATUS_LABELS.get(doc.status, doc.status)),
         "view": document_view(doc, findings, settings),
         "findings": views,
         "translation": translation_info(doc, app, findings),
@@ -71,8 +71,8 @@ def document_context(
         "error": error,
         "typed": typed,
         "may_review": user.may("review"),
-        "doc_types": [(t.value, doc_type_label(t.value)) for t in DocType if t != DocType.UNKNOWN],
-        "languages": list(LANGUAGE_LABELS.items()),
+        "doc_types": [(t.value, doc_type_title(t.value)) for t in DocType if t != DocType.UNKNOWN],
+        "languages": [(code, language_label(code)) for code in LANGUAGE_LABELS],
     }
 
 
@@ -91,7 +91,7 @@ def document_page(
     if event:  # back from a correction: what changed and what the re-check found
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == doc.application_id:
-            notice = correction_notice(row) or "Сохранено."
+            notice = correction_notice(row) or gettext("Сохранено.")
     context = document_context(session, doc, user, settings, selected=field, notice=notice)
     record_read(session, user, DOCUMENT_VIEW, doc.application_id, doc.id, file=doc.file_name)
     return render(request, "document.html", context)
@@ -107,7 +107,7 @@ def page_image(
         # Scanned pages are shown in the frame their OCR boxes are in (turned and straightened).
         page = page_images.page_image(session, doc, page_no, settings, ocr_frame=True)
     except NoPageImage as exc:
-        raise WebError(status.HTTP_404_NOT_FOUND, "У этой страницы нет изображения.") from exc
+        raise WebError(status.HTTP_404_NOT_FOUND, gettext("У этой страницы нет изображения.")) from exc
     record_read(session, user, PAGE_IMAGE_VIEW, doc.application_id, doc.id, file=doc.file_name, page=page_no)
     # Server-Timing: the handler's time (lookup, cached or rendered image, audit row), for the bench
     # script (bench/page_image_bench.py) and the browser's developer tools.

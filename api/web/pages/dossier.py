@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep, SettingsDep
 from api.web import review
 from api.web.assignment import assign_to, assignable_people, give_back, take_into_work
+from api.web.i18n import current_lang, gettext
 from api.web.page_models.audit import (
     assignment_notice,
     audit_views,
@@ -40,6 +41,7 @@ from foundation.settings import Settings
 from models.db import ApplicationRow, AuditEventRow, EligibilityVerdict, FindingVerdict, ReviewDecision
 from models.domain import Application, DossierResult
 from models.program_rules import default_rules
+from validators.finding_texts import in_language
 from validators.findings import fmt_date
 
 T = TypeVar("T")
@@ -99,15 +101,18 @@ def dossier_context(
         "submitted": local_time(app.created_at, settings),
         "registered": fmt_date(registration_day(app, settings)),
         "checked_at": local_time(app.checked_at, settings),
-        "status_label": APPLICATION_STATUS_LABELS.get(app.status, app.status),
-        "decision_label": DECISION_LABELS.get(app.review_decision, app.review_decision),
+        "status_label": gettext(APPLICATION_STATUS_LABELS.get(app.status, app.status)),
+        "decision_label": gettext(DECISION_LABELS.get(app.review_decision, app.review_decision or "")),
         "reviewed_by": people.get(app.reviewed_by or "", ""),
         "reviewed_at": local_time(app.reviewed_at, settings) if app.reviewed_at else "",
         "clock": clock_view(app, settings),
         "checklist": checklist_rows(result, doc_ids) if result else [],
-        "eligibility": eligibility_views(conditions, people, settings),
+        "eligibility": eligibility_views(conditions, people, settings, result.findings if result else []),
         "eligibility_open": sum(1 for c in conditions if c.verdict is None),
-        "manual_checks": default_rules().nearest(app.application_date)[0].eligibility.manual_checks,
+        "manual_checks": [
+            in_language(check, current_lang()) or check
+            for check in default_rules().nearest(app.application_date)[0].eligibility.manual_checks
+        ],
         "groups": group_findings(findings),
         "counts": {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
         # (file, code) of the dismissed findings whose payment counts again (the computation says so).
@@ -167,7 +172,7 @@ def dossier_page(
     if event:
         row = session.get(AuditEventRow, event)
         if row is not None and row.application_id == app.id:
-            notice = correction_notice(row) or decision_notice(row) or assignment_notice(row) or "Сохранено."
+            notice = correction_notice(row) or decision_notice(row) or assignment_notice(row) or gettext("Сохранено.")
             just_decided = row.action == review.DOSSIER_DECISION and app.review_decision is not None
     context = dossier_context(session, app, user, settings, notice, just_decided=just_decided)
     record_read(session, user, DOSSIER_VIEW, app.id)
@@ -192,7 +197,7 @@ def _dossier_refusal(
 def _chosen(value: str, choices: Mapping[str, T | None]) -> T | None:
     """The decision a form's button names (None: withdraw the decision); an unknown one is a 422."""
     if value not in choices:
-        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное решение «{value}».")
+        raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, gettext("Неизвестное решение «{value}».").format(value=value))
     return choices[value]
 
 
@@ -285,11 +290,11 @@ def assign_dossier(
         elif action == "assign":
             if not user.may("assign"):
                 raise WebError(
-                    status.HTTP_403_FORBIDDEN, "Назначать досье другим проверяющим может только администратор.", "Нет прав"
+                    status.HTTP_403_FORBIDDEN, gettext("Назначать досье другим проверяющим может только администратор."), gettext("Нет прав")
                 )
             event = assign_to(session, app, user, assignee or None, comment)
         else:
-            raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное действие «{action}».")
+            raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, gettext("Неизвестное действие «{action}».").format(action=action))
     except review.ReviewError as exc:
         return _dossier_refusal(request, session, application_id, user, settings, str(exc), "assignment")
     session.commit()

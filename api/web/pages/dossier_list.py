@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
 from api.deps import SessionDep, SettingsDep
+from api.web.i18n import gettext
 from api.web.page_models.audit import people_names
 from api.web.page_models.dossier_list import dossier_list_rows
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DECISION_LABELS
@@ -65,13 +66,15 @@ def dossier_list(
     elif errors == "no":
         query = query.where(ApplicationRow.open_error_count == 0)
     for raw, label, column_op in (
-        (date_from, "с", lambda d: ApplicationRow.application_date >= d),
-        (date_to, "по", lambda d: ApplicationRow.application_date <= d),
+        (date_from, gettext("с"), lambda d: ApplicationRow.application_date >= d),
+        (date_to, gettext("по"), lambda d: ApplicationRow.application_date <= d),
     ):
         if raw.strip():
             day = as_date(raw.strip())
             if day is None:
-                problems.append(f"Дата «{raw}» в поле «{label}» не распознана: фильтр не применён.")
+                problems.append(
+                    gettext("Дата «{raw}» в поле «{label}» не распознана: фильтр не применён.").format(raw=raw, label=label)
+                )
             else:
                 query = query.where(column_op(day))
     filters = {

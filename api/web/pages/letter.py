@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep, SettingsDep
 from api.heavy import heavy_work
 from api.web import letters
+from api.web.i18n import gettext
 from api.web.page_models.audit import people_names
 from api.web.page_models.formatting import local_time, measure_label, today
 from api.web.pages.lookup import load_application, load_locked_application
@@ -102,7 +103,7 @@ def letter_page(
 ) -> HTMLResponse:
     app = load_application(session, application_id)
     lang = letters.letter_language(lang)
-    notice = {"draft": "Черновик сохранён.", "issued": "Уведомление выдано: текст сохранён в том виде, в каком выдан."}.get(
+    notice = {"draft": gettext("Черновик сохранён."), "issued": gettext("Уведомление выдано: текст сохранён в том виде, в каком выдан.")}.get(
         saved
     )
     context = _letter_context(session, app, user, settings, lang, fresh=bool(fresh), notice=notice)
@@ -128,7 +129,7 @@ def save_letter(
         elif action == "save":
             letters.save_draft(session, app, user.id, lang, body)
         else:
-            raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Неизвестное действие «{action}».")
+            raise WebError(status.HTTP_422_UNPROCESSABLE_CONTENT, gettext("Неизвестное действие «{action}».").format(action=action))
     except letters.LetterError as exc:
         session.rollback()
         app = load_application(session, application_id)
@@ -146,7 +147,7 @@ def _printed(
     if letter:
         row = session.get(ApplicantLetterRow, letter)
         if row is None or row.application_id != app.id or row.issued_at is None:
-            raise WebError(status.HTTP_404_NOT_FOUND, "Такого выданного уведомления нет.", title="Уведомление не найдено")
+            raise WebError(status.HTTP_404_NOT_FOUND, gettext("Такого выданного уведомления нет."), title=gettext("Уведомление не найдено"))
         return letters.letter_language(row.lang), row.body, None
     lang = letters.letter_language(lang)
     draft = letters.draft_of(session, app.id, lang)
@@ -172,7 +173,7 @@ def letter_file(
 ) -> Response:
     """``letter.pdf`` (the report's PDF machinery) or ``letter.docx``; ``?letter=`` an issued one."""
     if fmt not in _FORMATS:
-        raise WebError(status.HTTP_404_NOT_FOUND, "Уведомление выдаётся в PDF или DOCX.", title="Нет такого формата")
+        raise WebError(status.HTTP_404_NOT_FOUND, gettext("Уведомление выдаётся в PDF или DOCX."), title=gettext("Нет такого формата"))
     app = load_application(session, application_id)
     lang, body, mark = _printed(session, app, user, settings, lang, letter)
     title = letters.letter_catalogue().languages[lang].title

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.deps import SessionDep
-from api.web.page_models.formatting import count_words
+from api.web.i18n import gettext, ngettext
 from api.web.page_models.labels import APPLICATION_STATUS_LABELS, DOCUMENT_STATUS_LABELS
 from api.web.pages.lookup import load_application
 from api.web.rendering import page_router
@@ -39,16 +39,17 @@ class DossierStatus(BaseModel):
 def dossier_status(application_id: str, user: UserDep, session: SessionDep) -> JSONResponse:
     app = load_application(session, application_id)
     documents = [
-        DocumentStatus(id=d.id, status=d.status, status_label=DOCUMENT_STATUS_LABELS.get(d.status, d.status))
+        DocumentStatus(id=d.id, status=d.status, status_label=gettext(DOCUMENT_STATUS_LABELS.get(d.status, d.status)))
         for d in app.documents
     ]
     read = sum(1 for d in app.documents if d.status in ("done", "failed"))
     answer = DossierStatus(
         status=app.status,
-        status_label=APPLICATION_STATUS_LABELS.get(app.status, app.status),
+        status_label=gettext(APPLICATION_STATUS_LABELS.get(app.status, app.status)),
         processing=app.status in IN_PROGRESS,
         # After «из» the genitive: «из 1 документа», «из 3 документов», «из 21 документа».
-        progress=f"прочитано {read} из {count_words(len(documents), 'документа', 'документов', 'документов')}",
+        progress=ngettext("прочитано %(read)s из %(n)s документа", "прочитано %(read)s из %(n)s документов", len(documents))
+        % {"read": read, "n": len(documents)},
         documents=documents,
     )
     return JSONResponse(answer.model_dump(), headers={"Cache-Control": "no-store"})

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.web import review
+from api.web.i18n import gettext
 from api.web.security import WebError
 from models.db import ApplicationRow, DocumentRow
 
@@ -22,7 +23,7 @@ def load_application(session: Session, application_id: str) -> ApplicationRow:
 
 def _found(app: ApplicationRow | None) -> ApplicationRow:
     if app is None:
-        raise WebError(status.HTTP_404_NOT_FOUND, "Такого досье нет.", title="Досье не найдено")
+        raise WebError(status.HTTP_404_NOT_FOUND, gettext("Такого досье нет."), title=gettext("Досье не найдено"))
     return app
 
 
@@ -34,5 +35,5 @@ def load_locked_application(session: Session, application_id: str) -> Applicatio
 def load_document(session: Session, document_id: str) -> DocumentRow:
     doc = session.get(DocumentRow, document_id)
     if doc is None:
-        raise WebError(status.HTTP_404_NOT_FOUND, "Такого документа нет.", title="Документ не найден")
+        raise WebError(status.HTTP_404_NOT_FOUND, gettext("Такого документа нет."), title=gettext("Документ не найден"))
     return doc

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.web import review
+from api.web.i18n import LANG_COOKIE, gettext, normalise
+from api.web.pages.language import remember_language
 from api.web.rendering import page_router, redirect, render
 from api.web.security import OptionalUserDep, UserDep, verify_login_csrf
 from api.web.session_cookie import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
@@ -83,7 +85,9 @@ def login(
         page = _login_page(
             request,
             next,
-            f"Слишком много неудачных попыток входа. Повторите через {throttle.retry_after_min} мин.",
+            gettext("Слишком много неудачных попыток входа. Повторите через {minutes} мин.").format(
+                minutes=throttle.retry_after_min
+            ),
             login,
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         )
@@ -103,9 +107,13 @@ def login(
             )
         session.commit()
         return _login_page(
-            request, next, "Неверный логин или пароль.", login, status_code=status.HTTP_401_UNAUTHORIZED
+            request, next, gettext("Неверный логин или пароль."), login, status_code=status.HTTP_401_UNAUTHORIZED
         )
     accounts.record_successful_sign_in(session, login, attempt.client_address)
+    # The account's language wins; a first choice made on the sign-in page becomes the account's.
+    chosen = user.language or normalise(request.cookies.get(LANG_COOKIE))
+    if chosen and not user.language:
+        accounts.set_language(session, user.id, chosen)
     ttl = dt.timedelta(hours=settings.web.session_ttl_hours)
     opened = accounts.open_session(session, user, ttl)
     record_event(session, review.SIGN_IN, user_id=user.id)
@@ -121,6 +129,8 @@ def login(
         path="/",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    if chosen:
+        remember_language(response, request, chosen)
     return response
 
 

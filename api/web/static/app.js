@@ -62,7 +62,8 @@ function layoutPages() {
     if (!label && natural) label = Math.round((100 * width) / natural) + " %";
   });
   var level = document.querySelector(".zoom-level");
-  if (level) level.textContent = (view.zoom === "fit" ? "по ширине" : "") + (label ? " · " + label : "") + (view.rotation ? " · " + view.rotation + "°" : "");
+  // The page's language gives the word (data-fit, api/web/locale); Russian when a page lacks it.
+  if (level) level.textContent = (view.zoom === "fit" ? level.dataset.fit || "по ширине" : "") + (label ? " · " + label : "") + (view.rotation ? " · " + view.rotation + "°" : "");
 }
 
 function currentScale() {
