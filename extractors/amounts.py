@@ -20,13 +20,22 @@ from __future__ import annotations
 import re
 
 from extractors.found import DERIVED_FACTOR, FALLBACK_FACTOR, Found
-from extractors.money import MONEY, PERCENT, VAT_RATES, VAT_SHARE_TOLERANCE, MoneyFound, vat_linked
+from extractors.money import (
+    KZ_VAT_RATES,
+    MONEY,
+    PERCENT,
+    VAT_RATES,
+    VAT_SHARE_TOLERANCE,
+    MoneyFound,
+    vat_linked,
+)
+from extractors.purpose import purpose_cell
 from extractors.regions import labelled
 from extractors.spelt_amounts import spelt_value
 from extractors.swift_mt import read_message, settled_amount
 from extractors.totals_rows import from_totals_row
 from extractors.values import currency_near, find_currencies, looks_like_money
-from extractors.view import DocView, iter_bounded
+from extractors.view import DocView, Snippet, iter_bounded
 from extractors.vocabulary import vocabulary
 from models.domain import Amounts, DocType
 
@@ -50,10 +59,13 @@ def _vat_free(view: DocView) -> Found | None:
     return None
 
 
-def _vat_stated(view: DocView, after_label: str = "vat", window: int = 40, total: float | None = None) -> Found | None:
+def _vat_stated(
+    view: DocView | Snippet, after_label: str = "vat", window: int = 40, total: float | None = None
+) -> Found | None:
     """'в т.ч. НДС 12% – 302 400,00', 'Сумма НДС 703 560', 'оның ішінде ҚҚС 12% – 115 200,00',
     'ҚҚС 12% қоса алғанда 1 238 640,00'. A VAT word inside a total's label ("Всего с НДС") is skipped,
-    and so is a sum that cannot be a VAT of ``total`` (as large as the total itself)."""
+    and so is a sum that cannot be a VAT of ``total`` (as large as the total itself). Read in the document's text
+    or in one cell of it (a payment's purpose put together)."""
     voc = vocabulary()
     pattern = voc.label(after_label)
     free = voc.label("vat_free")
@@ -348,6 +360,7 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
     if money.vat is None:
         for read in (
             lambda: _vat_stated(view, total=total_v),
+            lambda: _vat_in_purpose(view, total_v),
             lambda: _vat_free(view),
             lambda: _vat_share_printed(view, total_v),
         ):
@@ -367,15 +380,24 @@ def _complete_vat(view: DocView, money: MoneyFound) -> None:
     _distrust_inconsistent(money)
 
 
+def _vat_in_purpose(view: DocView, total: float | None) -> Found | None:
+    """The VAT a payment's purpose states, read in the purpose put together: its label may stand between the
+    purpose's lines ("… в т.ч. НДС" / "Назначение платежа" / "12% 594 480,00")."""
+    cell = purpose_cell(view)
+    return _vat_stated(cell, total=total) if cell is not None else None
+
+
 def _vat_share_printed(view: DocView, total: float | None) -> Found | None:
     """A sum printed anywhere in the document that is exactly the VAT share of the total at a known
     rate. Its label may be lost (OCR tore "в т.ч. НДС 12% –" off its line or garbled it); a chance
     match to the tiyn is implausible, but it is arithmetic, not a reading, so it counts a bit less.
-    Only on OCR'd pages: a text layer loses no label, and there a figure that happens to be a share of the total
-    is something else (a monthly salary one sixth of six months' pay is the "VAT" at 20 %)."""
-    if total is None or total <= 0 or not view.doc.needed_ocr:
+    A sum in tenge is a share at Kazakhstan's rates only: at any rate of the world a figure that happens to be a
+    share of the total is too likely (a monthly salary is one sixth of six months' pay: the "VAT" at 20 %)."""
+    if total is None or total <= 0:
         return None
-    shares = [total * rate / (1 + rate) for rate in VAT_RATES]
+    currency = _currency(view, None)
+    rates = KZ_VAT_RATES if currency is not None and currency.value == "KZT" else VAT_RATES
+    shares = [total * rate / (1 + rate) for rate in rates]
     for s, e, v, _ in MONEY(view.text):
         if any(abs(v - share) <= VAT_SHARE_TOLERANCE for share in shares):
             return Found(value=v, raw=view.text[s:e], words=view.words_in(s, e), factor=DERIVED_FACTOR)

@@ -13,15 +13,16 @@ from extractors.found import FALLBACK_FACTOR, Found, ev
 from extractors.header import extract_date, extract_number
 from extractors.parties import extract_parties
 from extractors.payroll import extract_payroll, extract_period
+from extractors.purpose import purpose_cell
 from extractors.references import ContractRef as RefSpan
 from extractors.references import find_contract_refs, legal_act_spans, period_spans
-from extractors.regions import find_hits, labelled, regex_parser
+from extractors.regions import labelled, regex_parser
 from extractors.spelt_amounts import extract_amount_words, reconcile_words
 from extractors.structured import extraction_from_structured
 from extractors.swift_mt import read_message, value_date
 from extractors.swift_mt import reference as message_reference
 from extractors.translation import certificate_hints
-from extractors.view import DocView, Snippet, VLine, VWord
+from extractors.view import DocView
 from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText, ExtractedValue
 
 log = logging.getLogger(__name__)
@@ -132,45 +133,11 @@ def _contract_ref(view: DocView, refs: list[RefSpan]) -> ContractRef | None:
 
 
 def _purpose(view: DocView) -> Found | None:
-    """"Назначение платежа": the value cell right of the label — the rest of the label's line and the cell's other
-    lines above and below it (a label is often centred against a value of several lines), up to the next row's label
-    or the signature block."""
-    for hit in find_hits(view, "purpose", only_label_like=False):
-        line = hit.line
-        h = line.height
-        value_x0 = line.words[hit.last + 1].bbox.x0 if hit.last + 1 < len(line.words) else hit.x1 + h
-
-        above: list[list[VWord]] = []
-        top = line.top
-        for prev in reversed(view.lines[max(0, line.index - 2) : line.index]):
-            words = _value_row(prev, line, value_x0)
-            if words is None or top - prev.bottom > 1.5 * h:
-                break
-            above.insert(0, words)
-            top = prev.top
-        rows = [*above, line.words[hit.last + 1 :]]
-        bottom = line.bottom
-        for nxt in view.lines[line.index + 1 : line.index + 4]:
-            words = _value_row(nxt, line, value_x0)
-            if words is None or nxt.top - bottom > 1.5 * h:
-                break
-            rows.append(words)
-            bottom = nxt.bottom
-        snippet = Snippet.from_lines([r for r in rows if r])
-        if not snippet:
-            continue
-        value = re.sub(r"\s+", " ", snippet.text).strip(" :")
-        return Found(value=value, raw=snippet.text, words=snippet.words, factor=0.9)
-    return None
-
-
-def _value_row(ln: VLine, label_line: VLine, value_x0: float) -> list[VWord] | None:
-    """The line's words when it only continues the value cell (nothing in the label column), else None."""
-    if ln.page != label_line.page or "__" in ln.text or _SIGNATURE.search(ln.text):
+    cell = purpose_cell(view)
+    if cell is None:
         return None
-    if any(w.bbox.x0 < value_x0 - 2 * label_line.height for w in ln.words):
-        return None
-    return list(ln.words)
+    value = re.sub(r"\s+", " ", cell.text).strip(" :")
+    return Found(value=value, raw=cell.text, words=cell.words, factor=0.9)
 
 
 def _date_from_purpose(out: DocumentExtraction) -> None:
@@ -186,6 +153,3 @@ def _date_from_purpose(out: DocumentExtraction) -> None:
                 provenance=purpose.provenance,
             )
             return
-
-
-_SIGNATURE = re.compile(r"руководител|бухгалтер|басшы|подпись|қолы|М\.П\.|Отметка банка|белгісі", re.IGNORECASE)

@@ -18,6 +18,8 @@ from extractors.values import currency_near, find_amounts, looks_like_money
 from extractors.view import DocView, VLine
 
 VAT_RATES = (0.12, 0.16, 0.05, 0.10, 0.19, 0.20, 0.13, 0.18)
+# Kazakhstan's own rates (validators/rules/vat.yaml: 12 % until 2025, 16 % from 2026): what a sum in tenge may carry.
+KZ_VAT_RATES = (0.12, 0.16)
 PERCENT = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%")
 
 

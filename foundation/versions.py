@@ -58,10 +58,12 @@ READER_VERSION = 5
 # Latin legal forms (GmbH & Co. KG) and family-name particles (Van der Meer); 19 a VAT no larger than the highest
 # rate of the base when no total is read, a contract date the citations and its own text agree on; 20 words with a
 # minor unit right after the number and no currency between are not read (a wrapped phrase's middle line lost);
-# 21 a label printed in two languages is one label ("Ақша жөнелтуші / Отправитель денег"), a SWIFT MT103 copy's
-# tagged fields (:20:, :32A:, :50K:, :59:), Indian digit grouping, "and 00/100" fractions in words, no VAT inferred
-# from an unlabelled share of the total on a text layer, SWIFT tags no evidence of a translation, two columns of prose
-# read one after the other, English defined terms, an annex's dated column not the document's date.
+# 21 a label printed in two languages is one label ("Ақша жөнелтуші / Отправитель денег"), a SWIFT MT103 copy's tagged
+# fields (:20:, :32A:, :50K:, :59:), Indian digit grouping, "and 00/100" fractions in words, an unlabelled share of a
+# sum in tenge is a VAT at Kazakhstan's rates only, a VAT stated in a purpose cell its label splits, a merged two-row
+# payroll header's group totals, numbered section headings heading a role's block, SWIFT tags no evidence of a
+# translation, two columns of prose read one after the other, English defined terms, an annex's dated column not the
+# document's date.
 EXTRACTOR_VERSION = 21
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);

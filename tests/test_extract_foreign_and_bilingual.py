@@ -114,8 +114,8 @@ def test_indian_digit_grouping_and_hundredths_in_words() -> None:
     assert float(words_to_number("Ten thousand and 50/100 US dollars") or 0) == 10000.5
 
 
-def test_no_vat_inferred_on_a_text_layer_from_a_figure_that_is_a_share_of_the_total() -> None:
-    # six months' pay and the monthly salary: 4 300 000 is 20/120 of 25 800 000, not a VAT
+def test_a_sum_in_tenge_is_a_vat_share_at_kazakhstans_rates_only() -> None:
+    # six months' pay and the monthly salary: 4 300 000 is 20/120 of 25 800 000, not a VAT (20 % is no rate of tenge)
     doc = extract_document(
         lines_document(
             "td.pdf",
@@ -300,3 +300,19 @@ def test_a_purpose_cell_centred_against_its_label_is_read_whole_with_the_contrac
     assert doc.payment_purpose.value == "Заработная плата за 01.2023, трудовой договор № ТД-171 от 18.12.2022"
     assert doc.contract_ref is not None and doc.contract_ref.number is not None and doc.contract_ref.date is not None
     assert (doc.contract_ref.number.value, str(doc.contract_ref.date.value)) == ("ТД-171", "2022-12-18")
+
+
+def test_a_vat_stated_in_a_purpose_cell_that_its_label_splits_is_read() -> None:
+    doc = extract_document(
+        layout_document(
+            "pp.pdf",
+            [
+                (50, 40, "ПЛАТЕЖНОЕ ПОРУЧЕНИЕ № 965"), (50, 55, "Дата: 30.10.2023"),
+                (50, 80, "Сумма: 5 548 480,00 KZT"),
+                (250, 100, "Оплата по договору № 179/23 от 06.06.2023 за обучение, в т.ч. НДС"),
+                (50, 108, "Назначение платежа"),
+                (250, 116, "12% 594 480,00"),
+            ],
+        )
+    )
+    assert doc.amounts is not None and doc.amounts.vat is not None and doc.amounts.vat.raw == "594 480,00"
