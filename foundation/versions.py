@@ -75,8 +75,9 @@ EXTRACTOR_VERSION = 21
 # 9 a scanned figure standing alone accuses only with its VAT line read; 10 words spelling the figure's tail are a
 # partial reading on text layers too, a VAT against a base subtracted from a glued total is not judged; 11 wording:
 # «исключён», counts of payroll rows agree with their noun; 12 findings keep their message parameters
-# (Finding.params) for the Kazakh texts.
-VALIDATOR_VERSION = 12
+# (Finding.params) for the Kazakh texts; 13 a scanned contract's party BIN that other documents contradict alike is
+# not the reference for them (could not verify, both readings).
+VALIDATOR_VERSION = 13
 
 STAGES = ("reader", "extractor", "validator")
 # Russian names of the stages, for messages (``docproc batch --dry-run``).

@@ -248,6 +248,8 @@ class ChecksVersion(Versioned):
     ocr_unconfirmed_total_min_confidence: float = Field(0.9, ge=0, le=1)
     # A BIN/IIN on a scan whose check digit fails is the applicant's error only when read at least this confidently.
     ocr_identifier_min_confidence: float = Field(0.9, ge=0, le=1)
+    # A scanned contract's party BIN that this many other documents contradict alike is not the reference for them.
+    scan_reference_outvoted_by: int = Field(2, ge=1)
     # Findings whose payment order (or payroll sheet) is left out of the reimbursement.
     excluding_codes: list[str] = Field(
         default_factory=lambda: ["OUT_OF_PERIOD", "PAYMENT_BEFORE_CONTRACT", "PARTY_MISMATCH"]

@@ -107,3 +107,17 @@ def test_a_photo_copy_with_mixed_up_roles_is_still_a_duplicate() -> None:
     keys = _keys(app, docs + [photo])
     assert ("DUPLICATE_DOCUMENT", "IMG_0001.jpg") in keys
     assert not any(code == "PARTY_MISMATCH" for code, _ in keys)
+
+
+def test_a_scanned_contracts_bin_that_the_other_documents_contradict_alike_accuses_nobody() -> None:
+    from tests.fixtures.validator_samples import OTHER_BIN, works_dossier
+
+    app, docs = works_dossier()
+    contract = next(d for d in docs if d.file == "dogovor.pdf")
+    contract.parties = [party("customer", APPLICANT_BIN), party("supplier", OTHER_BIN)]  # OCR misread two digits
+    contract.file_format = "pdf_scan"
+    found = _keys(app, docs)
+    assert not any(code == "PARTY_MISMATCH" for code, _ in found)
+    assert ("UNVERIFIED_FIELD", "pp_101.pdf") in found
+    contract.file_format = "pdf_text"  # a printed contract is the reference: every other document is then off
+    assert ("PARTY_MISMATCH", "pp_101.pdf") in _keys(app, docs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from extractors.identifiers import is_valid_bin
-from models.domain import DocType, DocumentExtraction, Evidence
+from models.domain import DocType, DocumentExtraction, Evidence, Party
 from validators.consequences import consequence
 from validators.context import CheckContext
 from validators.contracts import contract_date, contract_label, contract_number, ref_date, ref_number
@@ -39,13 +39,35 @@ def _applicant_bin(view: DossierView) -> tuple[str | None, str]:
 
 
 def _counterparty_bin(contract: DocumentExtraction | None) -> str | None:
+    found = _counterparty_party(contract)
+    return norm_bin(raw(found.bin)) if found is not None else None
+
+
+def _counterparty_party(contract: DocumentExtraction | None) -> Party | None:
     if contract is None:
         return None
     for p in contract.parties:
-        b = norm_bin(raw(p.bin))
-        if p.role in COUNTERPARTY_ROLES and _valid(b):
-            return b
+        if p.role in COUNTERPARTY_ROLES and _valid(norm_bin(raw(p.bin))):
+            return p
     return None
+
+
+def _scanned_reference_doubtful(ctx: CheckContext, view: DossierView, contract: DocumentExtraction, shown: str) -> bool:
+    """The contract's BIN is the doubtful side of a mismatch when the contract is a scan and its BIN is read unsurely,
+    or when other documents of the dossier print the document's BIN for the other side of the contract too (a text
+    layer or a second scan agreeing with each other against one OCR reading)."""
+    if not ctx.ocr_read(contract):
+        return False
+    party = _counterparty_party(contract)
+    if party is None or not ctx.ok(party.bin):
+        return True
+    agreeing = {
+        d.file
+        for d in view.distinct
+        if d is not contract
+        and any(p.role in COUNTERPARTY_ROLES and norm_bin(raw(p.bin)) == shown for p in d.parties)
+    }
+    return len(agreeing) >= ctx.rules.checks.scan_reference_outvoted_by
 
 
 def expected_party_bin(view: DossierView, doc: DocumentExtraction, role: str) -> tuple[str | None, str]:
@@ -101,6 +123,16 @@ def check_parties(ctx: CheckContext, view: DossierView) -> None:
                     f"parties.{party.role}.bin",
                     "сторону документа",
                     ctx.low_confidence_reason(party.bin),
+                    party.bin,
+                )
+                continue
+            if side == "counterparty" and contract is not None and _scanned_reference_doubtful(ctx, view, contract, b):
+                ctx.unverified(
+                    doc,
+                    f"parties.{party.role}.bin",
+                    "сторону документа",
+                    f"в документе БИН/ИИН {b}, в скане договора {contract_label(contract)} прочитано {expected}; "
+                    f"другие документы досье подтверждают {b} — вероятна ошибка распознавания договора",
                     party.bin,
                 )
                 continue
