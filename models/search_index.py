@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal_column, select, text
@@ -65,12 +66,6 @@ _DIGITS = re.compile(r"\d+")
 _TERM = re.compile(r"\w+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NUMBER_NOISE = re.compile(r"[\s№#]+")
-# Russian inflectional endings, longest first; a stem keeps at least four letters.
-_ENDINGS = sorted(
-    ["иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ов", "ев", "ам", "ям", "ах", "ях", "ом", "ем", "ую", "юю", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь"],
-    key=len,
-    reverse=True,
-)
 _CYRILLIC = re.compile(r"[а-яё]")
 
 
@@ -206,14 +201,22 @@ def query_terms(query: str) -> list[str]:
 
 
 def light_stem(word: str) -> str:
-    """``word`` without a Russian inflectional ending, keeping four letters at least (SQLite has no
-    Russian stemmer): always a prefix of ``word``, so matching it as a prefix still finds ``word``."""
+    """``word``'s Snowball Russian stem, four letters at least (SQLite's FTS5 has no Russian stemmer): the stemmer only
+    strips endings, so the stem is a prefix of ``word`` and matching it as a prefix still finds ``word``."""
     if not _CYRILLIC.search(word):
         return word
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
+    stem = _russian_stemmer().stemWord(word)
+    return stem if len(stem) >= MIN_STEM_LETTERS and word.startswith(stem) else word[: max(MIN_STEM_LETTERS, len(stem))]
+
+
+@lru_cache(maxsize=1)
+def _russian_stemmer() -> Any:
+    import snowballstemmer  # imported here: only the embedded search needs it
+
+    return snowballstemmer.stemmer("russian")
+
+
+MIN_STEM_LETTERS = 4
 
 
 def fts5_query(terms: list[str]) -> str:
