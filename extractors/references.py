@@ -85,9 +85,12 @@ def find_contract_refs(text: str) -> list[ContractRef]:
     kw = vocabulary().label("contract")
     all_dates = find_dates(text)
     starts = [d.start for d in all_dates]
+    registrations = [(r.start(), r.end()) for r in vocabulary().label("contract_registration").finditer(text)]
     for m in kw.finditer(text):
         if m.start() > 0 and text[m.start() - 1].isalnum():
             continue
+        if any(s <= m.start() < e for s, e in registrations):
+            continue  # a bank's registration number of the contract is not the contract's number
         # Only the dates near this keyword matter.
         dates = all_dates[bisect_left(starts, m.start() - 80) : bisect_left(starts, m.end() + 120)]
         # Forward: keyword … № NUM … (от|/|dated|vom)? DATE

@@ -167,8 +167,8 @@ def _document_numbers(text: str) -> set[str]:
         token = m.group(1)
         if re.fullmatch(r"\d{1,3}", token):
             continue  # clause numbers, counts, days
-        if _SWIFT_TAG.fullmatch(token) and text[m.end(1) : m.end(1) + 1] in (":", ";"):
-            continue  # a SWIFT field's tag (":32A:") is printed on every message copy: it tells no two apart
+        if _SWIFT_TAG.fullmatch(token):
+            continue  # a SWIFT field's tag (":32A:", "(50K)") is printed on every transfer: it tells no two apart
         found.add(token.upper().translate(_HOMOGLYPHS).strip("-/"))
     return found
 

@@ -316,3 +316,24 @@ def test_a_vat_stated_in_a_purpose_cell_that_its_label_splits_is_read() -> None:
         )
     )
     assert doc.amounts is not None and doc.amounts.vat is not None and doc.amounts.vat.raw == "594 480,00"
+
+
+def test_a_banks_registration_number_of_the_contract_is_not_the_contract_cited() -> None:
+    doc = extract_document(
+        lines_document(
+            "z.pdf",
+            [
+                "ЗАЯВЛЕНИЕ НА ПЕРЕВОД № 471", "Дата: 15.09.2025",
+                "Назначение платежа: CONTRACT KZ-2024-106 DATED 27.02.2024 ADVANCE PAYMENT",
+                "Учетный номер валютного договора 4/203/2025/7389",
+                "Сумма: 3 369 000,00 TRY",
+            ],
+        )
+    )
+    assert doc.contract_ref is not None and doc.contract_ref.number is not None
+    assert doc.contract_ref.number.value == "KZ-2024-106"
+
+
+def test_swift_tags_written_in_brackets_are_no_evidence_of_a_translation_either() -> None:
+    feats = content_features("Поле (32A) Дата валютирования; поле (50K) Перевододатель; 59: Бенефициар; № KZ-2024-106")
+    assert not {"32A", "50K"} & set(feats["numbers"])
