@@ -337,3 +337,19 @@ def test_a_banks_registration_number_of_the_contract_is_not_the_contract_cited()
 def test_swift_tags_written_in_brackets_are_no_evidence_of_a_translation_either() -> None:
     feats = content_features("Поле (32A) Дата валютирования; поле (50K) Перевододатель; 59: Бенефициар; № KZ-2024-106")
     assert not {"32A", "50K"} & set(feats["numbers"])
+
+
+def test_an_amount_due_row_is_the_invoice_total_not_an_item_whose_name_begins_with_total() -> None:
+    doc = extract_document(
+        lines_document(
+            "inv.pdf",
+            [
+                "INVOICE No. 2024-77", "Date: 12 May 2024", "Seller: Rheintal Messtechnik GmbH",
+                "Description  Qty  Unit price  Line total",
+                "Kaizen sessions with work teams  4  5,550.00  22,200.00",
+                "Total productive maintenance (TPM) launch  1  34,000.00  34,000.00",
+                "Net Amount  $56,200.00", "VAT 0%  $0.00", "Amount Due  $56,200.00",
+            ],
+        )
+    )
+    assert doc.amounts is not None and doc.amounts.total is not None and doc.amounts.total.value == 56200.0
