@@ -89,12 +89,12 @@ def summary(score: Score) -> dict[str, Any]:
 
 
 def table(rows: dict[str, dict[str, Any]]) -> str:
-    head = (f"{'family held out':16s} {'docs':>5s} {'type':>6s} {'lang':>6s} {'field F1':>8s} {'text':>6s} "
+    head = (f"{'family held out':24s} {'docs':>5s} {'type':>6s} {'lang':>6s} {'field F1':>8s} {'text':>6s} "
             f"{'scans':>6s} {'find P':>6s} {'find R':>6s} {'find F1':>7s} {'transl P/R':>11s}")
     lines = [head]
     for name, r in rows.items():
         lines.append(
-            f"{name:16s} {r['documents']:5d} {r['doc_type']:6.3f} {r['language']:6.3f} {r['field_f1']:8.3f} "
+            f"{name:24s} {r['documents']:5d} {r['doc_type']:6.3f} {r['language']:6.3f} {r['field_f1']:8.3f} "
             f"{r['field_f1_text']:6.3f} {r['field_f1_scan']:6.3f} {r['finding_p']:6.3f} {r['finding_r']:6.3f} "
             f"{r['finding_f1']:7.3f} {r['translation_of_p']:5.2f}/{r['translation_of_r']:.2f}"
         )
@@ -114,12 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, path in families:
         if args.only and name not in args.only:
             continue
-        out = args.out.resolve() / name
+        # A family of several sets (two seeds of one generator) is held out whole and each set is scored apart.
+        key = name if sum(n == name for n, _ in families) == 1 else f"{name}:{path.name}"
+        out = args.out.resolve() / key.replace(":", "_")
         train_models([(n, p.resolve()) for n, p in families if n != name], out / "models")
         score = evaluate_family(name, path.resolve(), out / "models", out, args.ocr_cache.resolve())
-        rows[name] = summary(score)
+        rows[key] = summary(score)
         (out / "score.txt").write_text(score.table() + "\n", encoding="utf-8")
-        print(table({name: rows[name]}).splitlines()[1], file=sys.stderr)
+        print(table({key: rows[key]}).splitlines()[1], file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lofo.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     print(table(rows))
