@@ -36,7 +36,7 @@ _DATE_RANGE_WORDS = re.compile(
 # What may stand between a contract number and its date: "от", "/", "dated", or a date label on the
 # next line of a form ("27.3. № ДУ-2022/177" / "27.4. Дата 27.06.2022").
 _DATE_LINK = re.compile(
-    r"[\s,]*(?:от|от\s+«|/|dated|of|vom|d\.|ж\.?|жылғы|\n[ \t]*(?:\d{1,2}(?:\.\d{1,2})*\.[ \t]+)?"
+    r"[\s,]*(?:от|от\s+«|/|dated|of|dd\.?|vom|d\.|ж\.?|жылғы|\n[ \t]*(?:\d{1,2}(?:\.\d{1,2})*\.[ \t]+)?"
     r"(?:дата|күні|date|datum)[ \t]*[:：]?)?[\s«]*",
     re.IGNORECASE,
 )
@@ -63,6 +63,22 @@ def _linked_date(text: str, after: int, dates: list[DateMatch]) -> DateMatch | N
 # A numbered form field holding the number ("27.3. № ДУ-2022/177" under "Договор (контракт)"): the
 # field's number at the start of the line is not a sentence end.
 _FIELD_NUMBER = re.compile(rf"\n[ \t]*\d{{1,2}}(?:\.\d{{1,2}})*\.[ \t]+(?={NUMBER_SIGN})")
+
+
+# A number right after the keyword without a sign ("CONTRACT KZ-2024-106 DATED 27.02.2024", a SWIFT remittance line's
+# habit): a token with a digit and a "/" or "-" in it, and only when a date follows through a link — a bare word after
+# "договор" is usually not a number at all. SWIFT text writes the sign in capitals ("CONTRACT NO KZ-2024-027 OF …").
+_BARE_NUMBER = re.compile(rf"[ \t]{{1,2}}(?:NO\.?[ \t]+)?({NUMBER_TOKEN})")
+
+
+def _bare_number(text: str, keyword_end: int, dates: list[DateMatch]) -> re.Match[str] | None:
+    m = _BARE_NUMBER.match(text, keyword_end)
+    if m is None or not re.search(r"\d", m.group(1)) or not re.search(r"[/-]", m.group(1)):
+        return None
+    if any(d.start <= m.start(1) < d.end for d in dates) or _linked_date(text, m.end(1), dates) is None:
+        return None
+    # re-matched on the forward window so that the caller's offsets (relative to the keyword's end) hold
+    return _BARE_NUMBER.match(text[keyword_end : keyword_end + 70])
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,8 @@ def find_contract_refs(text: str) -> list[ContractRef]:
         nm = _NUM.search(fwd)
         number = number_span = None
         date = date_span = None
+        if nm is None:
+            nm = _bare_number(text, m.end(), dates)
         if nm and not re.search(r"[.;]\s|\n\s*\n", _FIELD_NUMBER.sub("\n", fwd[: nm.start() + 1])[:-1]):
             # The window bounds where the number may start, not where it ends: a number standing at the
             # window's edge is read whole from the text ("Контракт" over a wide header row, "No. 100/2023-EXP"

@@ -63,7 +63,8 @@ READER_VERSION = 5
 # sum in tenge is a VAT at Kazakhstan's rates only, a VAT stated in a purpose cell its label splits, a merged two-row
 # payroll header's group totals, numbered section headings heading a role's block, SWIFT tags no evidence of a
 # translation, two columns of prose read one after the other, English defined terms, an annex's dated column not the
-# document's date, a bank's registration number of a currency contract is not the contract cited.
+# document's date, a bank's registration number of a currency contract is not the contract cited, a contract number without a
+# sign when a date follows ("CONTRACT KZ-2024-106 DATED …", "DD").
 EXTRACTOR_VERSION = 21
 # Validator history: 2 OCR-shifted BINs unverified; 3 VAT of foreign-currency documents not judged by KZ rates,
 # implausible OCR VAT unverified; 4 findings rest only on figures their own document backs (validators/consistency.py);

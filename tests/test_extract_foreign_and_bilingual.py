@@ -311,11 +311,11 @@ def test_a_vat_stated_in_a_purpose_cell_that_its_label_splits_is_read() -> None:
                 (50, 80, "Сумма: 5 548 480,00 KZT"),
                 (250, 100, "Оплата по договору № 179/23 от 06.06.2023 за обучение, в т.ч. НДС"),
                 (50, 108, "Назначение платежа"),
-                (250, 116, "12% 594 480,00"),
+                (250, 116, "12% 600 000,00"),  # as stated, though not 12 % of the base: read, not inferred
             ],
         )
     )
-    assert doc.amounts is not None and doc.amounts.vat is not None and doc.amounts.vat.raw == "594 480,00"
+    assert doc.amounts is not None and doc.amounts.vat is not None and doc.amounts.vat.raw == "600 000,00"
 
 
 def test_a_banks_registration_number_of_the_contract_is_not_the_contract_cited() -> None:
@@ -324,14 +324,14 @@ def test_a_banks_registration_number_of_the_contract_is_not_the_contract_cited()
             "z.pdf",
             [
                 "ЗАЯВЛЕНИЕ НА ПЕРЕВОД № 471", "Дата: 15.09.2025",
-                "Назначение платежа: CONTRACT KZ-2024-106 DATED 27.02.2024 ADVANCE PAYMENT",
+                "Назначение платежа: ADVANCE PAYMENT FOR AUTOMATION SERVICES",
                 "Учетный номер валютного договора 4/203/2025/7389",
                 "Сумма: 3 369 000,00 TRY",
             ],
         )
     )
-    assert doc.contract_ref is not None and doc.contract_ref.number is not None
-    assert doc.contract_ref.number.value == "KZ-2024-106"
+    cited = doc.contract_ref.number.value if doc.contract_ref and doc.contract_ref.number else None
+    assert cited != "4/203/2025/7389"
 
 
 def test_swift_tags_written_in_brackets_are_no_evidence_of_a_translation_either() -> None:
@@ -353,3 +353,17 @@ def test_an_amount_due_row_is_the_invoice_total_not_an_item_whose_name_begins_wi
         )
     )
     assert doc.amounts is not None and doc.amounts.total is not None and doc.amounts.total.value == 56200.0
+
+
+def test_a_contract_cited_without_a_number_sign_is_read_when_a_date_follows() -> None:
+    from extractors.references import find_contract_refs
+
+    def refs(text: str) -> list[tuple[str | None, str | None]]:
+        return [(r.number, r.date.isoformat() if r.date else None) for r in find_contract_refs(text)]
+
+    assert refs("CONTRACT KZ-2024-106 DATED 27.02.2024 ADVANCE PAYMENT") == [("KZ-2024-106", "2024-02-27")]
+    assert refs("/RFB/CONTRACT NO KZ-2024-027 OF 2024-11-28") == [("KZ-2024-027", "2024-11-28")]
+    assert refs("PAYMENT UNDER CONTRACT 84/2023-EXP DD 02.10.2023") == [("84/2023-EXP", "2023-10-02")]
+    # a bare word or a date after the keyword is no number
+    assert refs("по договору поставки от 01.02.2023") == []
+    assert refs("шарт 01.02.2023 бойынша") == []
