@@ -243,7 +243,9 @@ class Score:
                         Miss(dossier, name, key, ef.get(key, (None,))[0], af.get(key, (None,))[0], et.get("file_format"))
                     )
                 self.fields[key].update(outcome)
-                self.fields_by_group[group].update(outcome)
+                # text layer or scan, and per language and per file format (docs/ACCURACY.md's per-family tables)
+                for g in (group, f"language:{et.get('language')}", f"format:{et.get('file_format')}"):
+                    self.fields_by_group[g].update(outcome)
         for name, at in ad.items():
             if name not in ed:
                 for key in flatten(at):

@@ -85,6 +85,12 @@ def summary(score: Score) -> dict[str, Any]:
         "findings": findings["tp"] + findings["fn"],
         "translation_of_p": round(tp_, 4), "translation_of_r": round(tr_, 4),
         "translations": translation["tp"] + translation["fn"],
+        # field F1 per language and per file format of the documents (group -> [F1, support])
+        "field_f1_by": {
+            g: [round(score.group_f1(g), 4), score.fields_by_group[g]["tp"] + score.fields_by_group[g]["fn"]]
+            for g in sorted(score.fields_by_group)
+            if ":" in g
+        },
     }
 
 
