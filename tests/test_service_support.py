@@ -270,6 +270,27 @@ def run_worker_in_process(env: ServiceEnv) -> None:
     InProcessWorker(queue_names(env.settings).all, connection=env.redis).work(
         burst=True, logging_level="WARNING"
     )
+    report_jobs_left(env)
+
+
+def report_jobs_left(env: ServiceEnv) -> None:
+    """Print (shown with a failing test) every job a burst left failed, scheduled or deferred, with its error, and
+    every document still unfinished: a test that finds a document unread then says why."""
+    from rq.job import Job
+    from rq.registry import DeferredJobRegistry, FailedJobRegistry, ScheduledJobRegistry
+
+    from casework import connections
+    from casework.queues import queue_names
+    from models.db import UNFINISHED_DOCUMENT_STATUSES, DocumentRow
+
+    for name in queue_names(env.settings).all:
+        for registry in (FailedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
+            for job_id in registry(name, connection=env.redis).get_job_ids():
+                job = Job.fetch(job_id, connection=env.redis)
+                print(f"burst left a {registry.__name__} job on {name}: {job.func_name} {job.args} {job.exc_info or ''}")
+    with connections.sessions(env.settings)() as session:
+        for doc in session.query(DocumentRow).filter(DocumentRow.status.in_(UNFINISHED_DOCUMENT_STATUSES)):
+            print(f"burst left document {doc.file_name} ({doc.sha256[:12]}, key {doc.pipeline_key}) {doc.status}")
 
 
 def run_planning_in_process(env: ServiceEnv) -> None:
