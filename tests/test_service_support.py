@@ -287,7 +287,9 @@ def report_jobs_left(env: ServiceEnv) -> None:
         for registry in (FailedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
             for job_id in registry(name, connection=env.redis).get_job_ids():
                 job = Job.fetch(job_id, connection=env.redis)
-                print(f"burst left a {registry.__name__} job on {name}: {job.func_name} {job.args} {job.exc_info or ''}")
+                result = job.latest_result()
+                error = result.exc_string if result is not None and result.exc_string else ""
+                print(f"burst left a {registry.__name__} job on {name}: {job.func_name} {job.args} {error}")
     with connections.sessions(env.settings)() as session:
         for doc in session.query(DocumentRow).filter(DocumentRow.status.in_(UNFINISHED_DOCUMENT_STATUSES)):
             print(f"burst left document {doc.file_name} ({doc.sha256[:12]}, key {doc.pipeline_key}) {doc.status}")
