@@ -32,7 +32,7 @@ from extractors.money import (
 from extractors.purpose import purpose_cell
 from extractors.regions import labelled
 from extractors.spelt_amounts import spelt_value
-from extractors.swift_mt import read_message, settled_amount
+from extractors.swift_mt import MtMessage, settled_amount
 from extractors.totals_rows import from_totals_row
 from extractors.values import currency_near, find_currencies, looks_like_money
 from extractors.view import DocView, Snippet, iter_bounded
@@ -203,12 +203,14 @@ _WORDY = r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]"
 # ---------------------------------------------------------------------- entry point
 
 
-def extract_amounts(view: DocView, doc_type: DocType, words: Found | None = None) -> Amounts | None:
+def extract_amounts(
+    view: DocView, doc_type: DocType, words: Found | None = None, message: MtMessage | None = None
+) -> Amounts | None:
     """Money fields of a document; ``words`` (the amount spelt out, if read) can stand in for a
-    total that OCR lost or garbled in figures."""
+    total that OCR lost or garbled in figures; ``message`` (a SWIFT copy's fields) for a payment's unlabelled one."""
     from extractors.found import ev
 
-    money = _read_money(view, doc_type)
+    money = _read_money(view, doc_type, message)
     if words is not None and doc_type != DocType.APPLICATION_FORM:
         money = _total_from_words(view, money, words)
     if money is None or money.total is None and money.without_vat is None:
@@ -222,7 +224,7 @@ def extract_amounts(view: DocView, doc_type: DocType, words: Found | None = None
     )
 
 
-def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
+def _read_money(view: DocView, doc_type: DocType, message: MtMessage | None) -> MoneyFound | None:
     if doc_type == DocType.APPLICATION_FORM:
         claimed = labelled(view, "claimed_costs", MONEY, max_gap_chars=80) or _after_phrase(view, "claimed_costs")
         if claimed is None:
@@ -235,7 +237,7 @@ def _read_money(view: DocView, doc_type: DocType) -> MoneyFound | None:
     message_currency: Found | None = None
     if doc_type == DocType.PAYMENT_ORDER:
         money = MoneyFound(total=labelled(view, "payment_amount", MONEY, exclude="amount_words", max_gap_chars=40))
-        if money.total is None and (message := read_message(view)) is not None:
+        if money.total is None and message is not None:
             settled = settled_amount(view, message)
             if settled is not None:
                 money.total, message_currency = settled

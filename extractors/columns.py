@@ -12,20 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-
-class _Box(Protocol):
-    x0: float
-    x1: float
-    y0: float
-    y1: float
-
-
-class _Word(Protocol):
-    @property
-    def bbox(self) -> _Box: ...
-
+from models.domain import Word
 
 # A prose line fills its column: each side of the gutter prints at least this many words ...
 PROSE_MIN_WORDS = 5
@@ -45,7 +33,7 @@ class _Gutter:
     x0: float
     x1: float
 
-    def through(self, words: Sequence[_Word]) -> _Gutter | None:
+    def through(self, words: Sequence[Word]) -> _Gutter | None:
         """The part of the gutter that ``words`` (a line, left to right) leave free, if it stays a gutter."""
         edges = [float("-inf")] + [x for w in words for x in (w.bbox.x0, w.bbox.x1)] + [float("inf")]
         h = _height(words)
@@ -56,12 +44,12 @@ class _Gutter:
         return None
 
 
-def _height(words: Sequence[_Word]) -> float:
+def _height(words: Sequence[Word]) -> float:
     heights = sorted(w.bbox.y1 - w.bbox.y0 for w in words)
     return max(heights[len(heights) // 2], 1e-6)
 
 
-def _prose_gutter(words: Sequence[_Word], page_width: float) -> _Gutter | None:
+def _prose_gutter(words: Sequence[Word], page_width: float) -> _Gutter | None:
     """The gutter of a line printing one run of prose on each side of it, or None."""
     h = _height(words)
     gaps = [i for i in range(1, len(words)) if words[i].bbox.x0 - words[i - 1].bbox.x1 > GUTTER_MIN_HEIGHTS * h]
@@ -75,13 +63,14 @@ def _prose_gutter(words: Sequence[_Word], page_width: float) -> _Gutter | None:
     return _Gutter(left[-1].bbox.x1, right[0].bbox.x0)
 
 
-def reading_order(lines: list[list[_Word]], page_width: float) -> list[list[_Word]]:
+def reading_order(lines: list[list[Word]], page_width: float) -> list[list[Word]]:
     """The page's lines (each sorted left to right) in reading order: a two-column prose block's left column lines
     first, then its right column's; every other line as it is."""
-    out: list[list[_Word]] = []
+    out: list[list[Word]] = []
+    gutters = [_prose_gutter(line, page_width) for line in lines]
     i = 0
     while i < len(lines):
-        block = _block_at(lines, i, page_width)
+        block = _block_at(lines, gutters, i)
         if block is None:
             out.append(lines[i])
             i += 1
@@ -94,9 +83,10 @@ def reading_order(lines: list[list[_Word]], page_width: float) -> list[list[_Wor
     return out
 
 
-def _block_at(lines: list[list[_Word]], start: int, page_width: float) -> tuple[int, _Gutter] | None:
-    """(end, gutter) of the two-column prose block that starts with line ``start``, or None."""
-    gutter = _prose_gutter(lines[start], page_width)
+def _block_at(lines: list[list[Word]], gutters: list[_Gutter | None], start: int) -> tuple[int, _Gutter] | None:
+    """(end, gutter) of the two-column prose block that starts with line ``start``, or None (``gutters``: each line's
+    own prose gutter)."""
+    gutter = gutters[start]
     if gutter is None:
         return None
     prose = 1
@@ -108,7 +98,7 @@ def _block_at(lines: list[list[_Word]], start: int, page_width: float) -> tuple[
         if narrowed is None:
             break
         gutter = narrowed
-        if _prose_gutter(line, page_width) is not None:
+        if gutters[i] is not None:
             prose += 1
             end = i + 1
         i += 1

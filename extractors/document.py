@@ -19,11 +19,11 @@ from extractors.references import find_contract_refs, legal_act_spans, period_sp
 from extractors.regions import labelled, regex_parser
 from extractors.spelt_amounts import extract_amount_words, reconcile_words
 from extractors.structured import extraction_from_structured
-from extractors.swift_mt import read_message, value_date
+from extractors.swift_mt import MtMessage, read_message, value_date
 from extractors.swift_mt import reference as message_reference
 from extractors.translation import certificate_hints
 from extractors.view import DocView
-from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText, ExtractedValue
+from models.domain import ContractRef, DocType, DocumentExtraction, DocumentText
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,12 @@ def _read_fields(view: DocView, cls: Classification, out: DocumentExtraction) ->
     foreign_refs = [r for r in refs if r not in own]
     out.number = ev(extract_number(view, doc_type, cls.title_line, foreign_refs, masks))
     out.date = ev(extract_date(view, doc_type, cls.title_line, foreign_refs, masks))
-    out.parties = extract_parties(view, doc_type)
+    # A SWIFT message copy's tagged fields, read once for the party, amount and header readers.
+    message = read_message(view) if doc_type == DocType.PAYMENT_ORDER else None
+    out.parties = extract_parties(view, doc_type, message)
     words = extract_amount_words(view) if doc_type in AMOUNT_WORD_TYPES else None
     out.amount_words = ev(words)
-    out.amounts = extract_amounts(view, doc_type, words)
+    out.amounts = extract_amounts(view, doc_type, words, message)
     reconcile_words(view, out.amounts, out.amount_words, from_ocr=view.doc.needed_ocr)
     if doc_type in REFERENCING_TYPES:
         out.contract_ref = _contract_ref(view, refs)
@@ -93,15 +95,13 @@ def _read_fields(view: DocView, cls: Classification, out: DocumentExtraction) ->
         out.period = ev(extract_period(view))
         out.payroll_rows, out.payroll_totals = extract_payroll(view)
     if doc_type == DocType.PAYMENT_ORDER:
-        _fill_from_message(view, out)
+        _fill_from_message(view, out, message)
         out.payment_purpose = ev(_purpose(view))
-        _date_from_purpose(out)
         out.knp = ev(labelled(view, "knp", regex_parser(_KNP, lambda m: m.group(1)), max_gap_chars=12))
 
 
-def _fill_from_message(view: DocView, out: DocumentExtraction) -> None:
+def _fill_from_message(view: DocView, out: DocumentExtraction, message: MtMessage | None) -> None:
     """A SWIFT message copy's reference and value date where the page's labels gave none."""
-    message = read_message(view)
     if message is None:
         return
     if out.number is None:
@@ -138,18 +138,3 @@ def _purpose(view: DocView) -> Found | None:
         return None
     value = re.sub(r"\s+", " ", cell.text).strip(" :")
     return Found(value=value, raw=cell.text, words=cell.words, factor=0.9)
-
-
-def _date_from_purpose(out: DocumentExtraction) -> None:
-    """A contract reference read without its date, when the purpose (read as one cell) cites the same number with
-    one: the reference wrapped around the label's line ("… договор № ТД-171 от" / "Назначение платежа  18.12.2022")."""
-    ref, purpose = out.contract_ref, out.payment_purpose
-    if ref is None or ref.number is None or ref.date is not None or purpose is None:
-        return
-    for cited in find_contract_refs(str(purpose.value)):
-        if cited.number == ref.number.value and cited.date is not None:
-            ref.date = ExtractedValue(
-                value=cited.date, raw=cited.date.strftime("%d.%m.%Y"), confidence=purpose.confidence * FALLBACK_FACTOR,
-                provenance=purpose.provenance,
-            )
-            return

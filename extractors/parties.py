@@ -37,8 +37,8 @@ from extractors.party_candidates import (
 from extractors.party_labels import label_candidates
 from extractors.regions import find_hits, first_value, right_region
 from extractors.seals import seal_bin
+from extractors.swift_mt import MtMessage
 from extractors.swift_mt import party_candidates as message_parties
-from extractors.swift_mt import read_message
 from extractors.view import DocView, VLine
 from extractors.vocabulary import vocabulary
 from models.domain import DocType, Party
@@ -85,7 +85,9 @@ def _is_employment(view: DocView) -> bool:
     return bool(voc.label("employer").search(view.text) or voc.label("employee").search(view.text))
 
 
-def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
+def extract_parties(view: DocView, doc_type: DocType, message: MtMessage | None = None) -> list[Party]:
+    """The document's parties; ``message``: a SWIFT message copy on the page (``extractors.swift_mt``), whose
+    ordering customer and beneficiary are candidates too."""
     roles = roles_for(doc_type, view)
     if not roles:
         return []
@@ -94,7 +96,7 @@ def extract_parties(view: DocView, doc_type: DocType) -> list[Party]:
     candidates += label_candidates(view, roles, unnamed_bins)
     candidates += _designation_candidates(view, roles)
     candidates += _prose_candidates(view, roles)
-    if doc_type == DocType.PAYMENT_ORDER and (message := read_message(view)) is not None:
+    if message is not None:
         candidates += message_parties(view, message, roles)
     if len(roles) == 1 or "employer" in roles:
         candidates += _first_org_candidates(view, roles)

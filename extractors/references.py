@@ -40,9 +40,14 @@ _DATE_LINK = re.compile(
     r"(?:дата|күні|date|datum)[ \t]*[:：]?)?[\s«]*",
     re.IGNORECASE,
 )
-# A form's label cell wrapped onto its own line between the number and "от DATE" in reading order
-# ("… по договору № ТД-21/46" / "Назначение" / "от 25.06.2021"): one short line without digits.
-_WRAPPED_LABEL_LINK = re.compile(r"[ \t]*\n[ \t]*[^\W\d][^\n\d]{1,24}\n[ \t]*от[\s«]*", re.IGNORECASE)
+# A form's label cell wrapped onto its own line between the number and its date in reading order, the link word
+# before or after it ("… по договору № ТД-21/46" / "Назначение" / "от 25.06.2021"; "… договор № ТД-171 от" /
+# "Назначение платежа  18.12.2022"): one short line without digits.
+_WRAPPED_LABEL_LINK = re.compile(
+    r"[ \t]*\n[ \t]*[^\W\d][^\n\d]{1,24}\n[ \t]*от[\s«]*"
+    r"|[ \t]*от[ \t]*\n[ \t]*[^\W\d][^\n\d]{1,24}?(?:[ \t]{2,}|[ \t]*\n[ \t]*)[«]?",
+    re.IGNORECASE,
+)
 _DATE_LINK_MAX_GAP = 16
 _WRAPPED_LABEL_MAX_GAP = 45
 

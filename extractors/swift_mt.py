@@ -67,6 +67,7 @@ class MtField:
 
 @dataclass
 class MtMessage:
+    text: str  # the view's text read as Latin (same offsets)
     fields: dict[str, MtField] = field(default_factory=dict)
 
     def get(self, *tags: str) -> MtField | None:
@@ -75,11 +76,11 @@ class MtMessage:
 
 def read_message(view: DocView) -> MtMessage | None:
     """The tagged fields of an MT103 printed on the page, or None when there is none."""
-    text = latin(view)
+    text = view.text.translate(_LATIN)
     tags = [m for m in _TAG.finditer(text) if m.group(1) in _KNOWN_TAGS]
     if len({m.group(1) for m in tags}) < MIN_TAGS:
         return None
-    message = MtMessage()
+    message = MtMessage(text)
     for i, m in enumerate(tags):
         end = tags[i + 1].start() if i + 1 < len(tags) else len(text)
         stop = _BLOCK_END.search(text, m.end(), end)
@@ -97,18 +98,13 @@ def read_message(view: DocView) -> MtMessage | None:
     return message
 
 
-def latin(view: DocView) -> str:
-    """The view's text with Cyrillic look-alikes read as the Latin letters a SWIFT message can only hold."""
-    return view.text.translate(_LATIN)
-
-
 def _found(view: DocView, start: int, end: int, value: object, factor: float = 1.0) -> Found:
     return Found(value=value, raw=view.text[start:end], words=view.words_in(start, end), factor=factor)
 
 
-def _currency(view: DocView, start: int, end: int) -> Found | None:
+def _currency(view: DocView, message: MtMessage, start: int, end: int) -> Found | None:
     """An ISO code of the vocabulary's currencies; one letter off a single known code is that code, as repaired."""
-    code = latin(view)[start:end]
+    code = message.text[start:end]
     known = {c for c, _ in vocabulary().currencies}
     if code in known:
         return _found(view, start, end, code)
@@ -118,23 +114,23 @@ def _currency(view: DocView, start: int, end: int) -> Found | None:
 
 def settled_amount(view: DocView, message: MtMessage) -> tuple[Found, Found | None] | None:
     """(amount, currency) of :32A: (the settled amount), else of :33B: (the instructed one)."""
-    text = latin(view)
+    text = message.text
     f = message.get("32A")
     if f is not None:
         m = _VALUE_DATE_AMOUNT.match(text, f.start, f.end)
         if m is not None and (amount := _mt_amount(m.group(3))) is not None:
-            return _found(view, m.start(3), m.end(3), amount), _currency(view, m.start(2), m.end(2))
+            return _found(view, m.start(3), m.end(3), amount), _currency(view, message, m.start(2), m.end(2))
     f = message.get("33B")
     if f is not None:
         m = _CURRENCY_AMOUNT.match(text, f.start, f.end)
         if m is not None and (amount := _mt_amount(m.group(2))) is not None:
-            return _found(view, m.start(2), m.end(2), amount), _currency(view, m.start(1), m.end(1))
+            return _found(view, m.start(2), m.end(2), amount), _currency(view, message, m.start(1), m.end(1))
     return None
 
 
 def value_date(view: DocView, message: MtMessage) -> Found | None:
     f = message.get("32A")
-    m = _VALUE_DATE_AMOUNT.match(latin(view), f.start, f.end) if f is not None else None
+    m = _VALUE_DATE_AMOUNT.match(message.text, f.start, f.end) if f is not None else None
     if m is None:
         return None
     try:
@@ -152,7 +148,7 @@ def reference(view: DocView, message: MtMessage) -> Found | None:
     if not lines:
         return None
     s, e = lines[0]
-    return _found(view, s, e, latin(view)[s:e])
+    return _found(view, s, e, message.text[s:e])
 
 
 def _mt_amount(raw: str) -> float | None:
@@ -176,15 +172,15 @@ def party_candidates(view: DocView, message: MtMessage, roles: tuple[str, ...]) 
         if role not in roles or f is None:
             continue
         lines = f.lines(view)
-        name_span = _name_line(view, lines, option_f=f.tag.endswith("F"))
+        name_span = _name_line(message, lines, option_f=f.tag.endswith("F"))
         if name_span is None:
             continue  # option A names the bank's BIC only: no name to read
         s, e = name_span
-        name_text = " ".join(latin(view)[s:e].split())
+        name_text = " ".join(message.text[s:e].split())
         if f.tag.endswith("F"):
             name_text = name_text[2:].strip()
         cand = Candidate(role, _found(view, s, e, name_text), W_LABEL, s)
-        value = latin(view)[f.start : f.end]
+        value = message.text[f.start : f.end]
         bins = parse_bins(value)
         if bins:
             bs, be, bin_value, factor = bins[0]
@@ -197,9 +193,9 @@ def party_candidates(view: DocView, message: MtMessage, roles: tuple[str, ...]) 
     return out
 
 
-def _name_line(view: DocView, lines: list[tuple[int, int]], option_f: bool) -> tuple[int, int] | None:
+def _name_line(message: MtMessage, lines: list[tuple[int, int]], option_f: bool) -> tuple[int, int] | None:
     for s, e in lines:
-        line = latin(view)[s:e].strip()
+        line = message.text[s:e].strip()
         if option_f:
             m = _NUMBERED_LINE.match(line)
             if m is not None and m.group(1) == _NAME_LINE and m.group(2).strip():

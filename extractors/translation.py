@@ -328,7 +328,7 @@ def link_translations(docs: list[DocumentExtraction], texts: Mapping[str, Docume
     translations: set[str] = set()
     originals: set[tuple[str, str | None]] = set()
     for same_type in (True, False):
-        pairs: list[tuple[float, str, str]] = []
+        pairs: list[tuple[float, float, str, str]] = []
         for t_doc in maybe_translations:
             t = candidates[t_doc.file]
             if t_doc.file in translations:

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal_column, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from models.db import ApplicationRow, DocumentRow, SearchEntryRow, utc_now
 from models.doc_types import DocType
@@ -298,12 +299,13 @@ def _in_scope(applicant_bins: Collection[str] | None) -> Any:
 def _search_postgresql(
     session: Session, terms: list[str], applicant_bins: Collection[str] | None, limit: int
 ) -> list[tuple[str, str]]:
-    russian, simple = literal_column("'russian'::regconfig"), literal_column("'simple'::regconfig")
+    russian: ColumnElement[Any] = literal_column("'russian'::regconfig")
+    simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
     tsquery: Any = None
     for term in terms:
         either = func.plainto_tsquery(russian, term).op("||")(func.plainto_tsquery(simple, term))
         tsquery = either if tsquery is None else tsquery.op("&&")(either)
-    tsv = literal_column("search_entries.tsv")
+    tsv: ColumnElement[Any] = literal_column("search_entries.tsv")
     best = (
         select(SearchEntryRow.id, func.ts_rank(tsv, tsquery).label("rank"))
         .where(tsv.op("@@")(tsquery))

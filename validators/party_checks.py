@@ -105,7 +105,7 @@ def check_parties(ctx: CheckContext, view: DossierView) -> None:
             ctx.unverified(doc, "parties", "стороны документа", ctx.OCR_ROLE_REASON)
             continue
         for party, b in bins:
-            if not _valid(b):
+            if b is None or not _valid(b):
                 continue
             side = (
                 "applicant"
